@@ -1,0 +1,1 @@
+"""Cli package of the GynAI core library."""

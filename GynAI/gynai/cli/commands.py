@@ -1,0 +1,134 @@
+"""Handlers of the ``gynai`` sub-commands (each takes the parsed arguments; errors are GynAIError)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from gynai.errors import GynAIError, OutputPathError
+
+logger = logging.getLogger("gynai")
+
+
+def _progress_logger(prefix: str):
+    last = [-1]
+
+    def progress(fraction: float, message: str) -> None:
+        percent = int(fraction * 100)
+        if percent // 10 != last[0] // 10:
+            logger.info("%s %3d%% %s", prefix, percent, message)
+            last[0] = percent
+
+    return progress
+
+
+def write_json(document: dict, path: Path, overwrite: bool = False) -> None:
+    """Write JSON atomically, refusing to overwrite unless asked."""
+    from gynai.io.safe_write import atomic_output
+
+    with atomic_output(Path(path), overwrite) as temporary:
+        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def run_segment(args: argparse.Namespace) -> None:
+    """``gynai segment IMAGE --task TASK -o OUT.seg.nrrd``."""
+    from gynai.inference.predict import segment_image
+    from gynai.io.images import read_image
+    from gynai.io.segnrrd import write_seg_nrrd
+
+    if not str(args.output).endswith(".seg.nrrd"):
+        raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
+    if args.output.exists() and not args.overwrite:
+        raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
+    image = read_image(args.image)
+    labels = segment_image(image, args.task, args.device, args.overlap, _progress_logger("segment"),
+                           threads=args.threads)
+    write_seg_nrrd(labels, args.output, overwrite=args.overwrite)
+    logger.info("segmentation written to %s", args.output)
+
+
+def load_segmentation(path: Path, task_id: str, label_spec: str | None, image):
+    """Read a .seg.nrrd or a labelmap (with ``--labels``) and check it matches the image grid."""
+    from gynai.errors import GeometryError, LabelError
+    from gynai.image import LabelImage
+    from gynai.io.images import read_label_array
+    from gynai.io.segnrrd import read_seg_nrrd
+    from gynai.labelspec import parse_label_spec
+
+    if str(path).endswith(".seg.nrrd"):
+        labels = read_seg_nrrd(path)
+    else:
+        if not label_spec:
+            raise LabelError(f"{path} is a plain labelmap: give its label values with --labels "
+                             "(e.g. 1=myometrium,2=endometrium,3=fibroid)")
+        array, geometry = read_label_array(path)
+        labels = LabelImage(array, geometry, parse_label_spec(label_spec, task_id))
+    if labels.array.shape != image.array.shape or not labels.geometry.allclose(image.geometry, 1e-3):
+        raise GeometryError(f"segmentation {path} is not on the image grid (size {labels.array.shape[::-1]} vs "
+                            f"{image.array.shape[::-1]}); export it with the image as reference geometry")
+    unknown = labels.unknown_values()
+    if unknown:
+        raise LabelError(f"segmentation {path} has label values {unknown} without a name; list them in --labels")
+    return labels
+
+
+def run_measure(args: argparse.Namespace) -> None:
+    """``gynai measure IMAGE SEGMENTATION --task TASK -o metrics.json``."""
+    from gynai.io.images import read_image
+    from gynai.metrics.document import metrics_document
+
+    if args.output.exists() and not args.overwrite:
+        raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
+    image = read_image(args.image)
+    labels = load_segmentation(args.segmentation, args.task, args.labels, image)
+    document = metrics_document(image, labels, args.task, None,
+                                {"image": args.image.name, "segmentation": args.segmentation.name})
+    write_json(document, args.output, args.overwrite)
+    logger.info("metrics written to %s", args.output)
+
+
+def run_demo(args: argparse.Namespace) -> None:
+    """``gynai demo -o DIR``."""
+    from gynai.cli.demo import run_demo_case
+
+    run_demo_case(args.output, seed=args.seed, device=args.device, progress=_progress_logger("demo"))
+
+
+def run_train(args: argparse.Namespace) -> None:
+    """``gynai train --task TASK -o BUNDLE``."""
+    from dataclasses import replace
+
+    from gynai.training.run import smoke_config, train_bundle
+    from gynai.training.train import TrainConfig
+
+    config = smoke_config() if args.smoke else replace(TrainConfig(), steps=args.steps)
+    config = replace(config, device=args.device)
+    phantoms = 2 if args.smoke else args.phantoms
+    path = train_bundle(args.task, args.output, args.datalist, phantoms, 1 if args.smoke else 4,
+                        1 if args.smoke else 10, config, overwrite=args.overwrite,
+                        progress=_progress_logger("train"))
+    logger.info("bundle written to %s (model card: %s)", path, path / "docs" / "README.md")
+
+
+def run_models(args: argparse.Namespace) -> None:
+    """``gynai models list|verify``."""
+    import sys
+
+    from gynai.inference.catalog import load_catalog, verify_entry
+
+    entries = load_catalog()
+    failures = 0
+    for entry in entries:
+        line = f"{entry.name:16s} task={entry.task:15s} version={entry.version:8s} {entry.size_bytes / 1e6:6.2f} MB"
+        if args.action == "verify":
+            try:
+                verify_entry(entry)
+                line += "  OK"
+            except GynAIError as error:
+                failures += 1
+                line += f"  FAILED: {error}"
+        sys.stdout.write(line + "\n")
+    if failures:
+        raise GynAIError(f"{failures} bundle(s) failed verification; reinstall GynAI")

@@ -1,0 +1,114 @@
+"""The ``gynai`` command line: argument parsing, logging set-up and error handling.
+
+Exit codes: 0 success, 2 bad input (one-line message on stderr, no output left), 1 unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from gynai import __version__
+from gynai.errors import GynAIError
+from gynai.tasks import TASKS
+
+logger = logging.getLogger("gynai")
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _add_segment(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("segment", help="segment a volume with a bundled model, write a Slicer .seg.nrrd")
+    parser.add_argument("image", type=Path, help="input volume: NRRD, NIfTI, MHA or a DICOM series folder")
+    parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="output segmentation (.seg.nrrd)")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
+    parser.add_argument("--overlap", type=float, default=0.25, help="sliding-window overlap in [0, 1)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+
+
+def _add_measure(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("measure", help="compute structure volumes from an image and a segmentation")
+    parser.add_argument("image", type=Path, help="input volume")
+    parser.add_argument("segmentation", type=Path, help=".seg.nrrd, or a labelmap (NRRD/NIfTI) with --labels")
+    parser.add_argument("--task", required=True, choices=sorted(TASKS), help="task of the segmentation")
+    parser.add_argument("--labels", default=None,
+                        help="label values of a plain labelmap, e.g. 1=myometrium,2=endometrium,3=fibroid")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="metrics JSON file")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("demo", help="generate a phantom, segment it, measure it and write a report")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="output folder (must not exist or be empty)")
+    parser.add_argument("--seed", type=int, default=2026, help="phantom random seed")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("train", help="train a model bundle on phantoms or on a MONAI-style datalist")
+    parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="bundle folder to create")
+    parser.add_argument("--datalist", type=Path, default=None, help="MONAI datalist JSON (default: phantoms)")
+    parser.add_argument("--phantoms", type=int, default=40, help="number of training phantoms")
+    parser.add_argument("--steps", type=int, default=1500, help="training steps")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="compute device")
+    parser.add_argument("--smoke", action="store_true", help="a tiny network and 3 steps (checks the pipeline)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing bundle folder")
+
+
+def _add_models(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("models", help="list or verify the installed model bundles")
+    parser.add_argument("action", choices=["list", "verify"], help="list bundles, or check every file's SHA-256")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser of ``gynai``."""
+    parser = argparse.ArgumentParser(
+        prog="gynai", description="GynAI: deep-learning segmentation and quantification for gynecologic imaging "
+                                  "(research use only).")
+    parser.add_argument("--version", action="version", version=f"gynai {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_demo, _add_segment, _add_measure, _add_train, _add_models):
+        add(sub)
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``gynai`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    _configure_logging(args.verbose, args.quiet)
+    from gynai.cli import commands
+
+    handler = getattr(commands, f"run_{args.command}")
+    try:
+        handler(args)
+    except GynAIError as error:
+        sys.stderr.write(f"gynai: error: {error}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("gynai: interrupted\n")
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

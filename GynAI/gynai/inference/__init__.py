@@ -1,0 +1,1 @@
+"""Inference package of the GynAI core library."""

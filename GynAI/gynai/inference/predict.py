@@ -1,0 +1,122 @@
+"""Run a bundled model on an image: resample, normalise, sliding window, argmax, resample back, clean up."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from gynai.errors import CancelledError, ModelError
+from gynai.image import Image, LabelImage
+from gynai.inference.bundle import BundleInfo, load_network, load_task_bundle
+from gynai.inference.postprocess import postprocess_labels
+from gynai.inference.preprocess import labels_to_input_grid, normalize_intensity, resample_to_model
+from gynai.progress import ProgressCallback, report
+
+logger = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str) -> str:
+    """Turn ``auto`` into ``cuda`` when a GPU is usable, else ``cpu``; validate explicit choices."""
+    import torch
+
+    if device not in DEVICES:
+        raise ModelError(f"unknown device '{device}'; choose one of: {', '.join(DEVICES)}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelError("device 'cuda' was requested but no CUDA GPU is available; use --device cpu or auto")
+    return device
+
+
+def _window_count(shape: tuple[int, ...], roi: tuple[int, ...], overlap: float) -> int:
+    count = 1
+    for size, window in zip(shape, roi):
+        step = max(int(window * (1 - overlap)), 1)
+        count *= 1 if size <= window else math.ceil((size - window) / step) + 1
+    return count
+
+
+def predict_model_grid(network, array: np.ndarray, info: BundleInfo, device: str, overlap: float,
+                       progress: Optional[ProgressCallback]) -> np.ndarray:
+    """Sliding-window prediction on a normalised model-grid array; returns argmax labels (uint8)."""
+    import torch
+    from monai.inferers import sliding_window_inference
+
+    total = _window_count(array.shape, info.patch_size_zyx, overlap)
+    done = [0]
+
+    def predictor(batch: torch.Tensor) -> torch.Tensor:
+        out = network(batch)
+        done[0] += batch.shape[0]
+        report(progress, done[0] / total, f"window {min(done[0], total)}/{total}")
+        return out
+
+    tensor = torch.from_numpy(np.ascontiguousarray(array))[None, None].to(device)
+    with torch.inference_mode():
+        logits = sliding_window_inference(tensor, info.patch_size_zyx, sw_batch_size=2, predictor=predictor,
+                                          overlap=overlap, mode="gaussian", padding_mode="constant", cval=-0.5)
+        labels = torch.argmax(logits, dim=1)[0]
+    return labels.to("cpu", torch.uint8).numpy()
+
+
+def segment_image(image: Image, task: str, device: str = "auto", overlap: float = 0.25,
+                  progress: Optional[ProgressCallback] = None, models_directory: Optional[Path] = None,
+                  threads: Optional[int] = None) -> LabelImage:
+    """Segment ``image`` with the bundled model of ``task``.
+
+    Args:
+        image: The input volume (any orientation and spacing).
+        task: Task id, e.g. ``"uterus-fibroid"``.
+        device: ``auto`` (CUDA if available), ``cpu`` or ``cuda``.
+        overlap: Sliding-window overlap in [0, 1).
+        progress: Optional callback ``progress(fraction, message)``; raising :class:`CancelledError`
+            from it cancels the run between windows.
+        models_directory: Folder with ``catalog.json`` (default: the installed models).
+        threads: CPU threads for torch (default: torch's choice).
+
+    Returns:
+        A label image on exactly the input geometry, with the task's label table.
+    """
+    import torch
+
+    if not 0 <= overlap < 1:
+        raise ModelError(f"overlap must be in [0, 1), got {overlap}")
+    if threads:
+        torch.set_num_threads(int(threads))
+    report(progress, 0.0, "loading model")
+    info = load_task_bundle(task, models_directory)
+    resolved = resolve_device(device)
+    network = load_network(info, resolved)
+    return segment_with_network(image, info, network, resolved, overlap, progress)
+
+
+def segment_with_network(image: Image, info: BundleInfo, network, device: str, overlap: float = 0.25,
+                         progress: Optional[ProgressCallback] = None) -> LabelImage:
+    """The inference pipeline for an already loaded network (used by :func:`segment_image` and training)."""
+    import torch
+
+    report(progress, 0.05, "resampling to model grid")
+    array, grid = resample_to_model(image, info.spacing_mm)
+    norm = info.normalization
+    array = normalize_intensity(array, norm.get("low_percentile", 1.0), norm.get("high_percentile", 99.0))
+    window_progress = None if progress is None else (lambda f, m: report(progress, 0.1 + 0.8 * f, m))
+    try:
+        labels = predict_model_grid(network, array, info, device, overlap, window_progress)
+    except torch.cuda.OutOfMemoryError:
+        logger.warning("GPU out of memory; running on the CPU instead")
+        network = network.to("cpu")
+        torch.cuda.empty_cache()
+        labels = predict_model_grid(network, array, info, "cpu", overlap, window_progress)
+    report(progress, 0.9, "resampling labels to the input grid")
+    labels = labels_to_input_grid(labels, grid, image.geometry, image.size_xyz)
+    labels = postprocess_labels(labels, image.geometry.voxel_volume_mm3, info.postprocessing)
+    report(progress, 1.0, "done")
+    return LabelImage(labels, image.geometry, info.labels)
+
+__all__ = ["CancelledError", "resolve_device", "segment_image", "segment_with_network"]

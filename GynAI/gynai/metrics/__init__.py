@@ -1,0 +1,1 @@
+"""Quantification: pure functions over label images and geometry."""

@@ -1,0 +1,48 @@
+"""The versioned metrics JSON document (schema ``gynai.metrics/1``, see docs/metrics-schema.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Optional
+
+from gynai import __version__
+from gynai.image import Image, LabelImage
+from gynai.metrics.volumes import structure_volumes
+
+SCHEMA = "gynai.metrics/1"
+
+
+def geometry_summary(image: Image | LabelImage) -> dict[str, Any]:
+    """Grid size and geometry of an image, for the ``image`` key of the document."""
+    geometry = image.geometry
+    return {"size_xyz": [int(n) for n in image.array.shape[::-1]], "spacing_mm": list(geometry.spacing_mm),
+            "origin_lps_mm": list(geometry.origin_lps_mm), "direction": list(geometry.direction)}
+
+
+def metrics_document(image: Image, label_image: LabelImage, task_id: str,
+                     model: Optional[dict] = None, source: Optional[dict] = None) -> dict[str, Any]:
+    """Build the metrics document for one case.
+
+    Args:
+        image: The analysed volume.
+        label_image: Its segmentation on the same grid.
+        task_id: The task the labels belong to.
+        model: Name and version of the model that produced the segmentation, if any.
+        source: File names of inputs, for traceability.
+    """
+    structures = structure_volumes(label_image, task_id)
+    document: dict[str, Any] = {
+        "schema": SCHEMA, "task": task_id, "generator": {"name": "gynai", "version": __version__},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "image": geometry_summary(image), "source": source or {}, "model": model,
+        "structures": structures,
+        "notice": "Research use only. AI-generated measurements require review by a qualified reader.",
+    }
+    if task_id == "adnexal-mass" and "adnexal-lesion" in structures:
+        lesion = structures["adnexal-lesion"]["volume_ml"]
+        solid = structures["solid-tissue"]["volume_ml"]
+        document["adnexal"] = {"volume_ml": lesion, "solid_volume_ml": solid,
+                               "solid_fraction": solid / lesion if lesion > 0 else None}
+    if task_id == "placenta" and "placenta" in structures:
+        document["placenta"] = {"volume_ml": structures["placenta"]["volume_ml"]}
+    return document

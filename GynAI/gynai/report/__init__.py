@@ -1,0 +1,1 @@
+"""Reports: human-readable renderings of the metrics document."""

@@ -1,0 +1,129 @@
+"""Train a GynAI segmentation bundle (small 3D U-Net) from prepared cases.
+
+The loop is deliberately plain: random foreground-weighted patches, intensity augmentation, Dice + CE
+loss, AdamW with cosine decay, and a periodic sliding-window validation whose best state is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from gynai.progress import ProgressCallback, report
+from gynai.training.data import PreparedCase, augment_intensity, sample_patch
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of a training run."""
+
+    spacing_mm: tuple[float, float, float] = (1.6, 1.6, 3.2)
+    patch_size_zyx: tuple[int, int, int] = (32, 96, 96)
+    channels: tuple[int, ...] = (16, 32, 64, 128)
+    strides: tuple = ((1, 2, 2), (2, 2, 2), (2, 2, 2))
+    num_res_units: int = 1
+    steps: int = 1500
+    batch_size: int = 2
+    learning_rate: float = 2e-3
+    validate_every: int = 250
+    seed: int = 0
+    device: str = "cpu"
+
+    def network_def(self, num_classes: int) -> dict:
+        """The allow-listed MONAI UNet definition written into ``configs/inference.json``."""
+        return {"_target_": "monai.networks.nets.UNet", "spatial_dims": 3, "in_channels": 1,
+                "out_channels": num_classes, "channels": list(self.channels),
+                "strides": [list(s) if isinstance(s, (tuple, list)) else s for s in self.strides],
+                "num_res_units": self.num_res_units, "norm": "INSTANCE"}
+
+
+@dataclass
+class TrainResult:
+    """Outcome of :func:`train_network`."""
+
+    state_dict: dict
+    best_mean_dice: float
+    validation_dice: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    steps: int = 0
+
+
+def dice_per_label(prediction: np.ndarray, truth: np.ndarray, num_classes: int) -> list[float]:
+    """Dice coefficient of labels 1..num_classes-1 (NaN where both masks are empty)."""
+    scores = []
+    for value in range(1, num_classes):
+        a, b = prediction == value, truth == value
+        denominator = int(a.sum()) + int(b.sum())
+        scores.append(float("nan") if denominator == 0 else 2.0 * int((a & b).sum()) / denominator)
+    return scores
+
+
+def _validate(network, cases: list[PreparedCase], config: TrainConfig, num_classes: int, info) -> list[float]:
+    from gynai.inference.predict import predict_model_grid
+
+    network.eval()
+    per_case = [dice_per_label(predict_model_grid(network, c.image, info, config.device, 0.25, None), c.labels,
+                               num_classes) for c in cases]
+    network.train()
+    return np.nanmean(np.array(per_case, dtype=float), axis=0).tolist()
+
+
+def train_network(train_cases: list[PreparedCase], validation_cases: list[PreparedCase], num_classes: int,
+                  config: TrainConfig, label_ids: list[str],
+                  progress: Optional[ProgressCallback] = None) -> TrainResult:
+    """Train a UNet on prepared cases and return the best (by validation mean Dice) weights."""
+    import torch
+    from monai.losses import DiceCELoss
+    from monai.networks.nets import UNet
+
+    from gynai.inference.bundle import BundleInfo
+
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    definition = config.network_def(num_classes)
+    network = UNet(**{k: v for k, v in definition.items() if not k.startswith("_")}).to(config.device)
+    optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.learning_rate, total_steps=config.steps,
+                                                   pct_start=0.05)
+    loss_function = DiceCELoss(to_onehot_y=True, softmax=True)
+    # A minimal BundleInfo for validation windows (only the patch size is used).
+    info = BundleInfo(None, "training", "0", "", (), config.spacing_mm, config.patch_size_zyx,  # type: ignore[arg-type]
+                      definition, {}, {}, "")
+    best = TrainResult(state_dict={}, best_mean_dice=-1.0)
+    start = time.monotonic()
+    running = 0.0
+    for step in range(1, config.steps + 1):
+        images, targets = [], []
+        for _ in range(config.batch_size):
+            case = train_cases[int(rng.integers(len(train_cases)))]
+            patch, target = sample_patch(case, config.patch_size_zyx, rng)
+            images.append(augment_intensity(patch, rng))
+            targets.append(target)
+        x = torch.from_numpy(np.stack(images)[:, None]).to(config.device)
+        y = torch.from_numpy(np.stack(targets)[:, None].astype(np.int64)).to(config.device)
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_function(network(x), y)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        running = 0.95 * running + 0.05 * float(loss) if step > 1 else float(loss)
+        report(progress, step / config.steps, f"step {step}/{config.steps} loss {running:.3f}")
+        if validation_cases and (step % config.validate_every == 0 or step == config.steps):
+            dice = _validate(network, validation_cases, config, num_classes, info)
+            mean = float(np.nanmean(dice))
+            logger.info("step %d loss %.3f validation Dice %s (mean %.3f) %.0f s", step, running,
+                        [round(d, 3) for d in dice], mean, time.monotonic() - start)
+            if mean > best.best_mean_dice:
+                best = TrainResult({k: v.detach().cpu().clone() for k, v in network.state_dict().items()}, mean,
+                                   dict(zip(label_ids, dice)), 0.0, step)
+    if not best.state_dict:
+        best = TrainResult({k: v.detach().cpu().clone() for k, v in network.state_dict().items()}, float("nan"),
+                           {}, 0.0, config.steps)
+    best.seconds = time.monotonic() - start
+    return best
