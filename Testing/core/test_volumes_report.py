@@ -1,0 +1,68 @@
+"""Voxel-count volumetrics, the metrics document and the HTML/PNG report, on hand-computed shapes."""
+
+import json
+import struct
+import zlib
+
+import numpy as np
+
+from gynai.image import Geometry, Image, LabelImage
+from gynai.metrics.document import SCHEMA, metrics_document
+from gynai.metrics.volumes import structure_volumes
+from gynai.report.html import render_html
+from gynai.report.png import encode_png, render_overlay
+from gynai.tasks import get_task
+
+
+def box_case():
+    """A 10x8x4-voxel myometrium box with a 2x2x2 endometrium and a 3x3x2 fibroid inside, 0.5x0.5x4 mm."""
+    array = np.zeros((6, 20, 30), np.uint8)
+    array[1:5, 2:10, 3:13] = 1
+    array[2:4, 4:6, 4:6] = 2
+    array[2:4, 6:9, 8:11] = 3
+    c, s = np.cos(0.4), np.sin(0.4)
+    geometry = Geometry((0.5, 0.5, 4.0), (10.0, 20.0, -30.0), (c, -s, 0, s, c, 0, 0, 0, 1))
+    return LabelImage(array, geometry, get_task("uterus-fibroid").labels)
+
+
+def test_volumes_by_voxel_counting():
+    labels = box_case()
+    volumes = structure_volumes(labels, "uterus-fibroid")
+    voxel_ml = 0.5 * 0.5 * 4.0 / 1000
+    assert volumes["uterus"]["voxel_count"] == 4 * 8 * 10
+    assert np.isclose(volumes["uterus"]["volume_ml"], 320 * voxel_ml)
+    assert volumes["endometrium"]["voxel_count"] == 8 and volumes["fibroid"]["voxel_count"] == 18
+    assert volumes["myometrium"]["voxel_count"] == 320 - 8 - 18
+    # Centroid of the uterus box: index centre (i, j, k) = (7.5, 5.5, 2.5) mapped through the geometry.
+    expected = labels.geometry.index_to_lps([7.5, 5.5, 2.5])
+    assert np.allclose(volumes["uterus"]["centroid_lps_mm"], expected)
+
+
+def test_absent_structure_is_reported_not_present():
+    labels = box_case()
+    labels.array[labels.array == 3] = 1
+    fibroid = structure_volumes(labels, "uterus-fibroid")["fibroid"]
+    assert fibroid == {"voxel_count": 0, "volume_ml": 0.0, "present": False, "centroid_lps_mm": None}
+
+
+def test_metrics_document_and_html():
+    labels = box_case()
+    image = Image(labels.array.astype(np.float32) * 100, labels.geometry)
+    document = metrics_document(image, labels, "uterus-fibroid", {"name": "m", "version": "1"}, {"image": "a.nrrd"})
+    assert document["schema"] == SCHEMA and document["image"]["size_xyz"] == [30, 20, 6]
+    json.dumps(document)
+    html = render_html(document, encode_png(render_overlay(image, labels)))
+    assert "Myometrium" in html and "research use" in html and "data:image/png;base64," in html
+    assert f"{document['structures']['uterus']['volume_ml']:.1f}" in html
+
+
+def test_png_encoding_is_valid():
+    rgb = np.zeros((5, 7, 3), np.uint8)
+    rgb[2, 3] = (255, 10, 20)
+    data = encode_png(rgb)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (7, 5)
+    raw = zlib.decompress(data[data.index(b"IDAT") + 4:data.index(b"IEND") - 8])
+    rows = np.frombuffer(raw, np.uint8).reshape(5, 1 + 7 * 3)
+    assert rows[:, 0].tolist() == [0] * 5 and rows[2, 1 + 3 * 3:1 + 3 * 3 + 3].tolist() == [255, 10, 20]
