@@ -1,0 +1,132 @@
+"""Read and write 3D images (NRRD, NIfTI, MHA/MHD, DICOM series) with exact LPS geometry.
+
+All readers return core :class:`~gynai.image.Image` objects; every failure becomes a typed
+:mod:`gynai.errors` exception with a one-line message (never a raw SimpleITK ``RuntimeError``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+from gynai.errors import GeometryError, ImageDimensionError, InputFileError
+from gynai.image import Geometry, Image
+from gynai.io.safe_write import atomic_output
+from gynai.sitk_bridge import geometry_from_sitk, image_to_sitk
+
+logger = logging.getLogger(__name__)
+
+WRITE_SUFFIXES = (".nrrd", ".nii", ".nii.gz", ".mha")
+"""Single-file formats that can be written atomically."""
+
+
+def _check_nrrd_spacing(path: Path) -> None:
+    """Detect zero/negative spacing in a NRRD header (ITK may silently repair or refuse such files)."""
+    try:
+        with open(path, "rb") as stream:
+            header = stream.read(4096).split(b"\n\n", 1)[0].decode("latin-1")
+    except OSError:
+        return
+    match = re.search(r"^spacings:\s*(.+)$", header, re.MULTILINE)
+    if match:
+        values = [float(v) for v in match.group(1).split() if v.lower() != "nan"]
+        if any(v <= 0 for v in values):
+            raise GeometryError(f"{path.name}: voxel spacing {values} must be positive; fix the image header")
+    match = re.search(r"^space directions:\s*(.+)$", header, re.MULTILINE)
+    if match:
+        for vector in re.findall(r"\(([^)]*)\)", match.group(1)):
+            if np.linalg.norm([float(v) for v in vector.split(",")]) == 0:
+                raise GeometryError(f"{path.name}: a space direction has zero length (zero spacing); "
+                                    "fix the image header")
+
+
+def _read_sitk(path: Path) -> sitk.Image:
+    if not path.exists():
+        raise InputFileError(f"{path} does not exist; check the path")
+    if path.is_dir():
+        from gynai.io.dicom import read_dicom_series_sitk
+
+        return read_dicom_series_sitk(path)
+    if path.name.lower().endswith((".nrrd", ".nhdr")):
+        _check_nrrd_spacing(path)
+    if path.suffix.lower() == ".dcm":
+        from gynai.io.dicom import read_dicom_series_sitk
+
+        return read_dicom_series_sitk(path.parent)
+    try:
+        return sitk.ReadImage(str(path))
+    except RuntimeError as error:
+        text = str(error)
+        if "spacing" in text.lower() or "zero" in text.lower() and "direction" in text.lower():
+            raise GeometryError(f"{path.name} has invalid voxel spacing/direction; fix the image header") from None
+        raise InputFileError(f"{path.name} is not a readable image (NRRD, NIfTI, MHA or DICOM); "
+                             "check that the file is complete and of a supported type") from None
+
+
+def _to_image(image: sitk.Image, path: Path) -> Image:
+    dimension = image.GetDimension()
+    if dimension != 3:
+        raise ImageDimensionError(f"{path.name} is a {dimension}D image; GynAI needs a 3D volume")
+    components = image.GetNumberOfComponentsPerPixel()
+    if components != 1:
+        raise ImageDimensionError(f"{path.name} has {components} components per voxel (colour or vector image); "
+                                  "GynAI needs a scalar 3D volume")
+    if min(image.GetSpacing()) <= 0:
+        raise GeometryError(f"{path.name}: voxel spacing {image.GetSpacing()} must be positive; fix the header")
+    try:
+        geometry = geometry_from_sitk(image)
+    except GeometryError as error:
+        raise GeometryError(f"{path.name}: {error}") from None
+    array = sitk.GetArrayFromImage(image)
+    metadata = {"source_path": str(path)}
+    metadata.update({key: image.GetMetaData(key) for key in image.GetMetaDataKeys()
+                     if key.startswith("gynai.") or key.startswith("dicom.")})
+    return Image(array, geometry, metadata)
+
+
+def read_image(path: str | Path) -> Image:
+    """Read a 3D scalar image: NRRD/NHDR, NIfTI, MHA/MHD, a DICOM series folder or one of its files.
+
+    Raises:
+        InputFileError: Missing, unreadable or non-image file.
+        ImageDimensionError: 2D, 4D or multi-component image.
+        GeometryError: Zero/negative spacing or invalid direction.
+        InvalidVoxelDataError: NaN or infinite voxels.
+    """
+    path = Path(path)
+    return _to_image(_read_sitk(path), path)
+
+
+def read_label_array(path: str | Path) -> tuple[np.ndarray, Geometry]:
+    """Read a labelmap file as an integer array [k, j, i] and its geometry.
+
+    Raises:
+        InputFileError: The voxels are not whole numbers (not a labelmap).
+    """
+    image = read_image(path)
+    array = image.array
+    if array.dtype.kind == "f":
+        if not np.all(np.mod(array, 1) == 0):
+            raise InputFileError(f"{Path(path).name} has non-integer voxels; it is not a labelmap")
+        array = array.astype(np.int32)
+    return array, image.geometry
+
+
+def write_image(image: Image, path: str | Path, overwrite: bool = False, compress: bool = True) -> Path:
+    """Write an image atomically (format from the extension); never overwrites unless ``overwrite``.
+
+    Raises:
+        OutputPathError: The file exists (and not ``overwrite``) or the folder is not writable.
+        InputFileError: Unsupported extension.
+    """
+    path = Path(path)
+    if not path.name.lower().endswith(WRITE_SUFFIXES):
+        raise InputFileError(f"cannot write {path.name}: use one of {', '.join(WRITE_SUFFIXES)}")
+    with atomic_output(path, overwrite) as temporary:
+        sitk.WriteImage(image_to_sitk(image), str(temporary), useCompression=compress)
+    logger.debug("wrote %s", path)
+    return path

@@ -1,0 +1,1 @@
+"""Qt-free helpers of the GynAISegment module."""
