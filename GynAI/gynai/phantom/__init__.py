@@ -37,6 +37,12 @@ class PhantomCase:
     instances: Optional[np.ndarray] = None
 
 
+def _streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """Independent random streams for the grid and for anatomy + appearance: the same seed gives the same
+    anatomy whatever the grid's spacing or orientation."""
+    return np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2])
+
+
 def _finish(task: str, canvas, rng: np.random.Generator, config: PhantomConfig, truth: dict,
             instances: Optional[np.ndarray] = None) -> PhantomCase:
     array = render(canvas.tissue, TISSUES, canvas.points, rng, config)
@@ -50,9 +56,9 @@ def generate_uterus_fibroid(seed: int, fibroids: Optional[Sequence[FibroidSpec]]
                             config: Optional[PhantomConfig] = None) -> PhantomCase:
     """A non-pregnant uterus with fibroids (random 1–3 when ``fibroids`` is None)."""
     config = config or PhantomConfig()
-    rng = np.random.default_rng(seed)
+    grid_rng, rng = _streams(seed)
     centre = np.array([0.0, -5.0, 15.0])
-    canvas = make_canvas(rng, config, centre)
+    canvas = make_canvas(grid_rng, config, centre)
     paint_pelvis(canvas, rng)
     truth, instances = paint_uterus(canvas, rng, fibroids, centre)
     truth["seed"] = seed
@@ -63,9 +69,9 @@ def generate_placenta(seed: int, myometrium_thickness_mm: float = 2.0,
                       config: Optional[PhantomConfig] = None) -> PhantomCase:
     """A pregnant uterus with an anterior-inferior placenta over the bladder and thinned myometrium."""
     config = config or PhantomConfig(spacing_mm=(1.2, 1.2, 4.0), size_xyz=(192, 192, 48))
-    rng = np.random.default_rng(seed)
+    grid_rng, rng = _streams(seed)
     centre = np.array([0.0, 0.0, 30.0])
-    canvas = make_canvas(rng, config, centre)
+    canvas = make_canvas(grid_rng, config, centre)
     paint_pelvis(canvas, rng, bladder=False)
     truth = paint_pregnant_uterus(canvas, rng, myometrium_thickness_mm, centre)
     truth["seed"] = seed
@@ -75,9 +81,9 @@ def generate_placenta(seed: int, myometrium_thickness_mm: float = 2.0,
 def generate_adnexal_mass(seed: int, config: Optional[PhantomConfig] = None) -> PhantomCase:
     """A septated cystic adnexal mass with a solid mural nodule."""
     config = config or PhantomConfig(spacing_mm=(1.0, 1.0, 4.0), size_xyz=(220, 192, 36))
-    rng = np.random.default_rng(seed)
+    grid_rng, rng = _streams(seed)
     centre = np.array([0.0, 0.0, 5.0])
-    canvas = make_canvas(rng, config, centre)
+    canvas = make_canvas(grid_rng, config, centre)
     paint_pelvis(canvas, rng)
     truth = paint_adnexal_mass(canvas, rng, centre)
     truth["seed"] = seed

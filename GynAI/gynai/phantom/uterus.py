@@ -104,12 +104,23 @@ def place_fibroid(spec: FibroidSpec, outer: Ellipsoid, cavity: Ellipsoid, rng: n
     return {"shape": shape, "stalk": stalk, "figo_type": kind}
 
 
+def _apart(a: Ellipsoid, b: Ellipsoid, margin_mm: float = 3.0) -> bool:
+    distance = np.linalg.norm(np.subtract(a.centre_lps_mm, b.centre_lps_mm))
+    return bool(distance > max(a.radii_mm) + max(b.radii_mm) + margin_mm)
+
+
 def paint_uterus(canvas: Canvas, rng: np.random.Generator, fibroids: Optional[Sequence[FibroidSpec]],
                  centre: np.ndarray) -> tuple[dict, np.ndarray]:
     """Paint the uterus and its fibroids; return the truth dict and the fibroid instance map."""
     outer, junction, cavity = uterus_shapes(rng, centre)
     specs = list(fibroids) if fibroids is not None else random_fibroids(rng)
-    placed = [place_fibroid(spec, outer, cavity, rng) for spec in specs]
+    placed: list[dict] = []
+    for spec in specs:
+        for _attempt in range(30):   # fibroids do not overlap, so each keeps its analytic shape
+            item = place_fibroid(spec, outer, cavity, rng)
+            if all(_apart(item["shape"], other["shape"]) for other in placed):
+                break
+        placed.append(item)
     points = canvas.points
     inside = outer.contains(points)
     canvas.paint(inside, "myometrium", MYOMETRIUM)
