@@ -6,8 +6,11 @@ All readers return core :class:`~gynai.image.Image` objects; every failure becom
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +47,28 @@ def _check_nrrd_spacing(path: Path) -> None:
                                     "fix the image header")
 
 
+def _check_complete(path: Path) -> None:
+    """Detect truncated files that ITK would silently fill with zeros (gzip streams, raw NIfTI)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        try:
+            with gzip.open(path, "rb") as stream:
+                while stream.read(1 << 22):
+                    pass
+        except (EOFError, OSError, zlib.error):
+            raise InputFileError(f"{path.name} is truncated or corrupt (incomplete gzip data); "
+                                 "copy the file again") from None
+    elif name.endswith(".nii") and path.stat().st_size >= 352:
+        header = path.read_bytes()[:352]
+        endian = "<" if struct.unpack("<i", header[:4])[0] == 348 else ">"
+        dims = struct.unpack(endian + "8h", header[40:56])
+        bits = struct.unpack(endian + "h", header[72:74])[0]
+        offset = int(struct.unpack(endian + "f", header[108:112])[0])
+        voxels = int(np.prod([max(d, 1) for d in dims[1:dims[0] + 1]])) if 0 < dims[0] <= 7 else 0
+        if path.stat().st_size < offset + voxels * bits // 8:
+            raise InputFileError(f"{path.name} is truncated (voxel data incomplete); copy the file again")
+
+
 def _read_sitk(path: Path) -> sitk.Image:
     if not path.exists():
         raise InputFileError(f"{path} does not exist; check the path")
@@ -53,6 +78,7 @@ def _read_sitk(path: Path) -> sitk.Image:
         return read_dicom_series_sitk(path)
     if path.name.lower().endswith((".nrrd", ".nhdr")):
         _check_nrrd_spacing(path)
+    _check_complete(path)
     if path.suffix.lower() == ".dcm":
         from gynai.io.dicom import read_dicom_series_sitk
 
