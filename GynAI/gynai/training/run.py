@@ -106,5 +106,5 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
 
 def smoke_config() -> TrainConfig:
     """A tiny configuration for tests: a few CPU steps on small patches."""
-    return replace(TrainConfig(), patch_size_zyx=(16, 32, 32), channels=(4, 8, 16), strides=((1, 2, 2), (2, 2, 2)), steps=3, validate_every=3,
+    return replace(TrainConfig(), patch_size_zyx=(16, 64, 64), channels=(4, 8, 16), strides=((1, 2, 2), (2, 2, 2)), steps=3, validate_every=3,
                    batch_size=1)

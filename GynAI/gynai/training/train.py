@@ -112,7 +112,8 @@ def train_network(train_cases: list[PreparedCase], validation_cases: list[Prepar
         loss.backward()
         optimizer.step()
         schedule.step()
-        running = 0.95 * running + 0.05 * float(loss) if step > 1 else float(loss)
+        value = float(loss.detach())
+        running = 0.95 * running + 0.05 * value if step > 1 else value
         report(progress, step / config.steps, f"step {step}/{config.steps} loss {running:.3f}")
         if validation_cases and (step % config.validate_every == 0 or step == config.steps):
             dice = _validate(network, validation_cases, config, num_classes, info)
