@@ -108,15 +108,27 @@ def read_bundle(path: Path) -> BundleInfo:
     )
 
 
-def build_network(info: BundleInfo):
-    """Instantiate the allow-listed network of a bundle with its plain arguments."""
+def network_from_definition(network_def: dict[str, Any]):
+    """Instantiate an allow-listed network definition (``_target_`` + plain arguments).
+
+    Raises:
+        ModelError: Target not allowed, expressions used, or invalid arguments.
+    """
     from monai.networks.nets import UNet
 
-    arguments = {key: value for key, value in info.network_def.items() if not key.startswith("_")}
+    if network_def.get("_target_") not in ALLOWED_TARGETS:
+        raise ModelError(f"network '_target_' {network_def.get('_target_')!r} is not allowed")
+    _check_plain(network_def, "network_def")
+    arguments = {key: value for key, value in network_def.items() if not key.startswith("_")}
     try:
         return UNet(**arguments)
     except (TypeError, ValueError) as error:
-        raise ModelError(f"bundle {info.path}: invalid network arguments ({error})") from None
+        raise ModelError(f"invalid network arguments ({error})") from None
+
+
+def build_network(info: BundleInfo):
+    """Instantiate the allow-listed network of a bundle with its plain arguments."""
+    return network_from_definition(info.network_def)
 
 
 def load_network(info: BundleInfo, device: str = "cpu"):

@@ -29,15 +29,13 @@ APACHE_NOTICE = ("Licensed under the Apache License, Version 2.0 (the \"License\
 
 def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds: list[int]) -> dict:
     """Dice per label (and uterus/lesion unions) on phantoms in their original geometry."""
-    from monai.networks.nets import UNet
-
-    from gynai.inference.bundle import BundleInfo
+    from gynai.inference.bundle import BundleInfo, network_from_definition
     from gynai.inference.predict import segment_with_network
     from gynai.phantom import evaluation_config, generate
 
     task = get_task(task_id)
     definition = config.network_def(len(task.labels) + 1)
-    network = UNet(**{k: v for k, v in definition.items() if not k.startswith("_")})
+    network = network_from_definition(definition)
     network.load_state_dict(state_dict)
     network.eval()
     from gynai.training.bundle_writer import DEFAULT_POSTPROCESSING

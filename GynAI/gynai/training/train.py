@@ -80,14 +80,12 @@ def train_network(train_cases: list[PreparedCase], validation_cases: list[Prepar
     """Train a UNet on prepared cases and return the best (by validation mean Dice) weights."""
     import torch
     from monai.losses import DiceCELoss
-    from monai.networks.nets import UNet
-
-    from gynai.inference.bundle import BundleInfo
+    from gynai.inference.bundle import BundleInfo, network_from_definition
 
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     definition = config.network_def(num_classes)
-    network = UNet(**{k: v for k, v in definition.items() if not k.startswith("_")}).to(config.device)
+    network = network_from_definition(definition).to(config.device)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.learning_rate, total_steps=config.steps,
                                                    pct_start=0.05)
