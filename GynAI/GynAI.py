@@ -5,8 +5,10 @@ import logging
 import slicer
 from slicer.i18n import tr as _
 from slicer.i18n import translate
+from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
+from slicer.util import VTKObservationMixin
 
 PIP_REQUIREMENTS = ["SimpleITK>=2.3", "monai>=1.3", "pydicom>=2.4", "scipy>=1.10"]
 
@@ -25,8 +27,21 @@ class GynAI(ScriptedLoadableModule):
         self.parent.acknowledgementText = _("GynAI is an open-source project (Apache License 2.0).")
 
 
-class GynAIWidget(ScriptedLoadableModuleWidget):
+@parameterNodeWrapper
+class GynAIParameterNode:
+    """Parameters: the seed of the sample phantom and the last loaded sample volume."""
+
+    sampleSeed: int = 2026
+    sampleVolume: slicer.vtkMRMLScalarVolumeNode
+
+
+class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     """User interface: only wires widgets to the logic."""
+
+    def __init__(self, parent=None):
+        ScriptedLoadableModuleWidget.__init__(self, parent)
+        VTKObservationMixin.__init__(self)
+        self.logic = None
 
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
@@ -42,7 +57,9 @@ class GynAIWidget(ScriptedLoadableModuleWidget):
         with slicer.util.tryWithErrorDisplay(_("Loading the sample phantom failed."), waitCursor=True):
             if not self.logic.ensureDependencies():
                 return
-            volume, segmentation = self.logic.loadSamplePhantom()
+            parameterNode = self.logic.getParameterNode()
+            volume, segmentation = self.logic.loadSamplePhantom(parameterNode.sampleSeed)
+            parameterNode.sampleVolume = volume
             slicer.util.setSliceViewerLayers(background=volume, fit=True)
             self.ui.statusLabel.text = _("Loaded {name}").format(name=volume.GetName())
 
@@ -54,6 +71,9 @@ class GynAIWidget(ScriptedLoadableModuleWidget):
 
 class GynAILogic(ScriptedLoadableModuleLogic):
     """Thin logic: dependency installation (after one confirmation) and sample data."""
+
+    def getParameterNode(self):
+        return GynAIParameterNode(super().getParameterNode())
 
     @staticmethod
     def version():
