@@ -1,68 +1,151 @@
-"""Volume node ⇄ core image, with exact geometry (Slicer RAS ⇄ core LPS)."""
+"""Volume node ⇄ core :class:`~gynai.image.Image`, with exact geometry.
+
+Slicer stores a volume's placement as an IJK→RAS matrix; the core types use LPS (like ITK, NRRD and
+DICOM). The conversion negates the first two rows of that matrix (``Geometry.ijk_to_ras`` /
+``Geometry.from_ijk_to_ras``) and is exact up to floating-point rounding. Voxel arrays are indexed
+``[k, j, i]`` on both sides (``slicer.util.arrayFromVolume`` order), so no axis is reordered.
+
+Only vtk, slicer and gynai are used (no Qt): these functions run in Slicer and in headless tests.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+import logging
+from typing import Any, Optional
 
 import numpy as np
 
-from gynai.errors import GeometryError, ImageDimensionError
+from gynai.errors import GeometryError, ImageDimensionError, InvalidVoxelDataError
 from gynai.image import Geometry, Image
 
+logger = logging.getLogger(__name__)
 
-def image_to_volume_node(image: Image, name: str = "", node=None, scene=None):
-    """Create (or update) a scalar volume node holding a copy of ``image``.
+_DEFAULT_NAME = "GynAI volume"
+
+
+def _vtk_friendly(array: np.ndarray) -> np.ndarray:
+    """``array`` as a C-contiguous array of a voxel type that Slicer volumes support (converted if needed)."""
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8)
+    elif array.dtype == np.float16:
+        array = array.astype(np.float32)
+    elif array.dtype.kind in "iu" and array.dtype.itemsize == 8:
+        # slicer.util refuses 64-bit integers (they do not render); narrow them when the values fit.
+        low, high = (int(array.min()), int(array.max())) if array.size else (0, 0)
+        for candidate in (np.int32, np.uint32):
+            info = np.iinfo(candidate)
+            if info.min <= low and high <= info.max:
+                array = array.astype(candidate)
+                break
+        else:
+            raise InvalidVoxelDataError(
+                f"voxel values {low}..{high} do not fit a 32-bit integer; convert the image to float first")
+    return np.ascontiguousarray(array)
+
+
+def image_to_volume_node(image: Image, name: str = "", node: Any = None, scene: Any = None) -> Any:
+    """Put a core image into a scalar volume node (voxels deep-copied, geometry exact).
 
     Args:
-        image: Core image (LPS geometry).
-        name: Node name for a new node.
-        node: Existing vtkMRMLScalarVolumeNode to update in place.
+        image: Core image (array [k, j, i], LPS geometry).
+        name: Node name; for a new node the default is "GynAI volume", an existing node is renamed
+            only when a name is given.
+        node: Existing ``vtkMRMLScalarVolumeNode`` (or labelmap volume node) to update in place;
+            its display node and references are kept.
         scene: Scene for a new node (default ``slicer.mrmlScene``).
+
+    Returns:
+        The new or updated volume node.
+
+    Raises:
+        InvalidVoxelDataError: 64-bit integer voxels that do not fit 32 bits.
     """
     import slicer
 
-    ijk_to_ras = image.geometry.ijk_to_ras()
+    array = _vtk_friendly(image.array)
+    ijk_to_ras = slicer.util.vtkMatrixFromArray(image.geometry.ijk_to_ras())
     if node is None:
-        scene = scene or slicer.mrmlScene
-        node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", name or "GynAI volume")
+        scene = scene if scene is not None else slicer.mrmlScene
+        node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", name or _DEFAULT_NAME)
         node.CreateDefaultDisplayNodes()
-    node.SetIJKToRASMatrix(slicer.util.vtkMatrixFromArray(ijk_to_ras))
-    slicer.util.updateVolumeFromArray(node, np.ascontiguousarray(image.array))
+    elif name:
+        node.SetName(name)
+    was_modifying = node.StartModify()
+    try:
+        node.SetIJKToRASMatrix(ijk_to_ras)
+        slicer.util.updateVolumeFromArray(node, array)
+    finally:
+        node.EndModify(was_modifying)
+    logger.debug("volume node '%s' <- image %s", node.GetName(), array.shape)
     return node
 
 
-def volume_node_to_image(node) -> Image:
-    """A core image (voxels copied) from a scalar volume node.
+def volume_node_ijk_to_ras(node: Any) -> np.ndarray:
+    """The 4x4 IJK→RAS matrix of a volume node that has image data (parent transforms not applied).
 
-    Raises:
-        GeometryError: The node is under a transform (harden it first) or has no image data.
-        ImageDimensionError: Multi-component (vector/RGB) volume.
+    When the image data extent does not start at 0 the origin is moved so that index (0, 0, 0) is
+    element ``[0, 0, 0]`` of ``slicer.util.arrayFromVolume(node)``.
     """
     import slicer
     import vtk
 
-    if node is None or node.GetImageData() is None:
-        raise GeometryError("the volume node has no image data; load a volume first")
-    if node.GetParentTransformNode() is not None:
-        raise GeometryError(f"volume '{node.GetName()}' is under a transform; harden the transform first "
-                            "(Data module, right-click, Harden transform)")
-    if node.GetImageData().GetNumberOfScalarComponents() != 1:
-        raise ImageDimensionError(f"volume '{node.GetName()}' has several components per voxel; "
-                                  "use a scalar (grey-level) volume")
     matrix = vtk.vtkMatrix4x4()
     node.GetIJKToRASMatrix(matrix)
-    geometry = Geometry.from_ijk_to_ras(slicer.util.arrayFromVTKMatrix(matrix))
-    array = np.array(slicer.util.arrayFromVolume(node), copy=True)
-    return Image(array, geometry, {"node_name": node.GetName()})
+    ijk_to_ras = slicer.util.arrayFromVTKMatrix(matrix)
+    start = np.array(node.GetImageData().GetExtent()[::2], dtype=float)
+    if start.any():  # arrayFromVolume's [0, 0, 0] is voxel (i0, j0, k0)
+        ijk_to_ras[:3, 3] = ijk_to_ras[:3, :3] @ start + ijk_to_ras[:3, 3]
+    return ijk_to_ras
 
 
-def volume_node_geometry(node) -> Optional[Geometry]:
-    """Geometry of a volume node (None without image data)."""
-    import slicer
-    import vtk
+def check_no_parent_transform(node: Any) -> None:
+    """Refuse a node under a parent transform: its voxels are not where its own matrix places them.
 
+    Raises:
+        GeometryError: The node is under a linear or non-linear transform (the message says to harden it).
+    """
+    transform = node.GetParentTransformNode()
+    if transform is None:
+        return
+    kind = "linear" if transform.IsTransformToWorldLinear() else "non-linear"
+    raise GeometryError(
+        f"'{node.GetName()}' is under the {kind} transform '{transform.GetName()}'; harden the transform "
+        "first (Data module: right-click the node, 'Harden transform') so that voxel positions are final")
+
+
+def volume_node_geometry(node: Any) -> Optional[Geometry]:
+    """The core geometry (LPS) of a volume node's voxel grid, or None when it has no image data.
+
+    Parent transforms are not applied (see :func:`volume_node_to_image`).
+    """
     if node is None or node.GetImageData() is None:
         return None
-    matrix = vtk.vtkMatrix4x4()
-    node.GetIJKToRASMatrix(matrix)
-    return Geometry.from_ijk_to_ras(slicer.util.arrayFromVTKMatrix(matrix))
+    return Geometry.from_ijk_to_ras(volume_node_ijk_to_ras(node))
+
+
+def volume_node_to_image(node: Any) -> Image:
+    """A core image (voxels deep-copied, geometry exact) from a scalar or labelmap volume node.
+
+    ``metadata`` holds ``{"node_name": <node name>}``.
+
+    Raises:
+        GeometryError: No node / no image data, or the node is under a (linear or non-linear)
+            parent transform (the message says to harden it), or its axes are sheared.
+        ImageDimensionError: Vector/RGB (multi-component) volume.
+    """
+    import slicer
+
+    if node is None or not node.IsA("vtkMRMLVolumeNode") or node.GetImageData() is None:
+        raise GeometryError("no volume with image data was given; select or load a volume first")
+    check_no_parent_transform(node)
+    components = node.GetImageData().GetNumberOfScalarComponents()
+    if components != 1 or not node.IsA("vtkMRMLScalarVolumeNode"):
+        raise ImageDimensionError(
+            f"volume '{node.GetName()}' has {components} components per voxel ({node.GetClassName()}); "
+            "use a scalar (grey-level) volume, e.g. convert it with the Vector to Scalar Volume module")
+    try:
+        geometry = Geometry.from_ijk_to_ras(volume_node_ijk_to_ras(node))
+    except GeometryError as error:
+        raise GeometryError(f"volume '{node.GetName()}': {error}") from None
+    array = np.array(slicer.util.arrayFromVolume(node), copy=True)
+    return Image(array, geometry, {"node_name": node.GetName()})
