@@ -1,6 +1,7 @@
 """GynAI home module: dependencies, sample phantom, version."""
 
 import logging
+from pathlib import Path
 
 import slicer
 from slicer.i18n import tr as _
@@ -25,6 +26,20 @@ class GynAI(ScriptedLoadableModule):
         self.parent.helpText = _("Deep learning for gynecologic imaging. This module installs the Python "
                                  "dependencies and loads a synthetic sample phantom. Research use only.")
         self.parent.acknowledgementText = _("GynAI is an open-source project (Apache License 2.0).")
+        slicer.app.connect("startupCompleted()", loadGynAITerminology)
+
+
+def loadGynAITerminology():
+    """Register GynAI's terminology context so that the Segment Editor offers its coded concepts."""
+    here = Path(__file__).resolve().parent
+    for folder in (here, here.parent):  # installed extension, source tree
+        path = folder / "Resources" / "Terminology" / "GynAI.term.json"
+        if path.is_file():
+            terminologies = getattr(slicer.modules, "terminologies", None)
+            if terminologies is not None:
+                terminologies.logic().LoadTerminologyFromFile(str(path))
+            return
+    logging.warning("GynAI terminology file not found; segments keep their codes but the list is not loaded")
 
 
 @parameterNodeWrapper

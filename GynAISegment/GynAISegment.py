@@ -2,6 +2,7 @@
 
 import logging
 
+import qt
 import slicer
 from slicer.i18n import tr as _
 from slicer.i18n import translate
@@ -23,8 +24,9 @@ class GynAISegment(ScriptedLoadableModule):
         self.parent.categories = [translate("qSlicerAbstractCoreModule", "GynAI")]
         self.parent.dependencies = []
         self.parent.contributors = ["GynAI contributors"]
-        self.parent.helpText = _("Segment the uterus (myometrium, endometrium, fibroids) on T2-weighted MRI "
-                                 "with a bundled MONAI model. Research use only: review every result.")
+        self.parent.helpText = _("Segment the uterus (myometrium, endometrium, fibroids), the placenta with "
+                                 "myometrium and bladder, or an adnexal mass with its solid tissue on MRI with "
+                                 "bundled MONAI models. Research use only: review every result.")
         self.parent.acknowledgementText = _("GynAI is an open-source project. Models were trained on "
                                             "synthetic phantoms only.")
 
@@ -47,6 +49,8 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         VTKObservationMixin.__init__(self)
         self.logic = None
         self._parameterNode = None
+        self._job = None
+        self._timer = None
 
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
@@ -58,6 +62,9 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.deviceComboBox.addItems(list(DEVICES))
         self.logic = GynAISegmentLogic()
         self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
+        self._timer = qt.QTimer()
+        self._timer.setInterval(200)
+        self._timer.connect("timeout()", self._pollJob)
         self.ui.inputVolumeSelector.connect("currentNodeChanged(vtkMRMLNode*)", self.updateButtonState)
         self.ui.progressBar.setValue(0)
         self.initializeParameterNode()
@@ -70,36 +77,86 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.updateButtonState()
 
     def updateButtonState(self, *args):
-        self.ui.applyButton.enabled = self.ui.inputVolumeSelector.currentNode() is not None
+        if self._job is None:
+            self.ui.applyButton.text = _("Apply")
+            self.ui.applyButton.enabled = self.ui.inputVolumeSelector.currentNode() is not None
+        else:
+            self.ui.applyButton.text = _("Cancel")
+            self.ui.applyButton.enabled = True
 
     def onProgress(self, fraction, message):
         self.ui.progressBar.setValue(int(100 * fraction))
         self.ui.statusLabel.text = message
-        slicer.app.processEvents()
 
     def onApplyButton(self):
-        with slicer.util.tryWithErrorDisplay(_("Segmentation failed."), waitCursor=True):
-            node = self.logic.segment(self.ui.inputVolumeSelector.currentNode(), self.ui.taskComboBox.currentText,
-                                      self.ui.outputSegmentationSelector.currentNode(),
-                                      self.ui.deviceComboBox.currentText, self.onProgress)
-            self.ui.outputSegmentationSelector.setCurrentNode(node)
-            self.ui.statusLabel.text = _("Done: {name}").format(name=node.GetName())
+        """Apply starts a child-process job; while it runs the same button cancels it."""
+        if self._job is not None:
+            self._job.cancel()
+            self._stopJob(_("Cancelled; the scene was not changed."))
+            return
+        with slicer.util.tryWithErrorDisplay(_("Segmentation could not start."), waitCursor=True):
+            self._job = self.logic.segment(self.ui.inputVolumeSelector.currentNode(),
+                                           self.ui.taskComboBox.currentText,
+                                           self.ui.outputSegmentationSelector.currentNode(),
+                                           self.ui.deviceComboBox.currentText, waitForCompletion=False,
+                                           progress=self.onProgress)
+            self.ui.progressBar.setValue(0)
+            self._timer.start()
+        self.updateButtonState()
+
+    def _pollJob(self):
+        job = self._job
+        if job is None:
+            return
+        try:
+            if job.poll():
+                return
+        except Exception as error:  # shown to the user; the scene was not changed
+            self._stopJob(_("Failed: {reason}").format(reason=str(error)))
+            slicer.util.errorDisplay(_("Segmentation failed: {reason}").format(reason=str(error)))
+            return
+        self.ui.outputSegmentationSelector.setCurrentNode(job.result_node)
+        job.result_node.CreateClosedSurfaceRepresentation()
+        self._stopJob(_("Done: {name}").format(name=job.result_node.GetName()))
+
+    def _stopJob(self, message):
+        self._timer.stop()
+        self._job = None
+        self.ui.statusLabel.text = message
+        self.updateButtonState()
+
+    def cleanup(self):
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+        self.removeObservers()
 
 
 class GynAISegmentLogic(ScriptedLoadableModuleLogic):
-    """Thin logic: usable from the Python console, e.g.
-    ``GynAISegmentLogic().segment(getNode('T2'), 'uterus-fibroid')``."""
+    """Thin logic, usable from the Python console::
+
+        node = slicer.util.getModuleLogic("GynAISegment").segment(getNode("T2"), "uterus-fibroid")
+    """
 
     def getParameterNode(self):
         return GynAISegmentParameterNode(super().getParameterNode())
 
     def segment(self, inputVolumeNode, task="uterus-fibroid", outputSegmentationNode=None, device="auto",
-                progress=None):
-        """Segment ``inputVolumeNode`` and return the segmentation node (in-process)."""
+                waitForCompletion=True, progress=None, overwriteEdited=False):
+        """Segment ``inputVolumeNode``.
+
+        With ``waitForCompletion`` (console, batch) the model runs in this process and the segmentation node
+        is returned. Without it, a child process runs the model and a ``SegmentationJob`` is returned: call
+        its ``poll()`` (GUI timer) or ``wait()``; ``cancel()`` leaves the scene unchanged.
+        """
+        from GynAISegmentLib.job import SegmentationJob
         from GynAISegmentLib.logic import segment_volume_node
 
         logging.info("GynAI: segmenting %s (%s)", inputVolumeNode.GetName(), task)
-        return segment_volume_node(inputVolumeNode, task, outputSegmentationNode, device, progress)
+        if waitForCompletion:
+            return segment_volume_node(inputVolumeNode, task, outputSegmentationNode, device, progress,
+                                       overwriteEdited)
+        return SegmentationJob(inputVolumeNode, task, outputSegmentationNode, device, progress, overwriteEdited)
 
 
 class GynAISegmentTest(ScriptedLoadableModuleTest):

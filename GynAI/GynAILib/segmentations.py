@@ -1,4 +1,4 @@
-"""Core :class:`~gynai.image.LabelImage` ⇄ segmentation node, and subject-hierarchy placement.
+"""Core :class:`~gynai.image.LabelImage` ⇄ segmentation node (segments share one labelmap layer).
 
 A label image becomes one segment per entry of its label table (segment ID = label id, name and
 colour from the table, label value kept), all sharing one binary-labelmap layer on the reference
@@ -257,21 +257,3 @@ def segmentation_node_to_label_image(segmentation_node: Any, reference_volume_no
                 "make them exclusive (Segment Editor: masking 'Overwrite other segments') and retry")
         out[mask] = label.value
     return LabelImage(out, geometry, labels)
-
-
-def place_under_study(node: Any, reference_volume_node: Any) -> None:
-    """Put ``node`` in the subject hierarchy under the same parent (e.g. study) as the reference volume.
-
-    Nothing happens when the reference volume has no subject-hierarchy item.
-    """
-    import slicer
-
-    scene = node.GetScene() or reference_volume_node.GetScene()
-    hierarchy = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(scene)
-    reference_item = hierarchy.GetItemByDataNode(reference_volume_node) if hierarchy else 0
-    if not reference_item:
-        logger.debug("'%s' has no subject-hierarchy item; '%s' left in place",
-                     reference_volume_node.GetName(), node.GetName())
-        return
-    item = hierarchy.GetItemByDataNode(node) or hierarchy.CreateItem(hierarchy.GetSceneItemID(), node)
-    hierarchy.SetItemParent(item, hierarchy.GetItemParent(reference_item))

@@ -41,3 +41,7 @@ class ModelError(GynAIError):
 
 class CancelledError(GynAIError):
     """The user cancelled a long-running operation."""
+
+
+class ProcessFailedError(GynAIError):
+    """A child process running a GynAI command failed (non-zero exit or an error event)."""

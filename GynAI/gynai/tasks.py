@@ -7,6 +7,7 @@ fibroid; ``adnexal-mass`` whole lesion = cystic part ∪ solid tissue) are compu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from gynai.errors import LabelError
 from gynai.image import LabelInfo
@@ -28,6 +29,7 @@ class SegmentSpec:
     label: LabelInfo
     category: Code
     type: Code
+    region: Optional[Code] = None
 
 
 @dataclass(frozen=True)
@@ -45,16 +47,19 @@ class Task:
         return tuple(spec.label for spec in self.segments)
 
 
-_ANATOMY = Code("91723000", "SCT", "Anatomical structure")
+_ANATOMY = Code("91723000", "SCT", "Anatomical Structure")
 _TISSUE = Code("85756007", "SCT", "Tissue")
-_ABNORMAL = Code("49755003", "SCT", "Morphologically abnormal structure")
-# Myometrium has no verified standard code: a GynAI private code is used (see Resources/Terminology).
+_ABNORMAL = Code("49755003", "SCT", "Morphologically Abnormal Structure")
+# Myometrium has no verified standard code: a GynAI private code is used (Resources/Terminology/GynAI.term.json).
 MYOMETRIUM = Code("GYNAI-0001", "99GYNAI", "Myometrium")
+UTERUS = Code("35039007", "SCT", "Uterus")
+OVARY = Code("15497006", "SCT", "Ovary")
 
 
-def _spec(value: int, ident: str, name: str, rgb: tuple[int, int, int], category: Code, code: Code) -> SegmentSpec:
+def _spec(value: int, ident: str, name: str, rgb: tuple[int, int, int], category: Code, code: Code,
+          region: Optional[Code] = None) -> SegmentSpec:
     color = tuple(round(c / 255.0, 4) for c in rgb)
-    return SegmentSpec(LabelInfo(value, ident, name, color), category, code)  # type: ignore[arg-type]
+    return SegmentSpec(LabelInfo(value, ident, name, color), category, code, region)  # type: ignore[arg-type]
 
 
 TASKS: dict[str, Task] = {
@@ -65,7 +70,8 @@ TASKS: dict[str, Task] = {
         (
             _spec(1, "myometrium", "Myometrium", (216, 101, 79), _TISSUE, MYOMETRIUM),
             _spec(2, "endometrium", "Endometrium", (241, 214, 145), _ANATOMY, Code("2739003", "SCT", "Endometrium")),
-            _spec(3, "fibroid", "Fibroid", (111, 184, 210), _ABNORMAL, Code("44598004", "SCT", "Leiomyoma")),
+            _spec(3, "fibroid", "Fibroid", (111, 184, 210), _ABNORMAL, Code("44598004", "SCT", "Leiomyoma"),
+                  UTERUS),
         ),
     ),
     "placenta": Task(
@@ -83,8 +89,10 @@ TASKS: dict[str, Task] = {
         "Adnexal mass (cystic part) and its solid tissue on MRI",
         "MR",
         (
-            _spec(1, "adnexal-mass", "Adnexal mass", (144, 238, 144), _ABNORMAL, Code("4147007", "SCT", "Mass")),
-            _spec(2, "solid-tissue", "Solid tissue", (230, 60, 60), _ABNORMAL, Code("108369006", "SCT", "Neoplasm")),
+            _spec(1, "adnexal-mass", "Adnexal mass", (144, 238, 144), _ABNORMAL, Code("4147007", "SCT", "Mass"),
+                  OVARY),
+            _spec(2, "solid-tissue", "Solid tissue", (230, 60, 60), _ABNORMAL, Code("108369006", "SCT", "Neoplasm"),
+                  OVARY),
         ),
     ),
 }

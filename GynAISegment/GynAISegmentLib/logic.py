@@ -1,18 +1,55 @@
-"""Qt-free logic of GynAISegment: run a bundled model on a volume node, fill a segmentation node."""
+"""Qt-free logic of GynAISegment: run a bundled model on a volume node, fill a segmentation node.
+
+Two ways to run: :func:`segment_volume_node` in this process (console, batch, tests), and
+:class:`~GynAISegmentLib.job.SegmentationJob` in a child process (the GUI: responsive, cancellable).
+Both end in :func:`apply_result`, so they fill the scene identically.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 logger = logging.getLogger(__name__)
 
-EDITED_TAG = "GynAI.edited"
-"""Segmentation-node attribute a user edit sets; such nodes are not overwritten unless asked."""
+
+def check_output_node(segmentation_node: Any, overwrite_edited: bool) -> None:
+    """Refuse to replace a segmentation the user made or edited, unless ``overwrite_edited``.
+
+    Raises:
+        gynai.errors.OutputPathError: The node holds segments GynAI did not write as they are now.
+    """
+    from gynai.errors import OutputPathError
+    from GynAILib.segment_state import edited_since_generated
+
+    if segmentation_node is not None and not overwrite_edited and edited_since_generated(segmentation_node):
+        raise OutputPathError(f"segmentation '{segmentation_node.GetName()}' was edited or made by hand; "
+                              "choose a new output segmentation or confirm overwriting it")
 
 
-def segment_volume_node(volume_node, task: str, segmentation_node=None, device: str = "auto",
-                        progress: Optional[Callable[[float, str], None]] = None, overwrite_edited: bool = False):
+def apply_result(labels, volume_node: Any, task: str, segmentation_node: Any = None) -> Any:
+    """Put a task's label image into the scene: segments with names, colours and terminology.
+
+    The node's reference geometry is the input volume; it is placed under the input's study and marked
+    as GynAI output (so a later run knows whether the user edited it).
+    """
+    from gynai.tasks import get_task
+    from gynai.terminology import task_terminology
+    from GynAILib.segment_state import mark_as_generated, place_under_study
+    from GynAILib.segmentations import label_image_to_segmentation_node
+
+    name = f"{volume_node.GetName()} {task}"
+    node = label_image_to_segmentation_node(labels, volume_node, segmentation_node, name,
+                                            task_terminology(get_task(task)))
+    mark_as_generated(node, task)
+    place_under_study(node, volume_node)
+    logger.info("segmented %s with task %s", volume_node.GetName(), task)
+    return node
+
+
+def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = None, device: str = "auto",
+                        progress: Optional[Callable[[float, str], None]] = None,
+                        overwrite_edited: bool = False) -> Any:
     """Segment ``volume_node`` in-process and return the (new or updated) segmentation node.
 
     Args:
@@ -20,26 +57,19 @@ def segment_volume_node(volume_node, task: str, segmentation_node=None, device: 
         task: Task id, e.g. ``"uterus-fibroid"``.
         segmentation_node: Node to fill; a new one named "<volume> <task>" when None.
         device: ``auto``, ``cpu`` or ``cuda``.
-        progress: Optional callback ``progress(fraction, message)``.
-        overwrite_edited: Replace a segmentation marked as edited by the user.
+        progress: Optional callback ``progress(fraction, message)``; raising
+            :class:`gynai.errors.CancelledError` from it stops the run and leaves the scene unchanged.
+        overwrite_edited: Replace a segmentation the user made or edited.
 
     Raises:
         gynai.errors.GynAIError: On bad input or a model problem (one-line message).
     """
-    from gynai.errors import OutputPathError
     from gynai.inference.predict import segment_image
-    from GynAILib.segmentations import label_image_to_segmentation_node, place_under_study
+    from gynai.tasks import get_task
     from GynAILib.volumes import volume_node_to_image
 
-    if segmentation_node is not None and segmentation_node.GetAttribute(EDITED_TAG) == "true" \
-            and not overwrite_edited:
-        raise OutputPathError(f"segmentation '{segmentation_node.GetName()}' was edited by hand; "
-                              "choose a new output segmentation or confirm overwriting it")
+    get_task(task)
+    check_output_node(segmentation_node, overwrite_edited)
     image = volume_node_to_image(volume_node)
     labels = segment_image(image, task, device, progress=progress)
-    name = f"{volume_node.GetName()} {task}"
-    node = label_image_to_segmentation_node(labels, volume_node, segmentation_node, name)
-    node.SetAttribute("GynAI.task", task)
-    place_under_study(node, volume_node)
-    logger.info("segmented %s with task %s", volume_node.GetName(), task)
-    return node
+    return apply_result(labels, volume_node, task, segmentation_node)

@@ -8,7 +8,8 @@ SMALL = PhantomConfig(spacing_mm=(1.5, 1.5, 4.0), size_xyz=(96, 96, 24))
 
 
 def test_report_logic_on_phantom_truth(scene):
-    from GynAILib.segmentations import label_image_to_segmentation_node, place_under_study
+    from GynAILib.segmentations import label_image_to_segmentation_node
+    from GynAILib.segment_state import place_under_study
     from GynAILib.volumes import image_to_volume_node
     from GynAIReportLib.logic import compute_metrics, metrics_to_table_node, report_html
 

@@ -207,7 +207,8 @@ def test_seg_nrrd_saved_and_loaded_by_slicer_keeps_everything(scene, tmp_path):
 def test_output_is_placed_under_the_study_of_its_volume(scene):
     import slicer
 
-    from GynAILib.segmentations import label_image_to_segmentation_node, place_under_study
+    from GynAILib.segmentations import label_image_to_segmentation_node
+    from GynAILib.segment_state import place_under_study
 
     labels = sample_labels(GEOMETRIES["axis-aligned"])
     volume = volume_for(labels)

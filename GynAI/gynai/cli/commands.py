@@ -32,21 +32,25 @@ def write_json(document: dict, path: Path, overwrite: bool = False) -> None:
         temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
-def run_segment(args: argparse.Namespace) -> None:
-    """``gynai segment IMAGE --task TASK -o OUT.seg.nrrd``."""
+def run_segment(args: argparse.Namespace) -> dict:
+    """``gynai segment IMAGE --task TASK -o OUT.seg.nrrd``; returns the output path and label voxel counts."""
     from gynai.inference.predict import segment_image
     from gynai.io.images import read_image
     from gynai.io.segnrrd import write_seg_nrrd
+    from gynai.tasks import get_task
+    from gynai.terminology import task_terminology
 
     if not str(args.output).endswith(".seg.nrrd"):
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
     image = read_image(args.image)
-    labels = segment_image(image, args.task, args.device, args.overlap, _progress_logger("segment"),
-                           threads=args.threads)
-    write_seg_nrrd(labels, args.output, overwrite=args.overwrite)
+    progress = getattr(args, "progress", None) or _progress_logger("segment")
+    labels = segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads)
+    write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite)
     logger.info("segmentation written to %s", args.output)
+    counts = {label.id: int((labels.array == label.value).sum()) for label in labels.labels}
+    return {"output": str(Path(args.output).resolve()), "voxels": counts}
 
 
 def load_segmentation(path: Path, task_id: str, label_spec: str | None, image):

@@ -52,6 +52,8 @@ def run_demo_case(output: Path, seed: int = 2026, device: str = "auto",
     from gynai.phantom import generate_uterus_fibroid
     from gynai.report.html import render_html
     from gynai.report.png import encode_png, render_overlay
+    from gynai.tasks import get_task
+    from gynai.terminology import task_terminology
 
     output = Path(output)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
@@ -62,9 +64,10 @@ def run_demo_case(output: Path, seed: int = 2026, device: str = "auto",
         report(progress, 0.0, "generating phantom")
         case = generate_uterus_fibroid(seed, _demo_fibroids())
         write_image(case.image, staging / "input.nrrd")
-        write_seg_nrrd(case.labels, staging / "ground-truth.seg.nrrd")
+        terminology = task_terminology(get_task(TASK))
+        write_seg_nrrd(case.labels, staging / "ground-truth.seg.nrrd", terminology)
         labels = segment_image(case.image, TASK, device, progress=scaled(progress, 0.05, 0.9))
-        write_seg_nrrd(labels, staging / "segmentation.seg.nrrd")
+        write_seg_nrrd(labels, staging / "segmentation.seg.nrrd", terminology)
         info = load_task_bundle(TASK)
         document = metrics_document(case.image, labels, TASK, {"name": info.name, "version": info.version},
                                     {"image": "input.nrrd (GynAI phantom, seed %d)" % seed,

@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gynai {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
     parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
+    parser.add_argument("--json-progress", action="store_true",
+                        help="write progress, result and errors as JSON lines on stdout (for GUIs)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_demo, _add_segment, _add_measure, _add_train, _add_models):
         add(sub)
@@ -98,15 +100,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     from gynai.cli import commands
 
+    from gynai.cli.jsonlines import emit, json_progress
+
     handler = getattr(commands, f"run_{args.command}")
+    args.progress = json_progress() if args.json_progress else None
     try:
-        handler(args)
+        result = handler(args)
     except GynAIError as error:
         sys.stderr.write(f"gynai: error: {error}\n")
+        if args.json_progress:
+            emit("error", message=str(error), type=type(error).__name__)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("gynai: interrupted\n")
         return EXIT_FAILURE
+    if args.json_progress:
+        emit("done", **(result if isinstance(result, dict) else {}))
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gynai.errors import ModelError
+from gynai.resources import resource_path
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +51,7 @@ def models_dir() -> Path:
     Raises:
         ModelError: If no models folder is found (broken installation).
     """
-    package_dir = Path(__file__).resolve().parents[1]
-    candidates = [package_dir.parent / "Resources" / "Models", package_dir.parents[1] / "Resources" / "Models"]
-    for candidate in candidates:
-        if (candidate / CATALOG_FILE).is_file():
-            return candidate
-    raise ModelError(
-        f"no model catalog found in {', '.join(str(c) for c in candidates)}; reinstall GynAI"
-    )
+    return resource_path("Models", CATALOG_FILE).parent
 
 
 def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:

@@ -1,0 +1,159 @@
+"""Segmentation in a child process, for the GUI: progress events, Cancel, scene changed only on success.
+
+The input volume is written to a private temporary folder, ``gynai --json-progress segment`` runs in a
+child Python (Slicer's ``PythonSlicer``), and its ``.seg.nrrd`` is imported with the same
+:func:`~GynAISegmentLib.logic.apply_result` as the in-process path. A GUI calls :meth:`SegmentationJob.poll`
+from a timer; a script calls :meth:`SegmentationJob.wait`. :meth:`SegmentationJob.cancel` kills the child's
+process tree and removes the temporary folder; the scene is left as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[float, str], None]
+
+
+def default_python_executable() -> str:
+    """``PythonSlicer`` next to the Slicer executable when running in Slicer, else this interpreter."""
+    try:
+        import slicer
+
+        app_dir = Path(slicer.app.applicationDirPath())
+    except (ImportError, AttributeError):
+        return sys.executable
+    for name in ("PythonSlicer", "PythonSlicer.exe"):
+        if (app_dir / name).is_file():
+            return str(app_dir / name)
+    return sys.executable
+
+
+def child_environment() -> dict:
+    """This environment with the folder holding the ``gynai`` package first on ``PYTHONPATH``."""
+    import gynai
+
+    package_root = str(Path(gynai.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([package_root] + [p for p in [env.get("PYTHONPATH", "")] if p])
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+class SegmentationJob:
+    """One segmentation run in a child process.
+
+    Args:
+        volume_node: Input volume.
+        task: Task id.
+        segmentation_node: Node to fill on success (a new one when None).
+        device: ``auto``, ``cpu`` or ``cuda``.
+        progress: Optional ``progress(fraction, message)`` called from :meth:`poll`.
+        overwrite_edited: Replace a segmentation the user made or edited.
+        python_executable: Interpreter for the child (default: PythonSlicer or this one).
+        command: Replaces the child's command line (tests use fake children); ``{input}``, ``{output}``,
+            ``{task}`` and ``{device}`` in it are filled in.
+
+    Raises:
+        gynai.errors.GynAIError: Bad input or an edited output segmentation (before anything starts).
+    """
+
+    def __init__(self, volume_node: Any, task: str, segmentation_node: Any = None, device: str = "auto",
+                 progress: Optional[ProgressCallback] = None, overwrite_edited: bool = False,
+                 python_executable: Optional[str] = None, command: Optional[Sequence[str]] = None) -> None:
+        from gynai.io.images import write_image
+        from gynai.runner import ChildProcess, gynai_command
+        from gynai.tasks import get_task
+        from GynAILib.volumes import volume_node_to_image
+        from GynAISegmentLib.logic import check_output_node
+
+        get_task(task)
+        check_output_node(segmentation_node, overwrite_edited)
+        self.volume_node, self.task, self.segmentation_node = volume_node, task, segmentation_node
+        self.progress = progress
+        self.result_node: Any = None
+        self._folder = Path(tempfile.mkdtemp(prefix="gynai-job-"))
+        try:
+            input_path = self._folder / "input.nrrd"
+            output_path = self._folder / "segmentation.seg.nrrd"
+            write_image(volume_node_to_image(volume_node), input_path)
+            fields = {"input": str(input_path), "output": str(output_path), "task": task, "device": device}
+            if command is None:
+                arguments = ["segment", str(input_path), "--task", task, "-o", str(output_path), "--device", device]
+                argv = gynai_command(arguments, python_executable or default_python_executable())
+            else:
+                argv = [part.format(**fields) for part in command]
+            self._output_path = output_path
+            self._child = ChildProcess(argv, env=child_environment())
+        except BaseException:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
+
+    @property
+    def running(self) -> bool:
+        """True until the child has finished and its output has been handled."""
+        return self.result_node is None and not self._child.finished
+
+    @property
+    def fraction(self) -> float:
+        """Last reported progress fraction."""
+        return self._child.fraction
+
+    def poll(self) -> bool:
+        """Forward new progress events; when the child has ended, import its result.
+
+        Returns:
+            True while the job is still running.
+
+        Raises:
+            gynai.errors.CancelledError: The job was cancelled.
+            gynai.errors.ProcessFailedError: The child failed (its error message is given).
+        """
+        for event in self._child.poll():
+            if event.kind == "progress" and self.progress is not None:
+                self.progress(event.fraction, event.message)
+            elif event.kind == "log":
+                logger.debug("child: %s", event.message)
+        if not self._child.finished:
+            return True
+        if self.result_node is None:
+            self._finish()
+        return False
+
+    def _finish(self) -> None:
+        from gynai.io.segnrrd import read_seg_nrrd
+        from gynai.labelspec import to_task_labels
+        from GynAISegmentLib.logic import apply_result
+
+        try:
+            self._child.outcome()
+            labels = to_task_labels(read_seg_nrrd(self._output_path), self.task)
+            self.result_node = apply_result(labels, self.volume_node, self.task, self.segmentation_node)
+        finally:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def wait(self, timeout_s: Optional[float] = None) -> Any:
+        """Block until done and return the segmentation node (see :meth:`poll` for the errors)."""
+        import time
+
+        from gynai.errors import ProcessFailedError
+
+        start = time.monotonic()
+        while self.poll():
+            if timeout_s is not None and time.monotonic() - start > timeout_s:
+                self.cancel()
+                raise ProcessFailedError(f"segmentation took longer than {timeout_s:g} s and was stopped")
+            time.sleep(0.05)
+        return self.result_node
+
+    def cancel(self) -> None:
+        """Kill the child process tree and remove the temporary files; the scene is not changed."""
+        self._child.cancel()
+        shutil.rmtree(self._folder, ignore_errors=True)
