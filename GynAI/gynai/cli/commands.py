@@ -46,7 +46,8 @@ def run_segment(args: argparse.Namespace) -> dict:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
     image = read_image(args.image)
     progress = getattr(args, "progress", None) or _progress_logger("segment")
-    labels = segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads)
+    labels = segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
+                           model=args.model)
     write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite)
     logger.info("segmentation written to %s", args.output)
     counts = {label.id: int((labels.array == label.value).sum()) for label in labels.labels}
@@ -116,16 +117,30 @@ def run_train(args: argparse.Namespace) -> None:
     logger.info("bundle written to %s (model card: %s)", path, path / "docs" / "README.md")
 
 
-def run_models(args: argparse.Namespace) -> None:
-    """``gynai models list|verify``."""
+def run_models(args: argparse.Namespace) -> dict:
+    """``gynai models list|verify|add|remove``."""
     import sys
 
-    from gynai.inference.catalog import load_catalog, verify_entry
+    from gynai.inference.catalog import all_entries, verify_entry
+    from gynai.inference.user_models import add_bundle, remove_bundle
 
-    entries = load_catalog()
+    if args.action in ("add", "remove") and not args.source:
+        raise GynAIError(f"'gynai models {args.action}' needs "
+                         f"{'a bundle folder or .zip' if args.action == 'add' else 'the model name'}")
+    if args.action == "add":
+        entry = add_bundle(Path(args.source), args.name, args.overwrite)
+        sys.stdout.write(f"added {entry.name}: task={entry.task} version={entry.version} "
+                         f"{entry.size_bytes / 1e6:.2f} MB\n")
+        return {"name": entry.name, "task": entry.task, "version": entry.version}
+    if args.action == "remove":
+        remove_bundle(args.source)
+        sys.stdout.write(f"removed {args.source}\n")
+        return {"name": args.source}
     failures = 0
-    for entry in entries:
-        line = f"{entry.name:16s} task={entry.task:15s} version={entry.version:8s} {entry.size_bytes / 1e6:6.2f} MB"
+    for entry in all_entries():
+        origin = "shipped" if entry.bundled else "user"
+        line = (f"{entry.name:20s} task={entry.task:15s} version={entry.version:8s} {origin:7s} "
+                f"{entry.size_bytes / 1e6:6.2f} MB")
         if args.action == "verify":
             try:
                 verify_entry(entry)
@@ -135,4 +150,5 @@ def run_models(args: argparse.Namespace) -> None:
                 line += f"  FAILED: {error}"
         sys.stdout.write(line + "\n")
     if failures:
-        raise GynAIError(f"{failures} bundle(s) failed verification; reinstall GynAI")
+        raise GynAIError(f"{failures} bundle(s) failed verification; reinstall them")
+    return {}

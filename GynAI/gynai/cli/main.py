@@ -28,6 +28,7 @@ def _add_segment(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
     parser.add_argument("--overlap", type=float, default=0.25, help="sliding-window overlap in [0, 1)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    parser.add_argument("--model", default=None, help="installed model to use (default: the shipped one)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
 
@@ -62,8 +63,13 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_models(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("models", help="list or verify the installed model bundles")
-    parser.add_argument("action", choices=["list", "verify"], help="list bundles, or check every file's SHA-256")
+    parser = sub.add_parser("models", help="list, verify, add or remove model bundles")
+    parser.add_argument("action", choices=["list", "verify", "add", "remove"],
+                        help="list bundles, check every file's SHA-256, add a bundle (folder or .zip), remove one")
+    parser.add_argument("source", nargs="?", default=None,
+                        help="add: bundle folder or .zip; remove: name of a user-installed model")
+    parser.add_argument("--name", default=None, help="add: catalog name (default: from the folder/zip name)")
+    parser.add_argument("--overwrite", action="store_true", help="add: replace a user model of the same name")
 
 
 def build_parser() -> argparse.ArgumentParser:

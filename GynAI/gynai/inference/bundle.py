@@ -149,9 +149,9 @@ def load_network(info: BundleInfo, device: str = "cpu"):
     return network.to(device).eval()
 
 
-def load_task_bundle(task: str, directory: Path | None = None) -> BundleInfo:
-    """Find the bundle of ``task`` in the catalog, verify every file's hash, and read it."""
-    entry = find_entry(task, directory)
+def load_task_bundle(task: str, directory: Path | None = None, model: str | None = None) -> BundleInfo:
+    """Find the bundle of ``task`` (or the one named ``model``), verify every file's hash, and read it."""
+    entry = find_entry(task, directory, model)
     verify_entry(entry)
     info = read_bundle(entry.path)
     logger.info("model %s %s for task %s", info.name, info.version, info.task)

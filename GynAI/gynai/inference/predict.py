@@ -67,7 +67,7 @@ def predict_model_grid(network, array: np.ndarray, info: BundleInfo, device: str
 
 def segment_image(image: Image, task: str, device: str = "auto", overlap: float = 0.25,
                   progress: Optional[ProgressCallback] = None, models_directory: Optional[Path] = None,
-                  threads: Optional[int] = None) -> LabelImage:
+                  threads: Optional[int] = None, model: Optional[str] = None) -> LabelImage:
     """Segment ``image`` with the bundled model of ``task``.
 
     Args:
@@ -79,6 +79,7 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
             from it cancels the run between windows.
         models_directory: Folder with ``catalog.json`` (default: the installed models).
         threads: CPU threads for torch (default: torch's choice).
+        model: Name of an installed bundle for the task (default: the shipped one).
 
     Returns:
         A label image on exactly the input geometry, with the task's label table.
@@ -90,7 +91,7 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
     if threads:
         torch.set_num_threads(int(threads))
     report(progress, 0.0, "loading model")
-    info = load_task_bundle(task, models_directory)
+    info = load_task_bundle(task, models_directory, model)
     resolved = resolve_device(device)
     network = load_network(info, resolved)
     return segment_with_network(image, info, network, resolved, overlap, progress)
