@@ -117,7 +117,8 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             return
         self.ui.outputSegmentationSelector.setCurrentNode(job.result_node)
         job.result_node.CreateClosedSurfaceRepresentation()
-        self._stopJob(_("Done: {name}").format(name=job.result_node.GetName()))
+        warnings = job.result_node.GetAttribute("GynAI.warnings") or ""
+        self._stopJob(_("Done: {name}").format(name=job.result_node.GetName()) + ("\n" + warnings if warnings else ""))
 
     def _stopJob(self, message):
         self._timer.stop()

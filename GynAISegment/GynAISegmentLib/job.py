@@ -133,9 +133,10 @@ class SegmentationJob:
         from GynAISegmentLib.logic import apply_result
 
         try:
-            self._child.outcome()
+            outcome = self._child.outcome()
             labels = to_task_labels(read_seg_nrrd(self._output_path), self.task)
-            self.result_node = apply_result(labels, self.volume_node, self.task, self.segmentation_node)
+            self.result_node = apply_result(labels, self.volume_node, self.task, self.segmentation_node,
+                                            list(outcome.get("warnings", [])))
         finally:
             shutil.rmtree(self._folder, ignore_errors=True)
 

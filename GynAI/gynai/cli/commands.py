@@ -46,12 +46,13 @@ def run_segment(args: argparse.Namespace) -> dict:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
     image = read_image(args.image)
     progress = getattr(args, "progress", None) or _progress_logger("segment")
+    warnings: list[str] = []
     labels = segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
-                           model=args.model)
+                           model=args.model, warnings=warnings)
     write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite)
     logger.info("segmentation written to %s", args.output)
     counts = {label.id: int((labels.array == label.value).sum()) for label in labels.labels}
-    return {"output": str(Path(args.output).resolve()), "voxels": counts}
+    return {"output": str(Path(args.output).resolve()), "voxels": counts, "warnings": warnings}
 
 
 def load_segmentation(path: Path, task_id: str, label_spec: str | None, image):

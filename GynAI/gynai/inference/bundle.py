@@ -48,6 +48,7 @@ class BundleInfo:
     normalization: dict[str, Any]
     postprocessing: dict[str, Any]
     weights_file: str
+    modality: str = "MR"
 
     @property
     def num_classes(self) -> int:
@@ -105,6 +106,7 @@ def read_bundle(path: Path) -> BundleInfo:
         patch_size_zyx=tuple(int(s) for s in gyn["patch_size_zyx"]),  # type: ignore[arg-type]
         network_def=network_def, normalization=dict(gyn.get("normalization", {})),
         postprocessing=dict(gyn.get("postprocessing", {})), weights_file=str(gyn.get("weights", "models/model.pt")),
+        modality=str(meta["network_data_format"]["inputs"].get("image", {}).get("modality", task.modality)).upper(),
     )
 
 

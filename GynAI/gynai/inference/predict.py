@@ -12,6 +12,7 @@ import numpy as np
 from gynai.errors import CancelledError, ModelError
 from gynai.image import Image, LabelImage
 from gynai.inference.bundle import BundleInfo, load_network, load_task_bundle
+from gynai.inference.input_checks import check_input, check_prediction
 from gynai.inference.postprocess import postprocess_labels
 from gynai.inference.preprocess import labels_to_input_grid, normalize_intensity, resample_to_model
 from gynai.progress import ProgressCallback, report
@@ -67,7 +68,8 @@ def predict_model_grid(network, array: np.ndarray, info: BundleInfo, device: str
 
 def segment_image(image: Image, task: str, device: str = "auto", overlap: float = 0.25,
                   progress: Optional[ProgressCallback] = None, models_directory: Optional[Path] = None,
-                  threads: Optional[int] = None, model: Optional[str] = None) -> LabelImage:
+                  threads: Optional[int] = None, model: Optional[str] = None,
+                  warnings: Optional[list[str]] = None) -> LabelImage:
     """Segment ``image`` with the bundled model of ``task``.
 
     Args:
@@ -80,6 +82,7 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
         models_directory: Folder with ``catalog.json`` (default: the installed models).
         threads: CPU threads for torch (default: torch's choice).
         model: Name of an installed bundle for the task (default: the shipped one).
+        warnings: Optional list that receives warnings about the input and the result (also logged).
 
     Returns:
         A label image on exactly the input geometry, with the task's label table.
@@ -92,9 +95,16 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
         torch.set_num_threads(int(threads))
     report(progress, 0.0, "loading model")
     info = load_task_bundle(task, models_directory, model)
+    notes = check_input(image, task, info.modality)
     resolved = resolve_device(device)
     network = load_network(info, resolved)
-    return segment_with_network(image, info, network, resolved, overlap, progress)
+    labels = segment_with_network(image, info, network, resolved, overlap, progress)
+    notes += check_prediction(labels, task)
+    for note in notes:
+        logger.warning("%s", note)
+    if warnings is not None:
+        warnings.extend(notes)
+    return labels
 
 
 def segment_with_network(image: Image, info: BundleInfo, network, device: str, overlap: float = 0.25,
