@@ -118,6 +118,21 @@ def run_train(args: argparse.Namespace) -> None:
     logger.info("bundle written to %s (model card: %s)", path, path / "docs" / "README.md")
 
 
+def run_evaluate(args: argparse.Namespace) -> dict:
+    """``gynai evaluate --task TASK``: held-out phantom Dice of an installed model."""
+    import sys
+
+    from gynai.training.evaluate import evaluate_installed, format_table
+
+    if args.cases < 1:
+        raise GynAIError(f"--cases must be at least 1, got {args.cases}")
+    result = evaluate_installed(args.task, args.model, args.cases, args.device, _progress_logger("evaluate"))
+    sys.stdout.write(format_table(result) + "\n")
+    if args.output is not None:
+        write_json(result, args.output)
+    return result
+
+
 def run_models(args: argparse.Namespace) -> dict:
     """``gynai models list|verify|add|remove``."""
     import sys

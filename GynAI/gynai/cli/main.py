@@ -62,6 +62,15 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing bundle folder")
 
 
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("evaluate", help="Dice of an installed model on held-out phantoms (model card figures)")
+    parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
+    parser.add_argument("--model", default=None, help="installed model (default: the shipped one)")
+    parser.add_argument("--cases", type=int, default=10, help="number of held-out phantoms")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
+    parser.add_argument("-o", "--output", type=Path, default=None, help="also write the result as JSON")
+
+
 def _add_models(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("models", help="list, verify, add or remove model bundles")
     parser.add_argument("action", choices=["list", "verify", "add", "remove"],
@@ -83,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json-progress", action="store_true",
                         help="write progress, result and errors as JSON lines on stdout (for GUIs)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_demo, _add_segment, _add_measure, _add_train, _add_models):
+    for add in (_add_demo, _add_segment, _add_measure, _add_train, _add_evaluate, _add_models):
         add(sub)
     return parser
 

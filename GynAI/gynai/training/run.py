@@ -7,20 +7,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-
 from gynai.errors import InputFileError
 from gynai.progress import ProgressCallback, scaled
 from gynai.tasks import get_task
 from gynai.training.bundle_writer import write_bundle
 from gynai.training.data import load_datalist_cases, phantom_cases
 from gynai.training.model_card import model_card
-from gynai.training.train import TrainConfig, dice_per_label, train_network
+from gynai.training.evaluate import HELD_OUT_SEED_OFFSET, evaluate_phantoms
+from gynai.training.train import TrainConfig, train_network
 
 logger = logging.getLogger(__name__)
-
-HELD_OUT_SEED_OFFSET = 1_000_000
-"""Evaluation phantoms use seeds from here on; training seeds are below it."""
 
 APACHE_NOTICE = ("Licensed under the Apache License, Version 2.0 (the \"License\"); you may not use these files "
                  "except in compliance with the License. You may obtain a copy of the License at "
@@ -28,33 +24,23 @@ APACHE_NOTICE = ("Licensed under the Apache License, Version 2.0 (the \"License\
 
 
 def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds: list[int]) -> dict:
-    """Dice per label (and uterus/lesion unions) on phantoms in their original geometry."""
+    """Dice per label (and the union) on held-out phantoms, with the weights as shipped (float16)."""
+    import torch
+
     from gynai.inference.bundle import BundleInfo, network_from_definition
     from gynai.inference.predict import segment_with_network
-    from gynai.phantom import evaluation_config, generate
+    from gynai.training.bundle_writer import DEFAULT_POSTPROCESSING
 
     task = get_task(task_id)
     definition = config.network_def(len(task.labels) + 1)
     network = network_from_definition(definition)
-    network.load_state_dict(state_dict)
+    network.load_state_dict({key: value.half().float() if torch.is_floating_point(value) else value
+                             for key, value in state_dict.items()})
     network.eval()
-    from gynai.training.bundle_writer import DEFAULT_POSTPROCESSING
-
     info = BundleInfo(Path("."), "evaluation", "0", task_id, task.labels, config.spacing_mm, config.patch_size_zyx,
                       definition, {}, DEFAULT_POSTPROCESSING.get(task_id, {}), "")
-    scores = []
-    for seed in seeds:
-        case = generate(task_id, seed, evaluation_config(seed))
-        predicted = segment_with_network(case.image, info, network, config.device).array
-        truth = case.labels.array
-        row = dice_per_label(predicted, truth, len(task.labels) + 1)
-        row.append(dice_per_label((predicted > 0).astype(np.uint8), (truth > 0).astype(np.uint8), 2)[0])
-        scores.append(row)
-    names = [label.id for label in task.labels] + ["union"]
-    table = np.array(scores, dtype=float)
-    return {"cases": len(seeds), "seeds": [int(seeds[0]), int(seeds[-1])],
-            "dice_mean": dict(zip(names, np.nanmean(table, axis=0).round(4).tolist())),
-            "dice_min": dict(zip(names, np.nanmin(table, axis=0).round(4).tolist()))}
+    return evaluate_phantoms(task_id, lambda image: segment_with_network(image, info, network, config.device),
+                             len(seeds), seeds[0])
 
 
 def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None, phantoms: int = 40,
@@ -97,7 +83,7 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
     if datalist is None and evaluation_phantoms > 0:
         seeds = list(range(HELD_OUT_SEED_OFFSET, HELD_OUT_SEED_OFFSET + evaluation_phantoms))
         evaluation["held_out"] = evaluate_held_out(task_id, result.state_dict, config, seeds)
-    card = model_card(task_id, version, config, source, evaluation, datalist is None)
+    card = model_card(task_id, version, config, source, evaluation, datalist is None, phantoms)
     return write_bundle(output_dir, result.state_dict, task_id, version, config, card, source, evaluation,
                         APACHE_NOTICE, overwrite)
 
