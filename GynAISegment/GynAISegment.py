@@ -143,12 +143,13 @@ class GynAISegmentLogic(ScriptedLoadableModuleLogic):
         return GynAISegmentParameterNode(super().getParameterNode())
 
     def segment(self, inputVolumeNode, task="uterus-fibroid", outputSegmentationNode=None, device="auto",
-                waitForCompletion=True, progress=None, overwriteEdited=False):
+                waitForCompletion=True, progress=None, overwriteEdited=False, model=None):
         """Segment ``inputVolumeNode``.
 
         With ``waitForCompletion`` (console, batch) the model runs in this process and the segmentation node
         is returned. Without it, a child process runs the model and a ``SegmentationJob`` is returned: call
-        its ``poll()`` (GUI timer) or ``wait()``; ``cancel()`` leaves the scene unchanged.
+        its ``poll()`` (GUI timer) or ``wait()``; ``cancel()`` leaves the scene unchanged. ``model`` names an
+        installed model for the task (default: the shipped one).
         """
         from GynAISegmentLib.job import SegmentationJob
         from GynAISegmentLib.logic import segment_volume_node
@@ -156,8 +157,9 @@ class GynAISegmentLogic(ScriptedLoadableModuleLogic):
         logging.info("GynAI: segmenting %s (%s)", inputVolumeNode.GetName(), task)
         if waitForCompletion:
             return segment_volume_node(inputVolumeNode, task, outputSegmentationNode, device, progress,
-                                       overwriteEdited)
-        return SegmentationJob(inputVolumeNode, task, outputSegmentationNode, device, progress, overwriteEdited)
+                                       overwriteEdited, model)
+        return SegmentationJob(inputVolumeNode, task, outputSegmentationNode, device, progress, overwriteEdited,
+                               model=model)
 
 
 class GynAISegmentTest(ScriptedLoadableModuleTest):
@@ -169,6 +171,8 @@ class GynAISegmentTest(ScriptedLoadableModuleTest):
     def runTest(self):
         self.setUp()
         self.test_segment_phantom()
+        self.setUp()
+        self.test_background_job_and_cancel()
 
     def test_segment_phantom(self):
         from gynai.phantom import FibroidSpec, generate_uterus_fibroid
@@ -183,3 +187,23 @@ class GynAISegmentTest(ScriptedLoadableModuleTest):
         mask = slicer.util.arrayFromSegmentBinaryLabelmap(node, "myometrium", volume)
         self.assertGreater(int(mask.sum()), 1000)
         self.delayDisplay("GynAISegment test passed")
+
+    def test_background_job_and_cancel(self):
+        import time
+
+        from gynai.phantom import FibroidSpec, generate_uterus_fibroid
+        from GynAILib.volumes import image_to_volume_node
+
+        volume = image_to_volume_node(generate_uterus_fibroid(1, [FibroidSpec("2", 18.0)]).image, "phantom")
+        logic = GynAISegmentLogic()
+        job = logic.segment(volume, "uterus-fibroid", device="cpu", waitForCompletion=False)
+        deadline = time.monotonic() + 120
+        while job.poll() and job.fraction == 0.0 and time.monotonic() < deadline:
+            slicer.app.processEvents()
+            time.sleep(0.05)
+        job.cancel()
+        self.assertEqual(slicer.mrmlScene.GetNodesByClass("vtkMRMLSegmentationNode").GetNumberOfItems(), 0)
+        node = logic.segment(volume, "uterus-fibroid", device="cpu", waitForCompletion=False).wait(timeout_s=300)
+        self.assertEqual(node.GetAttribute("GynAI.task"), "uterus-fibroid")
+        self.delayDisplay("GynAISegment background job test passed")
+

@@ -60,6 +60,7 @@ class SegmentationJob:
         python_executable: Interpreter for the child (default: PythonSlicer or this one).
         command: Replaces the child's command line (tests use fake children); ``{input}``, ``{output}``,
             ``{task}`` and ``{device}`` in it are filled in.
+        model: Name of an installed model for the task (default: the shipped one).
 
     Raises:
         gynai.errors.GynAIError: Bad input or an edited output segmentation (before anything starts).
@@ -67,7 +68,8 @@ class SegmentationJob:
 
     def __init__(self, volume_node: Any, task: str, segmentation_node: Any = None, device: str = "auto",
                  progress: Optional[ProgressCallback] = None, overwrite_edited: bool = False,
-                 python_executable: Optional[str] = None, command: Optional[Sequence[str]] = None) -> None:
+                 python_executable: Optional[str] = None, command: Optional[Sequence[str]] = None,
+                 model: Optional[str] = None) -> None:
         from gynai.io.images import write_image
         from gynai.runner import ChildProcess, gynai_command
         from gynai.tasks import get_task
@@ -87,6 +89,7 @@ class SegmentationJob:
             fields = {"input": str(input_path), "output": str(output_path), "task": task, "device": device}
             if command is None:
                 arguments = ["segment", str(input_path), "--task", task, "-o", str(output_path), "--device", device]
+                arguments += ["--model", model] if model else []
                 argv = gynai_command(arguments, python_executable or default_python_executable())
             else:
                 argv = [part.format(**fields) for part in command]

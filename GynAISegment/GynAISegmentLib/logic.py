@@ -55,7 +55,7 @@ def apply_result(labels, volume_node: Any, task: str, segmentation_node: Any = N
 
 def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = None, device: str = "auto",
                         progress: Optional[Callable[[float, str], None]] = None,
-                        overwrite_edited: bool = False) -> Any:
+                        overwrite_edited: bool = False, model: Optional[str] = None) -> Any:
     """Segment ``volume_node`` in-process and return the (new or updated) segmentation node.
 
     Args:
@@ -66,6 +66,7 @@ def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = No
         progress: Optional callback ``progress(fraction, message)``; raising
             :class:`gynai.errors.CancelledError` from it stops the run and leaves the scene unchanged.
         overwrite_edited: Replace a segmentation the user made or edited.
+        model: Name of an installed model for the task (default: the shipped one).
 
     Raises:
         gynai.errors.GynAIError: On bad input or a model problem (one-line message).
@@ -78,5 +79,5 @@ def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = No
     check_output_node(segmentation_node, overwrite_edited)
     image = volume_node_to_image(volume_node)
     warnings: list[str] = []
-    labels = segment_image(image, task, device, progress=progress, warnings=warnings)
+    labels = segment_image(image, task, device, progress=progress, model=model, warnings=warnings)
     return apply_result(labels, volume_node, task, segmentation_node, warnings)
