@@ -105,3 +105,29 @@ def test_segment_with_tiny_bundle_keeps_input_geometry(tiny_bundle):
     assert labels.array.shape == image.array.shape and labels.geometry == geometry
     assert [label.id for label in labels.labels] == ["myometrium", "endometrium", "fibroid"]
     assert calls[0] == 0.0 and calls[-1] == 1.0 and calls == sorted(calls)
+
+
+def test_gpu_out_of_memory_falls_back_to_cpu(tiny_bundle, monkeypatch, caplog):
+    import torch
+
+    from gynai.inference import predict
+    from gynai.inference.bundle import load_network
+
+    info = read_bundle(tiny_bundle)
+    network = load_network(info, "cpu")
+    calls = []
+    real = predict.predict_model_grid
+
+    def flaky(net, array, info_, device, overlap, progress):
+        calls.append(device)
+        if device == "cuda":
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real(net, array, info_, device, overlap, progress)
+
+    monkeypatch.setattr(predict, "predict_model_grid", flaky)
+    image = Image(np.random.default_rng(0).normal(size=(12, 40, 40)).astype(np.float32), Geometry((2.0, 2.0, 4.0)))
+    with caplog.at_level("WARNING"):
+        labels = predict.segment_with_network(image, info, network, "cuda")
+    assert calls == ["cuda", "cpu"]
+    assert labels.array.shape == image.array.shape
+    assert "out of memory" in caplog.text
