@@ -1,8 +1,9 @@
-"""Structure volumetrics by voxel counting (the reference method; ellipsoid formulas come later).
+"""Volumetrics of every structure of a segmentation (label ids and the task's derived structures).
 
-Definitions: ``volume_ml`` = voxel count × voxel volume (mm³) / 1000; ``centroid_lps_mm`` = mean LPS
-position of the structure's voxel centres. Derived structures: ``uterus`` = myometrium ∪ endometrium
-∪ fibroid (task ``uterus-fibroid``); ``adnexal-lesion`` = adnexal mass ∪ solid tissue (``adnexal-mass``).
+Per structure: voxel volume, centroid, oriented-bounding-box diameters and axes, ellipsoid volume, maximum
+Feret diameter and surface area (definitions in :mod:`gynai.metrics.shape`). Derived structures:
+``uterus`` = myometrium ∪ endometrium ∪ fibroid (task ``uterus-fibroid``); ``adnexal-lesion`` = adnexal
+mass ∪ solid tissue (``adnexal-mass``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gynai.image import LabelImage
+from gynai.metrics.shape import shape_metrics
 
 DERIVED_STRUCTURES: dict[str, dict[str, tuple[str, ...]]] = {
     "uterus-fibroid": {"uterus": ("myometrium", "endometrium", "fibroid")},
@@ -18,14 +20,8 @@ DERIVED_STRUCTURES: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def mask_volume(mask: np.ndarray, label_image: LabelImage) -> dict:
-    """Voxel count, volume (mL) and centroid (LPS mm, None when empty) of a boolean mask on the image grid."""
-    count = int(np.count_nonzero(mask))
-    result: dict = {"voxel_count": count, "volume_ml": count * label_image.geometry.voxel_volume_mm3 / 1000.0,
-                    "present": count > 0, "centroid_lps_mm": None}
-    if count:
-        kji = np.argwhere(mask).mean(axis=0)
-        result["centroid_lps_mm"] = [float(v) for v in label_image.geometry.index_to_lps(kji[::-1])]
-    return result
+    """Volumetrics of a boolean mask on the label image's grid (see :func:`gynai.metrics.shape.shape_metrics`)."""
+    return shape_metrics(mask, label_image.geometry)
 
 
 def structure_volumes(label_image: LabelImage, task_id: str) -> dict[str, dict]:

@@ -1,0 +1,105 @@
+"""Shape metrics of one structure, with the definitions of Slicer's Segment Statistics (labelmap plugin).
+
+For a boolean mask on a voxel grid (any spacing and orientation):
+
+* ``volume_ml``: voxel count × voxel volume / 1000 (Segment Statistics "Volume").
+* ``centroid_lps_mm``: mean LPS position of the voxel centres.
+* ``obb_diameters_mm``: the three edge lengths of the oriented bounding box, longest first, and
+  ``obb_axes_lps`` its unit axes (same order). As in Segment Statistics, the box is aligned with the
+  principal axes of the voxel distribution and encloses the voxels (voxel size included): both use ITK's
+  ``LabelShapeStatisticsImageFilter``, so the figures are identical on the same labelmap.
+* ``ellipsoid_volume_ml``: π/6 · L · W · H from the three OBB diameters (the clinical "ellipsoid
+  formula" with orthogonal maximal diameters; DICOM volume method 126029).
+* ``max_feret_diameter_mm``: the largest distance between two voxel centres of the structure (computed on
+  the convex hull of its boundary voxels: same value as ITK's Feret diameter, much faster).
+* ``surface_area_mm2``: ITK's perimeter estimate of the boundary surface (Segment Statistics "Surface
+  area"). Within 3 % for smooth shapes (a 15 mm sphere on a 0.5 mm grid); flat faces lying in the grid
+  planes come out at about π/4 of their area.
+
+Work is done on the structure's bounding box (plus a one-voxel margin), so the cost depends on the
+structure's size, not the image's.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+import numpy as np
+import SimpleITK as sitk
+from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
+
+from gynai.image import Geometry
+from gynai.sitk_bridge import array_to_sitk
+
+
+def bounding_slices(mask: np.ndarray, margin: int = 1) -> Optional[tuple[slice, slice, slice]]:
+    """Index slices [k, j, i] of the mask's bounding box grown by ``margin`` (None when empty)."""
+    bounds = []
+    for axis in range(3):
+        present = np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != axis)))
+        if present.size == 0:
+            return None
+        bounds.append(slice(max(int(present[0]) - margin, 0), min(int(present[-1]) + margin + 1, mask.shape[axis])))
+    return tuple(bounds)  # type: ignore[return-value]
+
+
+def crop_geometry(geometry: Geometry, crop: tuple[slice, slice, slice]) -> Geometry:
+    """Geometry of a [k, j, i] crop of a grid."""
+    start_ijk = [crop[2].start, crop[1].start, crop[0].start]
+    return Geometry(geometry.spacing_mm, tuple(float(v) for v in geometry.index_to_lps(start_ijk)),
+                    geometry.direction)
+
+
+def max_feret_diameter_mm(mask: np.ndarray, geometry: Geometry) -> float:
+    """Largest distance (mm) between two voxel centres of a non-empty mask."""
+    boundary = mask & ~ndimage.binary_erosion(mask)
+    points = geometry.index_to_lps(np.argwhere(boundary)[:, ::-1].astype(float))
+    points = np.atleast_2d(points)
+    if len(points) > 4:
+        try:
+            points = points[ConvexHull(points).vertices]
+        except QhullError:  # flat (coplanar) structure: keep all boundary points
+            pass
+    best = 0.0
+    for start in range(0, len(points), 2048):
+        chunk = points[start:start + 2048]
+        distances = ((chunk[:, None, :] - points[None, :, :]) ** 2).sum(axis=-1)
+        best = max(best, float(distances.max()))
+    return math.sqrt(best)
+
+
+def shape_metrics(mask: np.ndarray, geometry: Geometry) -> dict[str, Any]:
+    """All shape metrics of a boolean mask [k, j, i] on ``geometry`` (see the module docstring).
+
+    An empty mask gives ``present: False``, zero volumes and ``None`` for the other figures.
+    """
+    count = int(np.count_nonzero(mask))
+    voxel_ml = geometry.voxel_volume_mm3 / 1000.0
+    result: dict[str, Any] = {"present": count > 0, "voxel_count": count, "volume_ml": count * voxel_ml,
+                              "centroid_lps_mm": None, "obb_diameters_mm": None, "obb_axes_lps": None,
+                              "ellipsoid_volume_ml": 0.0 if count == 0 else None, "max_feret_diameter_mm": None,
+                              "surface_area_mm2": None}
+    if count == 0:
+        return result
+    crop = bounding_slices(mask)
+    assert crop is not None
+    sub = np.ascontiguousarray(mask[crop], dtype=np.uint8)
+    sub_geometry = crop_geometry(geometry, crop)
+    statistics = sitk.LabelShapeStatisticsImageFilter()
+    statistics.ComputeOrientedBoundingBoxOn()
+    statistics.ComputePerimeterOn()
+    statistics.Execute(array_to_sitk(sub, sub_geometry))
+    sizes = np.array(statistics.GetOrientedBoundingBoxSize(1), dtype=float)
+    axes = np.array(statistics.GetOrientedBoundingBoxDirection(1), dtype=float).reshape(3, 3)
+    order = np.argsort(-sizes, kind="stable")
+    result.update({
+        "centroid_lps_mm": [float(v) for v in statistics.GetCentroid(1)],
+        "obb_diameters_mm": [float(sizes[i]) for i in order],
+        "obb_axes_lps": [[float(v) for v in axes[i]] for i in order],
+        "ellipsoid_volume_ml": math.pi / 6.0 * float(np.prod(sizes)) / 1000.0,
+        "max_feret_diameter_mm": max_feret_diameter_mm(sub.astype(bool), sub_geometry),
+        "surface_area_mm2": float(statistics.GetPerimeter(1)),
+    })
+    return result
