@@ -44,6 +44,7 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         VTKObservationMixin.__init__(self)
         self.logic = None
         self.lastHtml = ""
+        self._watcher = None
 
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
@@ -58,13 +59,27 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.logic.getParameterNode().connectGui(self.ui)
 
     def onComputeButton(self):
+        """Compute once, then keep the table and report up to date while the segmentation is edited."""
         with slicer.util.tryWithErrorDisplay(_("Computing metrics failed."), waitCursor=True):
-            metrics, table, html = self.logic.compute(self.ui.inputVolumeSelector.currentNode(),
-                                                      self.ui.segmentationSelector.currentNode(),
-                                                      self.ui.taskComboBox.currentText)
-            self.ui.tableView.setMRMLTableNode(table)
-            self.ui.reportBrowser.setHtml(html)
-            self.lastHtml = html
+            if self._watcher is not None:
+                self._watcher.stop()
+            self._watcher = self.logic.watch(self.ui.inputVolumeSelector.currentNode(),
+                                             self.ui.segmentationSelector.currentNode(),
+                                             self.ui.taskComboBox.currentText, self._showMetrics)
+            self.ui.tableView.setMRMLTableNode(self._watcher.table_node)
+            self._showMetrics(self._watcher.metrics)
+
+    def _showMetrics(self, metrics):
+        from GynAIReportLib.logic import report_html
+
+        self.lastHtml = report_html(metrics)
+        self.ui.reportBrowser.setHtml(self.lastHtml)
+
+    def cleanup(self):
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+        self.removeObservers()
 
     def onSaveReportButton(self):
         with slicer.util.tryWithErrorDisplay(_("Saving the report failed.")):
@@ -90,6 +105,15 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic):
         logging.info("GynAI: measuring %s on %s", segmentationNode.GetName(), volumeNode.GetName())
         metrics = compute_metrics(volumeNode, segmentationNode, task)
         return metrics, metrics_to_table_node(metrics, tableNode), report_html(metrics)
+
+    def watch(self, volumeNode, segmentationNode, task="uterus-fibroid", onUpdate=None, tableNode=None):
+        """Compute the metrics table now and again after every edit of the segmentation.
+
+        Returns a ``MetricsAutoUpdate`` (``.metrics``, ``.table_node``; ``.stop()`` ends the watching).
+        """
+        from GynAIReportLib.logic import MetricsAutoUpdate
+
+        return MetricsAutoUpdate(volumeNode, segmentationNode, task, tableNode, onUpdate)
 
 
 class GynAIReportTest(ScriptedLoadableModuleTest):

@@ -18,8 +18,31 @@ def compute_metrics(volume_node, segmentation_node, task: str) -> dict:
                             {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()})
 
 
+TABLE_COLUMNS = (
+    # header, metrics key (index into a list when given), unit
+    ("Volume (mL)", ("volume_ml", None), "mL"),
+    ("Ellipsoid volume (mL)", ("ellipsoid_volume_ml", None), "mL"),
+    ("Diameter 1 (mm)", ("obb_diameters_mm", 0), "mm"),
+    ("Diameter 2 (mm)", ("obb_diameters_mm", 1), "mm"),
+    ("Diameter 3 (mm)", ("obb_diameters_mm", 2), "mm"),
+    ("Max Feret diameter (mm)", ("max_feret_diameter_mm", None), "mm"),
+    ("Surface area (mm2)", ("surface_area_mm2", None), "mm2"),
+)
+"""Numeric columns of the metrics table: diameters are the oriented-bounding-box edges, longest first."""
+
+
+def _cell(values: dict, key: str, index) -> float:
+    value = values.get(key)
+    if value is None:
+        return float("nan")
+    return float(value[index] if index is not None else value)
+
+
 def metrics_to_table_node(metrics: dict, table_node=None):
-    """Fill (or create) a table node: one row per structure, units in the column headers."""
+    """Fill (or create) a table node: one row per structure, units in the column headers.
+
+    Absent structures get a row with "no" in the Present column and empty (NaN) figures.
+    """
     import slicer
     import vtk
 
@@ -29,19 +52,64 @@ def metrics_to_table_node(metrics: dict, table_node=None):
     table.Initialize()
     names = vtk.vtkStringArray()
     names.SetName("Structure")
-    volumes = vtk.vtkDoubleArray()
-    volumes.SetName("Volume (mL)")
+    numeric = []
+    for header, _, _ in TABLE_COLUMNS:
+        column = vtk.vtkDoubleArray()
+        column.SetName(header)
+        numeric.append(column)
+    present = vtk.vtkStringArray()
+    present.SetName("Present")
     voxels = vtk.vtkIntArray()
     voxels.SetName("Voxel count")
     for structure_id, values in metrics["structures"].items():
         names.InsertNextValue(structure_id)
-        volumes.InsertNextValue(float(values["volume_ml"]))
+        for column, (_, (key, index), _) in zip(numeric, TABLE_COLUMNS):
+            column.InsertNextValue(_cell(values, key, index))
+        present.InsertNextValue("yes" if values.get("present") else "no")
         voxels.InsertNextValue(int(values["voxel_count"]))
-    for column in (names, volumes, voxels):
+    for column in (names, *numeric, present, voxels):
         table.AddColumn(column)
-    table_node.SetColumnUnitLabel("Volume (mL)", "mL")
+    for header, _, unit in TABLE_COLUMNS:
+        table_node.SetColumnUnitLabel(header, unit)
     table_node.Modified()
     return table_node
+
+
+class MetricsAutoUpdate:
+    """Recompute the metrics table whenever the segmentation changes (e.g. after Segment Editor edits).
+
+    Args:
+        volume_node: The analysed volume.
+        segmentation_node: The segmentation to watch.
+        task: Task id of the segmentation.
+        table_node: Table to keep up to date (created when None).
+        on_update: Optional ``on_update(metrics)`` called after each recomputation.
+
+    Call :meth:`stop` to remove the observers.
+    """
+
+    def __init__(self, volume_node, segmentation_node, task: str, table_node=None, on_update=None) -> None:
+        self.volume_node, self.segmentation_node, self.task = volume_node, segmentation_node, task
+        self.on_update = on_update
+        self.metrics = compute_metrics(volume_node, segmentation_node, task)
+        self.table_node = metrics_to_table_node(self.metrics, table_node)
+        segmentation = segmentation_node.GetSegmentation()
+        self._observed = segmentation
+        self._tags = [segmentation.AddObserver(event, self._changed) for event in
+                      (segmentation.SegmentModified, segmentation.SegmentAdded, segmentation.SegmentRemoved,
+                       segmentation.RepresentationModified)]
+
+    def _changed(self, caller=None, event=None) -> None:
+        self.metrics = compute_metrics(self.volume_node, self.segmentation_node, self.task)
+        metrics_to_table_node(self.metrics, self.table_node)
+        if self.on_update is not None:
+            self.on_update(self.metrics)
+
+    def stop(self) -> None:
+        """Stop watching the segmentation."""
+        for tag in self._tags:
+            self._observed.RemoveObserver(tag)
+        self._tags = []
 
 
 def report_html(metrics: dict) -> str:

@@ -1,6 +1,7 @@
 """Qt-free module logic (GynAIReportLib) against slicer-core: metrics, table node, HTML."""
 
 import numpy as np
+import pytest
 
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
 
@@ -28,3 +29,34 @@ def test_report_logic_on_phantom_truth(scene):
     row = [table.GetCellText(r, 0) for r in range(4)].index("uterus")
     assert np.isclose(float(table.GetCellText(row, 1)), metrics["structures"]["uterus"]["volume_ml"], rtol=1e-5)
     assert "Myometrium" in report_html(metrics)
+
+
+def test_metrics_table_columns_and_recompute_after_edit(scene):
+    import slicer
+
+    from GynAILib.volumes import image_to_volume_node
+    from GynAIReportLib.logic import TABLE_COLUMNS, MetricsAutoUpdate
+    from GynAISegmentLib.logic import apply_result
+
+    case = generate_uterus_fibroid(5, [FibroidSpec("4", 16.0)], SMALL)
+    volume = image_to_volume_node(case.image, "phantom")
+    segmentation = apply_result(case.labels, volume, "uterus-fibroid")
+    updates = []
+    watcher = MetricsAutoUpdate(volume, segmentation, "uterus-fibroid", on_update=updates.append)
+    table = watcher.table_node
+    headers = [table.GetColumnName(c) for c in range(table.GetNumberOfColumns())]
+    assert headers == ["Structure"] + [h for h, _, _ in TABLE_COLUMNS] + ["Present", "Voxel count"]
+    row = [table.GetCellText(r, 0) for r in range(table.GetNumberOfRows())].index("fibroid")
+    fibroid = watcher.metrics["structures"]["fibroid"]
+    assert float(table.GetCellText(row, 3)) == pytest.approx(fibroid["obb_diameters_mm"][0], rel=1e-5)
+    assert table.GetCellText(row, headers.index("Present")) == "yes"
+    mask = slicer.util.arrayFromSegmentBinaryLabelmap(segmentation, "fibroid", volume)
+    mask[:] = 0
+    slicer.util.updateSegmentBinaryLabelmapFromArray(mask, segmentation, "fibroid", volume)
+    assert updates, "the table was not recomputed after the edit"
+    assert table.GetCellText(row, headers.index("Present")) == "no"
+    assert table.GetCellText(row, headers.index("Volume (mL)")) == "0"
+    watcher.stop()
+    count = len(updates)
+    slicer.util.updateSegmentBinaryLabelmapFromArray(mask, segmentation, "endometrium", volume)
+    assert len(updates) == count

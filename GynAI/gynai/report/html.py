@@ -34,7 +34,12 @@ def _structure_rows(document: dict) -> str:
         name = names.get(structure_id, structure_id.replace("-", " ").capitalize())
         centroid = values.get("centroid_lps_mm")
         centroid_text = "not present" if centroid is None else ", ".join(f"{c:.1f}" for c in centroid)
+        diameters = values.get("obb_diameters_mm")
+        diameter_text = "—" if not diameters else " × ".join(f"{d:.1f}" for d in diameters)
         rows.append(f"<tr><td>{swatch}{html.escape(name)}</td><td class='num'>{_number(values['volume_ml'])}</td>"
+                    f"<td class='num'>{_number(values.get('ellipsoid_volume_ml'))}</td>"
+                    f"<td class='num'>{diameter_text}</td>"
+                    f"<td class='num'>{_number(values.get('max_feret_diameter_mm'))}</td>"
                     f"<td class='num'>{values['voxel_count']}</td><td>{centroid_text}</td></tr>")
     return "\n".join(rows)
 
@@ -74,7 +79,7 @@ def render_html(document: dict, key_image_png: Optional[bytes] = None, title: Op
 </table>
 <h2>Volumes</h2>
 <table>
-<tr><th>Structure</th><th>Volume (mL)</th><th>Voxels</th><th>Centroid (LPS, mm)</th></tr>
+<tr><th>Structure</th><th>Volume (mL)</th><th>Ellipsoid volume (mL)</th><th>Diameters (mm)</th><th>Max Feret (mm)</th><th>Voxels</th><th>Centroid (LPS, mm)</th></tr>
 {_structure_rows(document)}
 </table>
 <p class="small">Volumes by voxel counting (voxel count × voxel volume). Derived structures are unions of labels.</p>
