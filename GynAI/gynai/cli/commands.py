@@ -107,9 +107,9 @@ def run_train(args: argparse.Namespace) -> None:
     from dataclasses import replace
 
     from gynai.training.run import smoke_config, train_bundle
-    from gynai.training.train import TrainConfig
+    from gynai.training.train import task_config
 
-    config = smoke_config() if args.smoke else replace(TrainConfig(), steps=args.steps)
+    config = smoke_config() if args.smoke else task_config(args.task, steps=args.steps)
     config = replace(config, device=args.device)
     phantoms = 2 if args.smoke else args.phantoms
     path = train_bundle(args.task, args.output, args.datalist, phantoms, 1 if args.smoke else 4,

@@ -96,13 +96,22 @@ def phantom_cases(task: str, seeds: Iterable[int], spacing_mm: tuple[float, floa
 
 
 def sample_patch(case: PreparedCase, patch_zyx: tuple[int, int, int], rng: np.random.Generator,
-                 foreground_probability: float = 0.7) -> tuple[np.ndarray, np.ndarray]:
-    """A random patch (image, labels) of a case, centred on foreground with the given probability."""
+                 foreground_probability: float = 0.7, class_balanced: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A random patch (image, labels) of a case, centred on foreground with the given probability.
+
+    With ``class_balanced`` the foreground centre is drawn from a label chosen uniformly among the labels
+    present, so that small structures (e.g. the solid tissue of an adnexal mass) are seen as often as large
+    ones; otherwise from all foreground voxels.
+    """
     pad = [(max(0, (p - s + 1) // 2 + 1),) * 2 for s, p in zip(case.image.shape, patch_zyx)]
     image = np.pad(case.image, pad, constant_values=-0.5)
     labels = np.pad(case.labels, pad, constant_values=0)
     if rng.random() < foreground_probability and labels.any():
-        points = np.argwhere(labels > 0)
+        if class_balanced:
+            present = [int(v) for v in np.unique(labels) if v > 0]
+            points = np.argwhere(labels == present[int(rng.integers(len(present)))])
+        else:
+            points = np.argwhere(labels > 0)
         centre = points[rng.integers(len(points))]
     else:
         centre = np.array([rng.integers(s) for s in labels.shape])

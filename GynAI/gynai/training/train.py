@@ -34,6 +34,7 @@ class TrainConfig:
     validate_every: int = 250
     seed: int = 0
     device: str = "cpu"
+    class_balanced: bool = False
 
     def network_def(self, num_classes: int) -> dict:
         """The allow-listed MONAI UNet definition written into ``configs/inference.json``."""
@@ -41,6 +42,18 @@ class TrainConfig:
                 "out_channels": num_classes, "channels": list(self.channels),
                 "strides": [list(s) if isinstance(s, (tuple, list)) else s for s in self.strides],
                 "num_res_units": self.num_res_units, "norm": "INSTANCE"}
+
+
+TASK_TRAINING_DEFAULTS: dict[str, dict] = {
+    # the solid tissue of an adnexal mass is ~1 % of the lesion: sample patch centres per label
+    "adnexal-mass": {"class_balanced": True},
+}
+"""Per-task settings that ``gynai train`` applies on top of :class:`TrainConfig`."""
+
+
+def task_config(task_id: str, **overrides) -> "TrainConfig":
+    """The training configuration of a task (its defaults, then ``overrides``)."""
+    return TrainConfig(**{**TASK_TRAINING_DEFAULTS.get(task_id, {}), **overrides})
 
 
 @dataclass
@@ -100,7 +113,7 @@ def train_network(train_cases: list[PreparedCase], validation_cases: list[Prepar
         images, targets = [], []
         for _ in range(config.batch_size):
             case = train_cases[int(rng.integers(len(train_cases)))]
-            patch, target = sample_patch(case, config.patch_size_zyx, rng)
+            patch, target = sample_patch(case, config.patch_size_zyx, rng, class_balanced=config.class_balanced)
             images.append(augment_intensity(patch, rng))
             targets.append(target)
         x = torch.from_numpy(np.stack(images)[:, None]).to(config.device)
