@@ -41,7 +41,8 @@ def _cell(values: dict, key: str, index) -> float:
 def metrics_to_table_node(metrics: dict, table_node=None):
     """Fill (or create) a table node: one row per structure, units in the column headers.
 
-    Absent structures get a row with "no" in the Present column and empty (NaN) figures.
+    Absent structures get a row with "no" in the Present column and empty (NaN) figures. With a fibroid
+    map, each fibroid instance gets a row "fibroid N (FIGO t)" after the structures.
     """
     import slicer
     import vtk
@@ -61,7 +62,10 @@ def metrics_to_table_node(metrics: dict, table_node=None):
     present.SetName("Present")
     voxels = vtk.vtkIntArray()
     voxels.SetName("Voxel count")
-    for structure_id, values in metrics["structures"].items():
+    rows = list(metrics["structures"].items())
+    for fibroid in (metrics.get("fibroid_map") or {}).get("fibroids", []):
+        rows.append((f"fibroid {fibroid['id']} (FIGO {fibroid['figo_type']})", fibroid))
+    for structure_id, values in rows:
         names.InsertNextValue(structure_id)
         for column, (_, (key, index), _) in zip(numeric, TABLE_COLUMNS):
             column.InsertNextValue(_cell(values, key, index))

@@ -25,7 +25,8 @@ def test_report_logic_on_phantom_truth(scene):
         assert np.isclose(metrics["structures"][label.id]["volume_ml"], expected)
     assert np.isclose(metrics["structures"]["uterus"]["volume_ml"], float((case.labels.array > 0).sum()) * voxel_ml)
     table = metrics_to_table_node(metrics)
-    assert table.GetNumberOfRows() == 4 and table.GetColumnName(1) == "Volume (mL)"
+    assert table.GetNumberOfRows() == 4 + metrics["fibroid_map"]["count"] and table.GetColumnName(1) == "Volume (mL)"
+    assert table.GetCellText(4, 0).startswith("fibroid 1 (FIGO ")
     row = [table.GetCellText(r, 0) for r in range(4)].index("uterus")
     assert np.isclose(float(table.GetCellText(row, 1)), metrics["structures"]["uterus"]["volume_ml"], rtol=1e-5)
     assert "Myometrium" in report_html(metrics)

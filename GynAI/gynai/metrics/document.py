@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from gynai import __version__
 from gynai.image import Image, LabelImage
+from gynai.metrics.fibroid_map import fibroid_map
 from gynai.metrics.volumes import structure_volumes
 
 SCHEMA = "gynai.metrics/1"
@@ -43,6 +44,8 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
         solid = structures["solid-tissue"]["volume_ml"]
         document["adnexal"] = {"volume_ml": lesion, "solid_volume_ml": solid,
                                "solid_fraction": solid / lesion if lesion > 0 else None}
+    if task_id == "uterus-fibroid":
+        document["fibroid_map"] = fibroid_map(label_image, image)
     if task_id == "placenta" and "placenta" in structures:
         document["placenta"] = {"volume_ml": structures["placenta"]["volume_ml"]}
     return document

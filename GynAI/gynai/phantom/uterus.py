@@ -6,14 +6,16 @@ to the serosa along the fibroid's direction, ``r`` = fibroid radius):
 | FIGO | centre distance | notes |
 |---|---|---|
 | 0 | cavity centre | fully surrounded by (distended) endometrium, thin stalk to the wall |
+
+For types 0–2 and 2-5 the endometrial lining (2.5 mm) drapes the fibroid's cavity side (type 0: all of it).
 | 1 | s_in − 0.3 r | mostly in the distended cavity |
 | 2 | s_in + 0.3 r | mostly in the wall, bulging into the cavity |
 | 3 | s_in + r + 0.5 mm | intramural, touching the endometrium |
-| 4 | (s_in + s_out) / 2 | intramural, no contact (radius capped to fit the wall) |
+| 4 | (s_in + s_out) / 2 | intramural, ≥ 4 mm from cavity and serosa (radius capped to fit the wall) |
 | 5 | s_out − 0.3 r | subserosal, mostly intramural |
 | 6 | s_out + 0.3 r | subserosal, mostly outside |
 | 7 | s_out + r + 6 mm | pedunculated subserosal, stalk to the serosa |
-| 2-5 | (s_in + s_out) / 2 | hybrid: radius = half the wall + 0.25 r, reaching cavity and serosa |
+| 2-5 | (s_in + s_out) / 2 | hybrid: radius = half the wall + 0.5 r, bulging into cavity and beyond serosa |
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def place_fibroid(spec: FibroidSpec, outer: Ellipsoid, cavity: Ellipsoid, rng: n
         r = min(r, wall / 2.0 - 1.5)
         t = s_in + r + 0.5
     elif kind == "4":
-        r = min(r, wall / 2.0 - 1.5)
+        r = min(r, wall / 2.0 - 4.0)      # at least 4 mm of myometrium to the cavity and the serosa
         t = (s_in + s_out) / 2.0
     elif kind == "5":
         t = s_out - 0.3 * r
@@ -97,11 +99,11 @@ def place_fibroid(spec: FibroidSpec, outer: Ellipsoid, cavity: Ellipsoid, rng: n
         stalk = (cavity.to_lps(d * (s_out - 2.0)), cavity.to_lps(d * (t - r * 0.8)))
     else:  # hybrid 2-5
         t = (s_in + s_out) / 2.0
-        r = wall / 2.0 + 0.25 * r
+        r = wall / 2.0 + 0.5 * r
     r = max(r, 3.0)
     radii = tuple(float(r * f) for f in rng.uniform(0.92, 1.08, 3))
     shape = Ellipsoid(tuple(cavity.to_lps(d * t)), radii, outer.rotation)
-    return {"shape": shape, "stalk": stalk, "figo_type": kind}
+    return {"shape": shape, "stalk": stalk, "figo_type": kind, "direction": d, "cavity_distance_mm": s_in}
 
 
 def _apart(a: Ellipsoid, b: Ellipsoid, margin_mm: float = 3.0) -> bool:
@@ -127,11 +129,12 @@ def paint_uterus(canvas: Canvas, rng: np.random.Generator, fibroids: Optional[Se
     canvas.paint(junction.contains(points) & inside, "junctional-zone", MYOMETRIUM)
     canvas.paint(cavity.contains(points), "endometrium", ENDOMETRIUM)
     for item in placed:
-        if item["figo_type"] in ("0", "1", "2"):   # distended cavity: endometrial lining around the fibroid
+        if item["figo_type"] in ("0", "1", "2", "2-5"):   # distended cavity: the lining drapes the cavity side
             shape = item["shape"]
             rim = Ellipsoid(shape.centre_lps_mm, tuple(r + 2.5 for r in shape.radii_mm), shape.rotation)
-            near_cavity = cavity.rho(points) < 1.0 + 2.0 * max(shape.radii_mm) / min(cavity.radii_mm)
-            canvas.paint(rim.contains(points) & inside & near_cavity, "endometrium", ENDOMETRIUM)
+            depth = cavity.local(points) @ item["direction"].astype(np.float32)
+            cavity_side = depth < item["cavity_distance_mm"] + (np.inf if item["figo_type"] == "0" else 2.5)
+            canvas.paint(rim.contains(points) & inside & cavity_side, "endometrium", ENDOMETRIUM)
     instances = np.zeros(canvas.labels.shape, np.uint8)
     truth_fibroids = []
     for number, item in enumerate(placed, start=1):

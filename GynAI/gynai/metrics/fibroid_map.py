@@ -1,0 +1,109 @@
+"""Fibroid map: instances, per-fibroid size, FIGO type, distances, T2 signal; uterine burden.
+
+Input: a ``uterus-fibroid`` label image (myometrium 1, endometrium 2, fibroid 3) and optionally the T2
+image and a skeletal-muscle mask (for the Funaki class). Definitions:
+
+* Instances: :func:`gynai.metrics.instances.split_instances` (touching fibroids are split at necks),
+  numbered by decreasing volume; ``dominant_fibroid_id`` is the largest.
+* Per fibroid: :func:`gynai.metrics.shape.shape_metrics` figures and the FIGO type of
+  :mod:`gynai.metrics.figo` with its volume fractions.
+* ``distance_to_endometrium_mm`` / ``distance_to_serosa_mm``: shortest distance from the fibroid to the
+  endometrium / to tissue outside the uterus: the centre-to-centre distance of the closest voxel pair
+  minus the length of one voxel along that direction, i.e. the thickness of tissue in between (touching
+  = 0; exact along grid axes, ± one voxel otherwise). FIGO asks the outer free margin (distance to serosa) for types 2–4. ``None``
+  when the structure is farther than :data:`SEARCH_MM` or absent.
+* ``t2_ratio_to_myometrium``: median T2 intensity in the fibroid / median in the myometrium.
+  ``funaki_class`` (HIFU selection): with a muscle mask, the scaled signal
+  s = (fibroid − muscle) / (myometrium − muscle) gives I (s < 0.2, about muscle), II (0.2 ≤ s < 1) or
+  III (s ≥ 1, as bright as myometrium); without one, III when the ratio is ≥ 1 and "I/II" otherwise.
+  Funaki's system has no numeric cut-offs: these are GynAI's.
+* ``burden_percent``: total fibroid volume / uterine volume (myometrium ∪ endometrium ∪ fibroids) × 100.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+from scipy import ndimage
+
+from gynai.image import Image, LabelImage
+from gynai.metrics.figo import classify_fibroid
+from gynai.metrics.instances import split_instances
+from gynai.metrics.shape import shape_metrics
+
+SEARCH_MM = 60.0
+FUNAKI_I_BELOW, FUNAKI_III_FROM = 0.2, 1.0
+
+
+def _distance_mm(fibroid: np.ndarray, target: np.ndarray, spacing_zyx: np.ndarray) -> Optional[float]:
+    """Shortest fibroid-to-target distance (centres minus one voxel) within :data:`SEARCH_MM`, else None."""
+    box = ndimage.find_objects(fibroid.astype(np.uint8))[0]
+    margin = np.ceil(SEARCH_MM / spacing_zyx).astype(int)
+    crop = tuple(slice(max(s.start - m, 0), min(s.stop + m, n)) for s, m, n in zip(box, margin, fibroid.shape))
+    local_target = target[crop]
+    if not local_target.any():
+        return None
+    distance, nearest_index = ndimage.distance_transform_edt(~local_target, sampling=spacing_zyx,
+                                                             return_indices=True)
+    local_fibroid = fibroid[crop]
+    candidates = np.argwhere(local_fibroid)
+    best = int(np.argmin(distance[local_fibroid]))
+    nearest = float(distance[local_fibroid][best])
+    if nearest > SEARCH_MM:
+        return None
+    step = (nearest_index[(slice(None), *candidates[best])] - candidates[best]) * spacing_zyx
+    length = float(np.linalg.norm(step))
+    if length == 0.0:
+        return 0.0
+    unit = np.abs(step) / length
+    one_voxel = float(min(s / u for s, u in zip(spacing_zyx, unit) if u > 1e-9))
+    return max(0.0, length - one_voxel)
+
+
+def funaki_class(fibroid_t2: float, myometrium_t2: float, muscle_t2: Optional[float]) -> str:
+    """Funaki class from median T2 intensities (see the module docstring for the cut-offs)."""
+    if muscle_t2 is None or myometrium_t2 <= muscle_t2:
+        return "III" if fibroid_t2 >= myometrium_t2 else "I/II"
+    scaled = (fibroid_t2 - muscle_t2) / (myometrium_t2 - muscle_t2)
+    return "I" if scaled < FUNAKI_I_BELOW else "III" if scaled >= FUNAKI_III_FROM else "II"
+
+
+def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
+                muscle_mask: Optional[np.ndarray] = None) -> dict[str, Any]:
+    """The fibroid map of a ``uterus-fibroid`` segmentation (see the module docstring)."""
+    geometry = labels.geometry
+    spacing_zyx = np.array(geometry.spacing_mm[::-1], dtype=float)
+    values = {label.id: label.value for label in labels.labels}
+    myometrium = labels.array == values.get("myometrium", -1)
+    endometrium = labels.array == values.get("endometrium", -1)
+    fibroids = labels.array == values.get("fibroid", -1)
+    uterus = myometrium | endometrium | fibroids
+    uterine_ml = float(uterus.sum()) * geometry.voxel_volume_mm3 / 1000.0
+    instances = split_instances(fibroids, geometry.spacing_mm)
+    myometrium_t2 = float(np.median(image.array[myometrium])) if image is not None and myometrium.any() else None
+    muscle_t2 = (float(np.median(image.array[muscle_mask])) if image is not None and muscle_mask is not None
+                 and muscle_mask.any() else None)
+    items = []
+    for number in range(1, int(instances.max()) + 1):
+        mask = instances == number
+        shape = shape_metrics(mask, geometry)
+        figo = classify_fibroid(mask, endometrium, uterus, geometry.spacing_mm, shape["max_feret_diameter_mm"] / 2)
+        item = {"id": number, **shape, "figo_type": figo.figo_type,
+                "fraction_in_cavity": round(figo.fraction_cavity, 4),
+                "fraction_intramural": round(figo.fraction_intramural, 4),
+                "fraction_outside_uterus": round(figo.fraction_outside, 4),
+                "touches_endometrium": figo.touches_endometrium,
+                "distance_to_endometrium_mm": _distance_mm(mask, endometrium, spacing_zyx),
+                "distance_to_serosa_mm": _distance_mm(mask, ~uterus, spacing_zyx),
+                "t2_ratio_to_myometrium": None, "funaki_class": None}
+        if myometrium_t2:
+            fibroid_t2 = float(np.median(image.array[mask]))  # type: ignore[union-attr]
+            item["t2_ratio_to_myometrium"] = fibroid_t2 / myometrium_t2
+            item["funaki_class"] = funaki_class(fibroid_t2, myometrium_t2, muscle_t2)
+        items.append(item)
+    total_ml = float(sum(item["volume_ml"] for item in items))
+    return {"count": len(items), "fibroids": items, "dominant_fibroid_id": 1 if items else None,
+            "total_fibroid_volume_ml": total_ml, "uterine_volume_ml": uterine_ml,
+            "burden_percent": 100.0 * total_ml / uterine_ml if uterine_ml > 0 else None,
+            "muscle_reference": muscle_t2 is not None}

@@ -1,0 +1,91 @@
+"""Fibroid map against phantoms with known FIGO types and analytic shapes."""
+
+import numpy as np
+import pytest
+
+from gynai.image import Geometry, Image, LabelImage
+from gynai.metrics.fibroid_map import fibroid_map, funaki_class
+from gynai.metrics.instances import split_instances
+from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
+from gynai.phantom.uterus import FIGO_TYPES
+from gynai.tasks import get_task
+
+GRID = PhantomConfig(spacing_mm=(0.8, 0.8, 2.0), size_xyz=(160, 160, 60))
+SPACING = (0.8, 0.8, 2.0)
+
+
+@pytest.mark.parametrize("figo_type", FIGO_TYPES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_figo_type_of_phantom_fibroids(figo_type, seed):
+    case = generate_uterus_fibroid(seed, [FibroidSpec(figo_type, 20.0)], GRID)
+    result = fibroid_map(case.labels, case.image)
+    assert result["count"] == 1
+    fibroid = result["fibroids"][0]
+    assert fibroid["figo_type"] == figo_type
+    assert fibroid["volume_ml"] == pytest.approx(case.truth["fibroids"][0]["volume_ml"], rel=0.1)
+    if figo_type == "3":
+        assert fibroid["touches_endometrium"] and fibroid["distance_to_endometrium_mm"] == 0.0
+    if figo_type == "4":
+        assert fibroid["distance_to_endometrium_mm"] >= 1.0 and fibroid["distance_to_serosa_mm"] >= 1.0
+    if figo_type in ("5", "6", "7", "2-5"):
+        assert fibroid["distance_to_serosa_mm"] == 0.0
+
+
+def _balls(centres_mm, radii_mm, shape=(30, 80, 100)):
+    kk, jj, ii = np.indices(shape)
+    points = np.stack([ii * SPACING[0], jj * SPACING[1], kk * SPACING[2]], -1)
+    return [np.linalg.norm(points - np.array(c), axis=-1) <= r for c, r in zip(centres_mm, radii_mm)]
+
+
+def test_touching_fibroids_are_separated():
+    a, b = _balls([(25.0, 32.0, 30.0), (44.0, 32.0, 30.0)], [11.0, 9.0])    # overlap by 1 mm
+    instances = split_instances(a | b, SPACING)
+    assert instances.max() == 2
+    assert (instances == 1).sum() == pytest.approx(a.sum(), rel=0.05)
+    assert (instances == 2).sum() == pytest.approx(b.sum(), rel=0.05)
+    assert set(np.unique(instances[a & ~b])) == {1} and set(np.unique(instances[b & ~a])) == {2}
+
+
+def test_elongated_and_separate_lesions():
+    kk, jj, ii = np.indices((30, 80, 100))
+    cigar = ((ii - 50) * 0.8 / 30) ** 2 + ((jj - 40) * 0.8 / 10) ** 2 + ((kk - 15) * 2.0 / 8) ** 2 <= 1
+    assert split_instances(cigar, SPACING).max() == 1
+    a, b = _balls([(20.0, 30.0, 30.0), (60.0, 30.0, 30.0)], [8.0, 6.0])
+    instances = split_instances(a | b, SPACING)
+    assert instances.max() == 2 and (instances == 1).sum() == a.sum()
+
+
+def test_distances_and_burden_on_a_layered_block():
+    labels = np.zeros((20, 60, 60), np.uint8)
+    labels[2:18, 5:55, 5:55] = 1                      # myometrium block
+    labels[2:18, 5:55, 5:10] = 2                      # endometrium slab at i = 5..9
+    labels[8:12, 25:35, 20:30] = 3                    # fibroid at i = 20..29
+    geometry = Geometry((1.0, 1.0, 2.0))
+    result = fibroid_map(LabelImage(labels, geometry, get_task("uterus-fibroid").labels))
+    fibroid = result["fibroids"][0]
+    assert fibroid["distance_to_endometrium_mm"] == pytest.approx(10.0)   # i = 10..19 in between: 10 x 1 mm
+    assert fibroid["distance_to_serosa_mm"] == pytest.approx(12.0)        # k = 2..7 in between: 6 x 2 mm
+    assert fibroid["figo_type"] == "4"
+    assert result["burden_percent"] == pytest.approx(100 * 400 / (16 * 50 * 50))
+    assert result["dominant_fibroid_id"] == 1
+
+
+def test_t2_ratio_and_funaki():
+    case = generate_uterus_fibroid(2, [FibroidSpec("4", 16.0)], GRID)
+    fibroid = fibroid_map(case.labels, case.image)["fibroids"][0]
+    myometrium = case.image.array[case.labels.array == 1]
+    inside = case.image.array[case.instances == 1]
+    assert fibroid["t2_ratio_to_myometrium"] == pytest.approx(np.median(inside) / np.median(myometrium), rel=0.05)
+    assert fibroid["t2_ratio_to_myometrium"] < 1.0 and fibroid["funaki_class"] == "I/II"
+    assert funaki_class(100.0, 300.0, 90.0) == "I"
+    assert funaki_class(200.0, 300.0, 90.0) == "II"
+    assert funaki_class(320.0, 300.0, 90.0) == "III"
+    assert funaki_class(320.0, 300.0, None) == "III"
+
+
+def test_no_fibroid():
+    labels = np.zeros((10, 20, 20), np.uint8)
+    labels[2:8, 5:15, 5:15] = 1
+    result = fibroid_map(LabelImage(labels, Geometry(), get_task("uterus-fibroid").labels),
+                         Image(np.ones((10, 20, 20), np.float32), Geometry()))
+    assert result["count"] == 0 and result["dominant_fibroid_id"] is None and result["burden_percent"] == 0.0
