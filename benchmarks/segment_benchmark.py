@@ -3,7 +3,8 @@
 Needs nibabel for MONAI's NIfTI reader/writer (``pip install nibabel``).
 Run: ``python benchmarks/segment_benchmark.py [--slices 30 100 300] [--device cpu] [--skip-monai]``.
 For each size a uterus phantom (0.45 mm in-plane, 512×512 matrix) is written to a temporary NRRD; then,
-each in a fresh child process (so peak RSS is per run and Python start-up is included):
+each in a fresh child process (so peak RSS is per run and Python start-up is included; the phantom is
+made in another child, because Linux reports the parent's memory as a child's peak RSS across exec):
 
 * ``gynai``: ``gynai segment IMAGE --task uterus-fibroid -o OUT.seg.nrrd`` as a user runs it;
 * ``monai-default``: the same network and weights in the pipeline a MONAI tutorial builds with default
@@ -72,6 +73,15 @@ def monai_default(image_path: str, output_path: str, device: str) -> None:
     post(data)
 
 
+def make_phantom(path: str, slices: int, size: int) -> None:
+    """Write the benchmark phantom (child-process entry point, so the parent's memory stays small)."""
+    from gynai.io.images import write_image
+    from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
+
+    config = PhantomConfig(spacing_mm=(0.45, 0.45, max(0.8, 120.0 / slices)), size_xyz=(size, size, slices))
+    write_image(generate_uterus_fibroid(1, [FibroidSpec("4", 20.0)], config).image, path)
+
+
 def foreground_dice(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a > 0, b > 0
     return 2.0 * float((a & b).sum()) / max(float(a.sum() + b.sum()), 1.0)
@@ -84,27 +94,26 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--skip-monai", action="store_true", help="only time gynai")
     parser.add_argument("--monai-child", nargs=2, metavar=("IMAGE", "OUTPUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--phantom-child", nargs=2, metavar=("PATH", "SLICES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.monai_child:
         monai_default(args.monai_child[0], args.monai_child[1], args.device)
         return
+    if args.phantom_child:
+        make_phantom(args.phantom_child[0], int(args.phantom_child[1]), args.size)
+        return
     import SimpleITK as sitk
 
-    from gynai.io.images import write_image
     from gynai.io.segnrrd import read_seg_nrrd
-    from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
 
     print("| matrix | voxels (M) | gynai segment (s) | gynai peak RSS (MB) | MONAI default (s) | "
           "MONAI peak RSS (MB) | foreground agreement (Dice) |")
     print("|---|---|---|---|---|---|---|")
     for slices in args.slices:
-        spacing_z = max(0.8, 120.0 / slices)
-        config = PhantomConfig(spacing_mm=(0.45, 0.45, spacing_z), size_xyz=(args.size, args.size, slices))
-        case = generate_uterus_fibroid(1, [FibroidSpec("4", 20.0)], config)
         with tempfile.TemporaryDirectory() as folder:
             image_path = Path(folder) / "image.nii.gz"
-            write_image(case.image, image_path)
-            del case
+            subprocess.run([sys.executable, __file__, "--size", str(args.size), "--phantom-child", str(image_path),
+                            str(slices)], check=True)
             ours = Path(folder) / "ours.seg.nrrd"
             seconds, rss = run_child([sys.executable, "-m", "gynai.cli.main", "-q", "segment", str(image_path),
                                       "--task", TASK, "--device", args.device, "-o", str(ours)])

@@ -131,3 +131,14 @@ def test_gpu_out_of_memory_falls_back_to_cpu(tiny_bundle, monkeypatch, caplog):
     assert calls == ["cuda", "cpu"]
     assert labels.array.shape == image.array.shape
     assert "out of memory" in caplog.text
+
+
+def test_postprocess_keeps_only_the_largest_lesion():
+    labels = np.zeros((20, 20, 20), np.uint8)
+    labels[2:10, 2:10, 2:10] = 1
+    labels[4:6, 4:6, 4:6] = 2                    # solid part inside the large lesion: kept
+    labels[14:18, 14:18, 14:18] = 1              # second, smaller lesion: removed
+    rules = {"groups": [{"labels": [1, 2], "min_island_ml": 0.0, "keep_largest": True}]}
+    out = postprocess_labels(labels, 1.0, rules)
+    assert out[14:18, 14:18, 14:18].sum() == 0
+    assert int((out == 1).sum()) == 512 - 8 and int((out == 2).sum()) == 8

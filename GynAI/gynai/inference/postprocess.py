@@ -6,8 +6,9 @@ Bundle metadata ``gynai.postprocessing`` example::
      "labels": {"3": {"min_island_ml": 0.05}}}
 
 A *group* treats several labels as one organ (e.g. the uterus = myometrium ∪ endometrium ∪ fibroid):
-connected components of the union smaller than ``min_island_ml`` become background, and background
-holes fully enclosed by the union become ``fill_holes_with``. Per-label rules then drop that label's
+connected components of the union smaller than ``min_island_ml`` become background (all but the largest
+with ``"keep_largest": true``, for models that find one lesion per image), and background holes fully
+enclosed by the union become ``fill_holes_with``. Per-label rules then drop that label's
 islands smaller than ``min_island_ml`` (their voxels become background).
 """
 
@@ -32,6 +33,16 @@ def drop_small_islands(mask: np.ndarray, min_voxels: int) -> np.ndarray:
     return keep[components]
 
 
+def keep_largest_component(mask: np.ndarray) -> np.ndarray:
+    """Only the largest 6-connected component of a mask (the mask itself when empty)."""
+    if not mask.any():
+        return mask
+    components, count = ndimage.label(mask, structure=_STRUCTURE)
+    sizes = np.bincount(components.reshape(-1), minlength=count + 1)
+    sizes[0] = 0
+    return components == int(np.argmax(sizes))
+
+
 def postprocess_labels(labels: np.ndarray, voxel_volume_mm3: float, rules: dict[str, Any]) -> np.ndarray:
     """Apply a bundle's post-processing rules to a label array (returns a new array).
 
@@ -45,6 +56,8 @@ def postprocess_labels(labels: np.ndarray, voxel_volume_mm3: float, rules: dict[
     for group in rules.get("groups", []):
         union = np.isin(out, group["labels"])
         kept = drop_small_islands(union, to_voxels(group.get("min_island_ml", 0)))
+        if group.get("keep_largest"):
+            kept = keep_largest_component(kept)
         out[union & ~kept] = 0
         if "fill_holes_with" in group:
             filled = ndimage.binary_fill_holes(kept)

@@ -19,7 +19,7 @@ DEFAULT_POSTPROCESSING = {
     "uterus-fibroid": {"groups": [{"labels": [1, 2, 3], "min_island_ml": 2.0, "fill_holes_with": 1}],
                        "labels": {"2": {"min_island_ml": 0.1}, "3": {"min_island_ml": 0.1}}},
     "placenta": {"groups": [{"labels": [1, 2], "min_island_ml": 5.0}], "labels": {"3": {"min_island_ml": 2.0}}},
-    "adnexal-mass": {"groups": [{"labels": [1, 2], "min_island_ml": 1.0}]},
+    "adnexal-mass": {"groups": [{"labels": [1, 2], "min_island_ml": 1.0, "keep_largest": True}]},
 }
 
 

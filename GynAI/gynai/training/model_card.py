@@ -54,7 +54,8 @@ def model_card(task_id: str, version: str, config: TrainConfig, data_source: str
 {data_source}.
 Phantoms vary contrast, bias field, noise, in-plane spacing, slice thickness, orientation and field of view.
 Training: {config.steps} steps, batch {config.batch_size}, AdamW lr {config.learning_rate}, Dice + cross-entropy;
-patch centres {'drawn per label (class-balanced)' if config.class_balanced else 'on foreground'} 70 % of the time.
+patch centres {'drawn per label (class-balanced)' if config.class_balanced else 'on foreground'} \
+{round(100 * config.foreground_probability)} % of the time, random otherwise.
 Best validation Dice (model selection set): {validation or 'not measured'}; training time
 {evaluation.get('training_seconds', '?')} s on the training machine.
 

@@ -35,6 +35,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     class_balanced: bool = False
+    foreground_probability: float = 0.7
 
     def network_def(self, num_classes: int) -> dict:
         """The allow-listed MONAI UNet definition written into ``configs/inference.json``."""
@@ -45,8 +46,9 @@ class TrainConfig:
 
 
 TASK_TRAINING_DEFAULTS: dict[str, dict] = {
-    # the solid tissue of an adnexal mass is ~1 % of the lesion: sample patch centres per label
-    "adnexal-mass": {"class_balanced": True},
+    # the solid tissue of an adnexal mass is ~1 % of the lesion: sample patch centres per label, and
+    # keep half of the patches random so that other bright fluid (bladder, bowel) is learnt as background
+    "adnexal-mass": {"class_balanced": True, "foreground_probability": 0.5},
 }
 """Per-task settings that ``gynai train`` applies on top of :class:`TrainConfig`."""
 
@@ -113,7 +115,8 @@ def train_network(train_cases: list[PreparedCase], validation_cases: list[Prepar
         images, targets = [], []
         for _ in range(config.batch_size):
             case = train_cases[int(rng.integers(len(train_cases)))]
-            patch, target = sample_patch(case, config.patch_size_zyx, rng, class_balanced=config.class_balanced)
+            patch, target = sample_patch(case, config.patch_size_zyx, rng, config.foreground_probability,
+                                         config.class_balanced)
             images.append(augment_intensity(patch, rng))
             targets.append(target)
         x = torch.from_numpy(np.stack(images)[:, None]).to(config.device)
