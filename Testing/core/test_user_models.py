@@ -37,8 +37,9 @@ def test_add_folder_then_select_by_name(bundle_folder):
     entry = add_bundle(bundle_folder)
     assert entry.name == "my-fibroid-model" and entry.task == "uterus-fibroid" and not entry.bundled
     assert (user_models_dir() / "my-fibroid-model" / "models" / "model.pt").is_file()
-    names = [e.name for e in all_entries()]
-    assert names[0] == "uterus-fibroid" and "my-fibroid-model" in names
+    entries = all_entries()
+    assert [e.bundled for e in entries] == sorted((e.bundled for e in entries), reverse=True)  # shipped first
+    assert {"uterus-fibroid", "my-fibroid-model"} <= {e.name for e in entries}
     assert find_entry("uterus-fibroid").bundled                    # shipped model stays the default
     info = load_task_bundle("uterus-fibroid", model="my-fibroid-model")
     assert info.version == "2.0.0"

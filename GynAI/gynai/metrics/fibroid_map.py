@@ -26,37 +26,54 @@ from typing import Any, Optional
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import cKDTree
 
 from gynai.image import Image, LabelImage
 from gynai.metrics.figo import classify_fibroid
 from gynai.metrics.instances import split_instances
-from gynai.metrics.shape import shape_metrics
+from gynai.metrics.shape import bounding_slices, shape_metrics
 
 SEARCH_MM = 60.0
 FUNAKI_I_BELOW, FUNAKI_III_FROM = 0.2, 1.0
 
 
-def _distance_mm(fibroid: np.ndarray, target: np.ndarray, spacing_zyx: np.ndarray) -> Optional[float]:
-    """Shortest fibroid-to-target distance (centres minus one voxel) within :data:`SEARCH_MM`, else None."""
-    box = ndimage.find_objects(fibroid.astype(np.uint8))[0]
-    margin = np.ceil(SEARCH_MM / spacing_zyx).astype(int)
-    crop = tuple(slice(max(s.start - m, 0), min(s.stop + m, n)) for s, m, n in zip(box, margin, fibroid.shape))
-    local_target = target[crop]
-    if not local_target.any():
+def _surface_points(mask: np.ndarray) -> np.ndarray:
+    """Indices [k, j, i] of the mask's voxels that have a 26-neighbour outside it (work on its bounding box)."""
+    box = bounding_slices(mask, margin=1)
+    if box is None:
+        return np.zeros((0, 3), int)
+    local = mask[box]
+    surface = local & ~ndimage.binary_erosion(local, np.ones((3, 3, 3), bool), border_value=0)
+    return np.argwhere(surface) + np.array([s.start for s in box])
+
+
+def _shell_points(mask: np.ndarray) -> np.ndarray:
+    """Indices of the voxels just outside a mask (26-neighbours of it), found on its bounding box."""
+    box = bounding_slices(mask, margin=1)
+    if box is None:
+        return np.zeros((0, 3), int)
+    local = mask[box]
+    shell = ndimage.binary_dilation(local, np.ones((3, 3, 3), bool)) & ~local
+    return np.argwhere(shell) + np.array([s.start for s in box])
+
+
+def _distance_mm(fibroid_points: np.ndarray, targets: np.ndarray, spacing_zyx: np.ndarray,
+                 tree: Optional[cKDTree]) -> Optional[float]:
+    """Tissue thickness between the fibroid and a target (both as surface voxel indices), or None.
+
+    The closest voxel pair is found with a k-d tree over the target's surface voxels; the result is their
+    centre-to-centre distance minus one voxel along that direction.
+    """
+    if tree is None or len(fibroid_points) == 0:
         return None
-    distance, nearest_index = ndimage.distance_transform_edt(~local_target, sampling=spacing_zyx,
-                                                             return_indices=True)
-    local_fibroid = fibroid[crop]
-    candidates = np.argwhere(local_fibroid)
-    best = int(np.argmin(distance[local_fibroid]))
-    nearest = float(distance[local_fibroid][best])
-    if nearest > SEARCH_MM:
+    distances, nearest = tree.query(fibroid_points * spacing_zyx)
+    best = int(np.argmin(distances))
+    length = float(distances[best])
+    if length > SEARCH_MM:
         return None
-    step = (nearest_index[(slice(None), *candidates[best])] - candidates[best]) * spacing_zyx
-    length = float(np.linalg.norm(step))
     if length == 0.0:
         return 0.0
-    unit = np.abs(step) / length
+    unit = np.abs((targets[nearest[best]] - fibroid_points[best]) * spacing_zyx) / length
     one_voxel = float(min(s / u for s, u in zip(spacing_zyx, unit) if u > 1e-9))
     return max(0.0, length - one_voxel)
 
@@ -84,9 +101,14 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
     myometrium_t2 = float(np.median(image.array[myometrium])) if image is not None and myometrium.any() else None
     muscle_t2 = (float(np.median(image.array[muscle_mask])) if image is not None and muscle_mask is not None
                  and muscle_mask.any() else None)
+    outside = _shell_points(uterus)
+    inner = _surface_points(endometrium)
+    trees = {name: cKDTree(points * spacing_zyx) if len(points) else None
+             for name, points in (("endometrium", inner), ("outside", outside))}
     items = []
     for number in range(1, int(instances.max()) + 1):
         mask = instances == number
+        surface = _surface_points(mask)
         shape = shape_metrics(mask, geometry)
         figo = classify_fibroid(mask, endometrium, uterus, geometry.spacing_mm, shape["max_feret_diameter_mm"] / 2)
         item = {"id": number, **shape, "figo_type": figo.figo_type,
@@ -94,8 +116,8 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
                 "fraction_intramural": round(figo.fraction_intramural, 4),
                 "fraction_outside_uterus": round(figo.fraction_outside, 4),
                 "touches_endometrium": figo.touches_endometrium,
-                "distance_to_endometrium_mm": _distance_mm(mask, endometrium, spacing_zyx),
-                "distance_to_serosa_mm": _distance_mm(mask, ~uterus, spacing_zyx),
+                "distance_to_endometrium_mm": _distance_mm(surface, inner, spacing_zyx, trees["endometrium"]),
+                "distance_to_serosa_mm": _distance_mm(surface, outside, spacing_zyx, trees["outside"]),
                 "t2_ratio_to_myometrium": None, "funaki_class": None}
         if myometrium_t2:
             fibroid_t2 = float(np.median(image.array[mask]))  # type: ignore[union-attr]

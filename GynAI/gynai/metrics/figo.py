@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from gynai.metrics.shape import bounding_slices
+
 CONNECTIVITY_26 = np.ones((3, 3, 3), bool)
 INVOLVED_FRACTION = 0.03
 PEDUNCULATED_FRACTION = 0.9
@@ -93,11 +95,11 @@ def _serosal_code(f_outside: float) -> str | None:
     return "5" if f_outside >= INVOLVED_FRACTION else None
 
 
-def _crop_around(mask: np.ndarray, margin_mm: float, spacing_zyx: np.ndarray) -> tuple[slice, slice, slice]:
-    box = ndimage.find_objects(mask.astype(np.uint8))[0]
+def _grow(box: tuple[slice, slice, slice], margin_mm: float, spacing_zyx: np.ndarray,
+          shape: tuple[int, ...]) -> tuple[slice, slice, slice]:
     margin = np.ceil(margin_mm / spacing_zyx).astype(int)
     return tuple(slice(max(s.start - m, 0), min(s.stop + m, n))  # type: ignore[return-value]
-                 for s, m, n in zip(box, margin, mask.shape))
+                 for s, m, n in zip(box, margin, shape))
 
 
 def classify_fibroid(fibroid: np.ndarray, endometrium: np.ndarray, uterus: np.ndarray,
@@ -112,24 +114,27 @@ def classify_fibroid(fibroid: np.ndarray, endometrium: np.ndarray, uterus: np.nd
         radius_mm: Largest radius of the fibroid (half its longest diameter).
     """
     spacing_zyx = np.array(spacing_xyz_mm[::-1], dtype=float)
-    size = int(fibroid.sum())
-    if size == 0:
+    box = bounding_slices(fibroid, margin=0)
+    if box is None:
         raise ValueError("empty fibroid mask")
-    closing_radius = 2.0 * radius_mm + 2.0
-    crop = _crop_around(fibroid, 2.0 * closing_radius + 2.0, spacing_zyx)
-    fibroid, endometrium, uterus = fibroid[crop], endometrium[crop], uterus[crop]
-    rest = uterus & ~fibroid
-    neighbourhood = ndimage.binary_dilation(fibroid, CONNECTIVITY_26)
-    if not (neighbourhood & rest).any():
+    size = int(fibroid[box].sum())
+    near = _grow(box, 2.0 * float(spacing_zyx.max()), spacing_zyx, fibroid.shape)   # contact tests
+    f_near, e_near, u_near = fibroid[near], endometrium[near], uterus[near]
+    rest_near = u_near & ~f_near
+    neighbourhood = ndimage.binary_dilation(f_near, CONNECTIVITY_26)
+    if not (neighbourhood & rest_near).any():
         return FigoResult("8", 0.0, 0.0, 1.0, False, 0.0)
-    wall = rest & ~endometrium
-    boundary = fibroid & ~ndimage.binary_erosion(fibroid, CONNECTIVITY_26)
-    wall_contact = float((boundary & ndimage.binary_dilation(wall, CONNECTIVITY_26)).sum() / max(boundary.sum(), 1))
-    envelope = _coarse_closing(rest, closing_radius, spacing_zyx)
-    cavity = _coarse_closing(endometrium, closing_radius, spacing_zyx) if endometrium.any() else endometrium
-    f_cavity = float((fibroid & cavity).sum() / size)
-    f_outside = float((fibroid & ~envelope & ~cavity).sum() / size)
-    touches = bool((neighbourhood & endometrium).any())
+    boundary = f_near & ~ndimage.binary_erosion(f_near, CONNECTIVITY_26)
+    wall_near = ndimage.binary_dilation(rest_near & ~e_near, CONNECTIVITY_26)
+    wall_contact = float((boundary & wall_near).sum() / max(boundary.sum(), 1))
+    touches = bool((neighbourhood & e_near).any())
+    closing_radius = 2.0 * radius_mm + 2.0                                        # envelopes, coarse grid
+    wide = _grow(box, 2.0 * closing_radius + 2.0, spacing_zyx, fibroid.shape)
+    f_wide, e_wide = fibroid[wide], endometrium[wide]
+    envelope = _coarse_closing(uterus[wide] & ~f_wide, closing_radius, spacing_zyx)
+    cavity = _coarse_closing(e_wide, closing_radius, spacing_zyx) if e_wide.any() else e_wide
+    f_cavity = float((f_wide & cavity).sum() / size)
+    f_outside = float((f_wide & ~envelope & ~cavity).sum() / size)
     inner, outer = _cavity_code(f_cavity, touches, wall_contact), _serosal_code(f_outside)
     if inner and outer:
         figo = f"{inner}-{outer}"

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from gynai.metrics.shape import bounding_slices
+
 CONNECTIVITY_26 = np.ones((3, 3, 3), bool)
 
 
@@ -55,6 +57,15 @@ def split_instances(mask: np.ndarray, spacing_xyz_mm: tuple[float, float, float]
             between them drops below this fraction of the shallower maximum (a neck).
     """
     spacing_zyx = np.array(spacing_xyz_mm[::-1], dtype=float)
+    out = np.zeros(mask.shape, np.int32)
+    whole = bounding_slices(mask, margin=0)
+    if whole is None:
+        return out
+    out[whole] = _split(mask[whole], spacing_zyx, min_radius_mm, neck_ratio)
+    return _renumber_by_size(out)
+
+
+def _split(mask: np.ndarray, spacing_zyx: np.ndarray, min_radius_mm: float, neck_ratio: float) -> np.ndarray:
     components, _ = ndimage.label(mask, structure=CONNECTIVITY_26)
     out = np.zeros(mask.shape, np.int32)
     next_id = 1
@@ -79,7 +90,7 @@ def split_instances(mask: np.ndarray, spacing_xyz_mm: tuple[float, float, float]
             if part.any():
                 out[grown][part] = next_id
                 next_id += 1
-    return _renumber_by_size(out)
+    return out
 
 
 def _renumber_by_size(instances: np.ndarray) -> np.ndarray:

@@ -104,5 +104,9 @@ def register_in_catalog(models_directory: Path, bundle_dir: Path, task_id: str, 
     relative = Path(bundle_dir).resolve().relative_to(models_directory.resolve()).as_posix()
     entry = {"name": Path(bundle_dir).name, "task": task_id, "version": version, "path": relative,
              "bundled": bundled, "files": catalog_files(Path(bundle_dir))}
-    data["bundles"] = [b for b in data["bundles"] if b["name"] != entry["name"]] + [entry]
+    names = [b["name"] for b in data["bundles"]]
+    if entry["name"] in names:                      # replace in place: the catalog order is kept
+        data["bundles"][names.index(entry["name"])] = entry
+    else:
+        data["bundles"].append(entry)
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
