@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from gynai import __version__
 from gynai.image import Image, LabelImage
+from gynai.metrics.adnexal import adnexal_features
 from gynai.metrics.fibroid_map import fibroid_map
 from gynai.metrics.volumes import structure_volumes
 
@@ -39,11 +40,8 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
         "structures": structures,
         "notice": "Research use only. AI-generated measurements require review by a qualified reader.",
     }
-    if task_id == "adnexal-mass" and "adnexal-lesion" in structures:
-        lesion = structures["adnexal-lesion"]["volume_ml"]
-        solid = structures["solid-tissue"]["volume_ml"]
-        document["adnexal"] = {"volume_ml": lesion, "solid_volume_ml": solid,
-                               "solid_fraction": solid / lesion if lesion > 0 else None}
+    if task_id == "adnexal-mass":
+        document["adnexal"] = adnexal_features(label_image, image)
     if task_id == "uterus-fibroid":
         document["fibroid_map"] = fibroid_map(label_image, image)
     if task_id == "placenta" and "placenta" in structures:
