@@ -9,6 +9,7 @@ from gynai import __version__
 from gynai.image import Image, LabelImage
 from gynai.metrics.adnexal import adnexal_features
 from gynai.metrics.fibroid_map import fibroid_map
+from gynai.metrics.placenta import placenta_metrics
 from gynai.metrics.volumes import structure_volumes
 
 SCHEMA = "gynai.metrics/1"
@@ -44,6 +45,6 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
         document["adnexal"] = adnexal_features(label_image, image)
     if task_id == "uterus-fibroid":
         document["fibroid_map"] = fibroid_map(label_image, image)
-    if task_id == "placenta" and "placenta" in structures:
-        document["placenta"] = {"volume_ml": structures["placenta"]["volume_ml"]}
+    if task_id == "placenta":
+        document["placenta"] = placenta_metrics(label_image, image)
     return document
