@@ -73,8 +73,15 @@ def metrics_to_table_node(metrics: dict, table_node=None):
         voxels.InsertNextValue(int(values["voxel_count"]))
     for column in (names, *numeric, present, voxels):
         table.AddColumn(column)
-    for header, _, unit in TABLE_COLUMNS:
+    from gynai.metrics.codes import MEASUREMENT_CODES
+
+    for header, (key, _), unit in TABLE_COLUMNS:
         table_node.SetColumnUnitLabel(header, unit)
+        concept, unit_code, method = MEASUREMENT_CODES[key]
+        table_node.SetColumnProperty(header, "dicomQuantity", f"{concept.scheme}^{concept.value}^{concept.meaning}")
+        table_node.SetColumnProperty(header, "dicomUnit", f"{unit_code.scheme}^{unit_code.value}^{unit_code.meaning}")
+        if method is not None:
+            table_node.SetColumnProperty(header, "dicomMethod", f"{method.scheme}^{method.value}^{method.meaning}")
     table_node.Modified()
     return table_node
 

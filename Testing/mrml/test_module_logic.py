@@ -51,6 +51,9 @@ def test_metrics_table_columns_and_recompute_after_edit(scene):
     fibroid = watcher.metrics["structures"]["fibroid"]
     assert float(table.GetCellText(row, 3)) == pytest.approx(fibroid["obb_diameters_mm"][0], rel=1e-5)
     assert table.GetCellText(row, headers.index("Present")) == "yes"
+    assert table.GetColumnProperty("Volume (mL)", "dicomQuantity") == "SCT^118565006^Volume"
+    assert table.GetColumnProperty("Ellipsoid volume (mL)", "dicomMethod") == "DCM^126029^LWH method for volume of ellipsoid"
+    assert table.GetColumnProperty("Diameter 1 (mm)", "dicomUnit") == "UCUM^mm^millimeter"
     mask = slicer.util.arrayFromSegmentBinaryLabelmap(segmentation, "fibroid", volume)
     mask[:] = 0
     slicer.util.updateSegmentBinaryLabelmapFromArray(mask, segmentation, "fibroid", volume)

@@ -8,6 +8,7 @@ from typing import Any, Optional
 from gynai import __version__
 from gynai.image import Image, LabelImage
 from gynai.metrics.adnexal import adnexal_features
+from gynai.metrics.codes import codes_for, document_keys
 from gynai.metrics.fibroid_map import fibroid_map
 from gynai.metrics.placenta import placenta_metrics
 from gynai.metrics.volumes import structure_volumes
@@ -47,4 +48,5 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
         document["fibroid_map"] = fibroid_map(label_image, image)
     if task_id == "placenta":
         document["placenta"] = placenta_metrics(label_image, image)
+    document["measurement_codes"] = codes_for(document_keys(document))
     return document

@@ -1,0 +1,85 @@
+"""DICOM concept, unit and method codes of every measurement key (for the structured report, TID 1500).
+
+Standard codes (SCT, DCM, UCUM, IBSI) where one exists; GynAI private codes (scheme ``99GYNAI``) for the
+figures no standard names (FIGO type, volume fractions, PAS research metrics, Funaki class). The
+metrics JSON carries this table under ``measurement_codes`` for the keys it contains, and GynAIReport
+puts the concept and unit on each table column.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from gynai.tasks import Code
+
+VOLUME = Code("118565006", "SCT", "Volume")
+DIAMETER = Code("81827009", "SCT", "Diameter")
+DISTANCE = Code("121206", "DCM", "Distance")
+RATIO = Code("118586006", "SCT", "Ratio")
+VOXEL_SUM = Code("126030", "DCM", "Sum of segmented voxel volumes")
+ELLIPSOID = Code("126029", "DCM", "LWH method for volume of ellipsoid")
+ML = Code("ml", "UCUM", "milliliter")
+MM = Code("mm", "UCUM", "millimeter")
+MM2 = Code("mm2", "UCUM", "square millimeter")
+NO_UNITS = Code("1", "UCUM", "no units")
+PERCENT = Code("%", "UCUM", "Percent")
+RATIO_UNIT = Code("{ratio}", "UCUM", "ratio")
+
+
+def _private(number: int, meaning: str) -> Code:
+    return Code(f"GYNAI-{number:04d}", "99GYNAI", meaning)
+
+
+MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
+    "volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "ellipsoid_volume_ml": (VOLUME, ML, ELLIPSOID),
+    "obb_diameters_mm": (DIAMETER, MM, None),
+    "max_diameter_mm": (DIAMETER, MM, None),
+    "max_feret_diameter_mm": (Code("L0JK", "IBSI", "Maximum 3D diameter"), MM, None),
+    "surface_area_mm2": (Code("C0JK", "IBSI", "Surface area"), MM2, None),
+    "distance_to_endometrium_mm": (DISTANCE, MM, None),
+    "distance_to_serosa_mm": (DISTANCE, MM, None),
+    "wall_thickness_mm": (DISTANCE, MM, None),
+    "t2_ratio_to_myometrium": (RATIO, RATIO_UNIT, None),
+    "solid_t2_ratio_to_fluid": (RATIO, RATIO_UNIT, None),
+    "solid_t2_ratio_to_myometrium": (RATIO, RATIO_UNIT, None),
+    "figo_type": (_private(100, "FIGO leiomyoma type"), NO_UNITS, None),
+    "funaki_class": (_private(101, "Funaki T2 signal class"), NO_UNITS, None),
+    "fraction_in_cavity": (_private(102, "Fibroid fraction in the endometrial cavity"), RATIO_UNIT, None),
+    "fraction_intramural": (_private(103, "Fibroid intramural fraction"), RATIO_UNIT, None),
+    "fraction_outside_uterus": (_private(104, "Fibroid fraction outside the uterine contour"), RATIO_UNIT, None),
+    "burden_percent": (_private(105, "Fibroid burden of uterine volume"), PERCENT, None),
+    "count": (_private(106, "Number of fibroids"), NO_UNITS, None),
+    "total_fibroid_volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "uterine_volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "solid_volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "fluid_volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "solid_fraction": (_private(107, "Solid tissue fraction of lesion volume"), RATIO_UNIT, None),
+    "locule_count": (_private(108, "Number of locules"), NO_UNITS, None),
+    "max_thickness_mm": (_private(109, "Maximum placental thickness"), MM, None),
+    "myometrial_thickness_min_mm": (_private(110, "Minimum retroplacental myometrial thickness"), MM, None),
+    "myometrial_thickness_median_mm": (_private(111, "Median retroplacental myometrial thickness"), MM, None),
+    "bed_fraction_thin": (_private(112, "Fraction of placental bed with myometrium under 1 mm"), RATIO_UNIT, None),
+    "dark_band_volume_ml": (_private(113, "Volume of T2-dark intraplacental bands"), ML, None),
+    "dark_band_fraction": (_private(114, "Fraction of placenta in T2-dark bands"), RATIO_UNIT, None),
+}
+
+
+def _as_dict(code: Optional[Code]) -> Optional[dict]:
+    return None if code is None else {"value": code.value, "scheme": code.scheme, "meaning": code.meaning}
+
+
+def codes_for(keys) -> dict[str, dict]:
+    """``measurement_codes`` entries (concept, unit, method) for the given measurement keys."""
+    return {key: {"concept": _as_dict(MEASUREMENT_CODES[key][0]), "unit": _as_dict(MEASUREMENT_CODES[key][1]),
+                  "method": _as_dict(MEASUREMENT_CODES[key][2])}
+            for key in sorted(set(keys)) if key in MEASUREMENT_CODES}
+
+
+def document_keys(node) -> set[str]:
+    """All dictionary keys found anywhere in a (nested) metrics document."""
+    if isinstance(node, dict):
+        return set(node).union(*(document_keys(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(document_keys(value) for value in node)) if node else set()
+    return set()
