@@ -5,7 +5,7 @@ import pytest
 
 from gynai.image import Geometry, LabelImage
 from gynai.metrics.document import metrics_document
-from gynai.metrics.placenta import placenta_metrics
+from gynai.metrics.placenta import analyse_placenta, placenta_metrics
 from gynai.phantom import PhantomConfig, generate_placenta
 from gynai.tasks import get_task
 
@@ -18,12 +18,18 @@ def test_myometrial_thinning_bands_and_size(thickness_mm):
     metrics = placenta_metrics(case.labels, case.image)
     truth = case.truth
     # minimum thickness under the placenta: within one voxel of the thickest grid axis (2 mm)
-    assert abs(metrics["myometrial_thickness_min_mm"] - thickness_mm) <= 2.0
+    assert abs(metrics["min_myometrial_thickness_mm"] - thickness_mm) <= 2.0
     if thickness_mm == 0.0:
-        assert metrics["myometrial_thickness_min_mm"] == 0.0 and metrics["bed_fraction_thin"] > 0.0
+        assert metrics["min_myometrial_thickness_mm"] == 0.0 and metrics["bed_fraction_thin"] > 0.0
+        # area of the thinned zone on the serosa, integrated on the phantom's ellipsoid
+        assert metrics["thin_myometrium_area_cm2"] == pytest.approx(truth["thin_area_cm2"], rel=0.15)
     else:
-        assert metrics["bed_fraction_thin"] == 0.0
-    assert abs(metrics["myometrial_thickness_median_mm"] - truth["wall_thickness_mm"]) <= 1.0
+        assert metrics["bed_fraction_thin"] == 0.0 and metrics["thin_myometrium_area_cm2"] == 0.0
+    # the placenta lies over the bladder; it touches it only where the myometrium is absent
+    assert metrics["bladder_contact"] is (thickness_mm == 0.0)
+    assert metrics["bladder_interface_length_mm"] > 15.0
+    assert metrics["bulge_depth_mm"] < 1.5             # no bulge in this phantom
+    assert abs(metrics["median_myometrial_thickness_mm"] - truth["wall_thickness_mm"]) <= 1.0
     assert abs(metrics["max_thickness_mm"] - truth["placenta_thickness_mm"]) <= 3.0   # inscribed-ball estimate
     assert metrics["dark_band_volume_ml"] == pytest.approx(truth["dark_band_volume_ml"], rel=0.1)
     assert metrics["dark_band_fraction"] == pytest.approx(
@@ -44,7 +50,43 @@ def test_missing_structures_are_not_assessed():
     assert not empty["present"] and empty["max_thickness_mm"] is None
     labels[3:7, 5:15, 5:15] = 2                 # a placenta without myometrium
     alone = placenta_metrics(LabelImage(labels, Geometry(), get_task("placenta").labels))
-    assert alone["present"] and alone["myometrial_thickness_min_mm"] is None and alone["dark_band_volume_ml"] is None
+    assert alone["present"] and alone["min_myometrial_thickness_mm"] is None and alone["dark_band_volume_ml"] is None
+    assert alone["bulge_depth_mm"] is None and alone["bladder_contact"] is None
+
+
+@pytest.mark.parametrize("bulge_mm", [5.0, 10.0])
+def test_bulge_depth_beyond_the_expected_contour(bulge_mm):
+    case = generate_placenta(3, 4.0, GRID, bulge_mm=bulge_mm)
+    assert abs(placenta_metrics(case.labels, case.image)["bulge_depth_mm"] - bulge_mm) <= 1.5
+
+
+def _slab_case(plug: bool) -> LabelImage:
+    """A box uterus: 3 mm of myometrium under a flat placenta, a 40 × 20 mm bladder patch below it."""
+    labels = np.zeros((30, 60, 80), np.uint8)
+    labels[2:28, 2:58, 2:78] = 1            # myometrium box; its inside (fluid) is unlabelled
+    labels[5:26, 5:55, 5:75] = 0
+    labels[5:12, 10:50, 10:70] = 2          # placenta, its bed at z = 5, myometrium z = 2..4
+    labels[0:2, 20:40, 20:60] = 3           # bladder just outside, below the bed
+    if plug:
+        labels[2:5, 25:35, 30:50] = 2       # myometrium absent over a 10 × 20 mm area
+    return LabelImage(labels, Geometry(), get_task("placenta").labels)
+
+
+def test_bladder_interface_and_contact_on_a_slab():
+    intact = analyse_placenta(_slab_case(plug=False))
+    metrics = intact.metrics
+    assert metrics["min_myometrial_thickness_mm"] == pytest.approx(3.0)
+    assert metrics["median_myometrial_thickness_mm"] == pytest.approx(3.0)
+    # interface = bed voxels over the bladder: centres span 39 × 19 mm
+    assert metrics["bladder_interface_length_mm"] == pytest.approx(float(np.hypot(39, 19)), abs=1e-6)
+    assert metrics["bladder_contact"] is False and metrics["bladder_contact_area_cm2"] == 0.0
+    bed = intact.thickness_map.array
+    assert bed[5, 10:50, 10:70] == pytest.approx(3.0) and (bed >= 0).sum() == 40 * 60
+    assert (bed[6:] == -1).all()
+    plugged = placenta_metrics(_slab_case(plug=True))
+    assert plugged["min_myometrial_thickness_mm"] == 0.0 and plugged["bladder_contact"] is True
+    assert plugged["bladder_contact_area_cm2"] == pytest.approx(2.0, rel=0.2)
+    assert plugged["thin_myometrium_area_cm2"] == pytest.approx(plugged["bladder_contact_area_cm2"])
 
 
 def test_metrics_document_has_placenta_block():

@@ -12,6 +12,12 @@ and, for the intensity-based figures, the T2 image. Definitions:
 * ``wall_thickness_mm``: median, over the lesion's outer surface voxels outside the solid tissue, of the
   distance to the nearest fluid voxel centre (a wall of n voxels between outside and fluid measures n
   voxels); accuracy about one voxel.
+* ``septal_thickness_mm``: with two or more locules, mean septal thickness = septal volume / septal area.
+  Septal voxels: non-fluid voxels of the cystic part (not solid tissue) within :data:`SEPTUM_REACH_MM` of
+  two different locules and farther from the lesion's outside than from the second of them (which leaves
+  out the outer wall). Area: the locules' faces towards them, stair-step corrected
+  (:mod:`gynai.metrics.surface`), halved (a septum has two sides). Unbiased for oblique septa, unlike
+  voxel-centre distances; within about half a voxel on phantoms.
 * ``solid_t2_ratio_to_fluid``: median T2 of the solid tissue / median T2 of the fluid (solid tissue is
   intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given.
 
@@ -28,8 +34,10 @@ from scipy.spatial import cKDTree
 
 from gynai.image import Image, LabelImage
 from gynai.metrics.shape import bounding_slices, shape_metrics
+from gynai.metrics.surface import boundary_area_mm2
 
 MIN_LOCULE_ML = 0.05
+SEPTUM_REACH_MM = 10.0
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
@@ -56,6 +64,25 @@ def _wall_thickness_mm(lesion: np.ndarray, fluid: np.ndarray, solid: np.ndarray,
     return float(np.median(distances))
 
 
+def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candidates: np.ndarray,
+                         lesion: np.ndarray, spacing_zyx: np.ndarray) -> Optional[float]:
+    if len(locule_ids) < 2:
+        return None
+    points = np.argwhere(candidates)
+    surfaces = [np.argwhere((components == i) & ~ndimage.binary_erosion(components == i)) for i in locule_ids]
+    to_locule = np.stack([cKDTree(surface * spacing_zyx).query(points * spacing_zyx)[0] for surface in surfaces],
+                         axis=1)
+    two_nearest = np.sort(to_locule, axis=1)[:, :2]
+    to_outside = ndimage.distance_transform_edt(lesion, sampling=spacing_zyx)[tuple(points.T)]
+    between = (two_nearest[:, 1] <= SEPTUM_REACH_MM) & (to_outside > two_nearest[:, 1])
+    septum = np.zeros_like(candidates)
+    septum[tuple(points[between].T)] = True
+    faces_mm2 = sum(boundary_area_mm2(components == i, septum, spacing_zyx).sum() for i in locule_ids)
+    if faces_mm2 <= 0:
+        return None
+    return float(septum.sum() * np.prod(spacing_zyx) / (faces_mm2 / 2.0))
+
+
 def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
                      myometrium_mask: Optional[np.ndarray] = None) -> dict[str, Any]:
     """O-RADS MRI input features of the adnexal lesion (see the module docstring)."""
@@ -72,7 +99,7 @@ def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
         "max_diameter_mm": lesion_shape["obb_diameters_mm"][0] if lesion_shape["present"] else None,
         "solid_volume_ml": solid_ml,
         "solid_fraction": solid_ml / lesion_shape["volume_ml"] if lesion_shape["volume_ml"] > 0 else None,
-        "locule_count": None, "wall_thickness_mm": None, "fluid_volume_ml": None,
+        "locule_count": None, "wall_thickness_mm": None, "septal_thickness_mm": None, "fluid_volume_ml": None,
         "solid_t2_ratio_to_fluid": None, "solid_t2_ratio_to_myometrium": None}
     box = bounding_slices(lesion_full, margin=1)
     if image is None or box is None or not cystic_full.any():
@@ -83,7 +110,10 @@ def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
     fluid = cystic & (t2 > threshold)
     components, count = ndimage.label(fluid)
     sizes = np.bincount(components.ravel())[1:] * voxel_ml
-    result["locule_count"] = int((sizes >= MIN_LOCULE_ML).sum())
+    locule_ids = np.flatnonzero(sizes >= MIN_LOCULE_ML) + 1
+    result["locule_count"] = int(len(locule_ids))
+    result["septal_thickness_mm"] = _septal_thickness_mm(components, locule_ids, cystic & ~fluid, lesion,
+                                                         spacing_zyx)
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml
     result["wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid, spacing_zyx)
     if fluid.any() and solid.any():

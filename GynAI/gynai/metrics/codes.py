@@ -21,6 +21,7 @@ ELLIPSOID = Code("126029", "DCM", "LWH method for volume of ellipsoid")
 ML = Code("ml", "UCUM", "milliliter")
 MM = Code("mm", "UCUM", "millimeter")
 MM2 = Code("mm2", "UCUM", "square millimeter")
+CM2 = Code("cm2", "UCUM", "square centimeter")
 NO_UNITS = Code("1", "UCUM", "no units")
 PERCENT = Code("%", "UCUM", "Percent")
 RATIO_UNIT = Code("{ratio}", "UCUM", "ratio")
@@ -57,11 +58,17 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "solid_fraction": (_private(107, "Solid tissue fraction of lesion volume"), RATIO_UNIT, None),
     "locule_count": (_private(108, "Number of locules"), NO_UNITS, None),
     "max_thickness_mm": (_private(109, "Maximum placental thickness"), MM, None),
-    "myometrial_thickness_min_mm": (_private(110, "Minimum retroplacental myometrial thickness"), MM, None),
-    "myometrial_thickness_median_mm": (_private(111, "Median retroplacental myometrial thickness"), MM, None),
+    "min_myometrial_thickness_mm": (_private(110, "Minimum retroplacental myometrial thickness"), MM, None),
+    "median_myometrial_thickness_mm": (_private(111, "Median retroplacental myometrial thickness"), MM, None),
     "bed_fraction_thin": (_private(112, "Fraction of placental bed with myometrium under 1 mm"), RATIO_UNIT, None),
     "dark_band_volume_ml": (_private(113, "Volume of T2-dark intraplacental bands"), ML, None),
     "dark_band_fraction": (_private(114, "Fraction of placenta in T2-dark bands"), RATIO_UNIT, None),
+    "thin_myometrium_area_cm2": (_private(115, "Placental bed area with myometrium under 1 mm"), CM2, None),
+    "bulge_depth_mm": (_private(116, "Placental bulge depth beyond the expected uterine contour"), MM, None),
+    "bladder_contact": (_private(117, "Placenta-bladder contact"), NO_UNITS, None),
+    "bladder_contact_area_cm2": (_private(118, "Placenta-bladder contact area"), CM2, None),
+    "bladder_interface_length_mm": (_private(119, "Placenta-bladder interface length"), MM, None),
+    "septal_thickness_mm": (_private(120, "Septal thickness"), MM, None),
 }
 
 

@@ -1,24 +1,36 @@
-"""Placenta research metrics (first part): size, retroplacental myometrial thickness, T2-dark bands.
+"""Placenta research metrics: size, retroplacental myometrium, T2-dark bands, bulge, bladder interface.
 
 Research metrics that approximate consensus MRI signs of placenta accreta spectrum (SAR-ESUR: myometrial
-thinning, T2-dark intraplacental bands); they are measurements, not a diagnosis. Inputs: a ``placenta``
-label image (myometrium 1, placenta 2, bladder 3) and, for the bands, the T2 image.
+thinning, T2-dark intraplacental bands, placental bulge, loss of the placenta–bladder interface); they
+are measurements, not a diagnosis. Inputs: a ``placenta`` label image (myometrium 1, placenta 2,
+bladder 3) and, for the bands, the T2 image.
 
 * ``volume_ml`` and shape figures of the placenta; ``max_thickness_mm`` = diameter of the largest ball
   inside the placenta (twice its deepest distance-map value); on the curved phantom placenta it is within
   3 mm of the radial thickness (slightly smaller: a ball fits less than the full depth of a curved shell).
 * Uterus = myometrium ∪ placenta with enclosed cavities filled (the amniotic fluid is not labelled; the
   uterus must be closed inside the image). Placental bed = placenta voxels touching myometrium or the
-  outside of the uterus. ``myometrial_thickness_min_mm`` / ``_median_mm``: over the bed, the tissue
-  thickness to the nearest voxel outside the uterus (closest voxel pair minus one voxel along it; 0 where
-  the placenta reaches the serosa). ``bed_fraction_thin`` = share of bed voxels thinner than 1 mm.
+  outside of the uterus. ``min_myometrial_thickness_mm`` / ``median_myometrial_thickness_mm``: over the
+  bed, the tissue thickness to the nearest voxel outside the uterus (closest voxel pair minus one voxel
+  along it; 0 where the placenta reaches the serosa); within one voxel. ``bed_fraction_thin`` = share of
+  bed voxels thinner than :data:`THIN_MM`; ``thin_myometrium_area_cm2`` = area of the bed's outer
+  surface where it is thinner (:mod:`gynai.metrics.surface`; within about 15 % on phantoms).
+  :func:`analyse_placenta` also returns the thickness map (mm on bed voxels, −1 elsewhere).
 * Dark bands: placenta voxels darker than :data:`DARK_BAND_RATIO` × the local placental intensity (the
   placenta's mean within a Gaussian window of :data:`LOCAL_SIGMA_MM`, so a bias field cancels), in
   components of at least :data:`MIN_BAND_ML`; ``dark_band_volume_ml`` and ``dark_band_fraction``.
+* ``bulge_depth_mm``: largest distance by which the serosa within :data:`BED_REACH_MM` of the placenta
+  lies outside the ellipsoid fitted to the rest of the serosa (:mod:`gynai.metrics.contour`); surface at
+  the image border is ignored. Within about one voxel on phantoms.
+* Bladder (when segmented): the interface is the part of the bed whose nearest voxel outside the uterus is
+  bladder. ``bladder_interface_length_mm`` = its largest extent (Feret diameter of the interface voxel
+  centres); ``bladder_contact`` = the placenta touches the bladder or the myometrium between them is
+  thinner than :data:`THIN_MM` somewhere; ``bladder_contact_area_cm2`` = area of that part.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
@@ -26,25 +38,28 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from gynai.image import Image, LabelImage
-from gynai.metrics.shape import bounding_slices, shape_metrics
+from gynai.metrics.contour import fit_ellipsoid
+from gynai.metrics.shape import bounding_slices, max_feret_diameter_mm, shape_metrics
+from gynai.metrics.surface import boundary_area_mm2
+from gynai.metrics.thickness import layer_thickness_mm
 
 DARK_BAND_RATIO = 0.6
 LOCAL_SIGMA_MM = 15.0
 MIN_BAND_ML = 0.1
 THIN_MM = 1.0
+BED_REACH_MM = 15.0
 _CUBE = np.ones((3, 3, 3), bool)
+_NOT_ASSESSED = ("max_thickness_mm", "min_myometrial_thickness_mm", "median_myometrial_thickness_mm",
+                 "bed_fraction_thin", "thin_myometrium_area_cm2", "dark_band_volume_ml", "dark_band_fraction",
+                 "bulge_depth_mm", "bladder_contact", "bladder_contact_area_cm2", "bladder_interface_length_mm")
 
 
-def _thickness_to_outside(bed: np.ndarray, outside: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
-    """Tissue thickness (mm) from each bed voxel to the nearest outside voxel."""
-    targets = np.argwhere(outside)
-    if len(targets) == 0:
-        return np.full(len(bed), np.nan)
-    distances, nearest = cKDTree(targets * spacing_zyx).query(bed * spacing_zyx)
-    steps = np.abs(targets[nearest] - bed) * spacing_zyx
-    units = steps / np.maximum(distances, 1e-9)[:, None]
-    one_voxel = np.min(np.where(units > 1e-9, spacing_zyx / np.maximum(units, 1e-9), np.inf), axis=1)
-    return np.maximum(distances - one_voxel, 0.0)
+@dataclass
+class PlacentaAnalysis:
+    """The metrics dict and the retroplacental myometrial thickness map (``None`` when not assessed)."""
+
+    metrics: dict[str, Any]
+    thickness_map: Optional[Image]
 
 
 def _dark_bands(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray, voxel_ml: float) -> np.ndarray:
@@ -59,8 +74,34 @@ def _dark_bands(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray, v
     return keep[components]
 
 
-def placenta_metrics(labels: LabelImage, image: Optional[Image] = None) -> dict[str, Any]:
-    """Placenta research metrics (see the module docstring); figures not assessable are ``None``."""
+def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndarray,
+                    spacing_zyx: np.ndarray) -> Optional[float]:
+    serosa = uterus & ~ndimage.binary_erosion(uterus) & ~at_border
+    points = np.argwhere(serosa) * spacing_zyx
+    placenta_surface = np.argwhere(placenta & ~ndimage.binary_erosion(placenta)) * spacing_zyx
+    reach, _ = cKDTree(placenta_surface).query(points, distance_upper_bound=BED_REACH_MM)
+    over_bed = np.isfinite(reach)
+    fitted = fit_ellipsoid(points[~over_bed])
+    if fitted is None or not over_bed.any():
+        return None
+    return float(max(fitted.radial_excess_mm(points[over_bed]).max(), 0.0))
+
+
+def _border_mask(shape: tuple, box: tuple, full_shape: tuple) -> np.ndarray:
+    border = np.zeros(shape, bool)
+    for axis, part in enumerate(box):
+        index = [slice(None)] * 3
+        if part.start == 0:
+            index[axis] = 0
+            border[tuple(index)] = True
+        if part.stop == full_shape[axis]:
+            index[axis] = -1
+            border[tuple(index)] = True
+    return border
+
+
+def analyse_placenta(labels: LabelImage, image: Optional[Image] = None) -> PlacentaAnalysis:
+    """Placenta research metrics and thickness map (see the module docstring); ``None`` = not assessed."""
     geometry = labels.geometry
     spacing_zyx = np.array(geometry.spacing_mm[::-1], dtype=float)
     voxel_ml = geometry.voxel_volume_mm3 / 1000.0
@@ -68,30 +109,57 @@ def placenta_metrics(labels: LabelImage, image: Optional[Image] = None) -> dict[
     placenta_full = labels.array == values.get("placenta", -1)
     shape = shape_metrics(placenta_full, geometry)
     result: dict[str, Any] = {"present": shape["present"], "volume_ml": shape["volume_ml"], "placenta": shape,
-                              "max_thickness_mm": None, "myometrial_thickness_min_mm": None,
-                              "myometrial_thickness_median_mm": None, "bed_fraction_thin": None,
-                              "dark_band_volume_ml": None, "dark_band_fraction": None,
+                              **{key: None for key in _NOT_ASSESSED},
                               "notice": "research metrics approximating MRI signs of placenta accreta spectrum; "
                                         "not a diagnosis"}
     myometrium_full = labels.array == values.get("myometrium", -1)
     box = bounding_slices(placenta_full | myometrium_full, margin=2)
     if box is None or not shape["present"]:
-        return result
+        return PlacentaAnalysis(result, None)
     placenta, myometrium = placenta_full[box], myometrium_full[box]
     depth = ndimage.distance_transform_edt(placenta, sampling=spacing_zyx)
     result["max_thickness_mm"] = float(2.0 * depth.max())
-    if myometrium.any():
-        uterus = ndimage.binary_fill_holes(placenta | myometrium)
-        outside = ndimage.binary_dilation(uterus, _CUBE) & ~uterus
-        touching = ndimage.binary_dilation(myometrium | outside, _CUBE)
-        bed = np.argwhere(placenta & touching)
-        thickness = _thickness_to_outside(bed, outside, spacing_zyx)
-        if len(thickness) and np.isfinite(thickness).any():
-            result["myometrial_thickness_min_mm"] = float(np.nanmin(thickness))
-            result["myometrial_thickness_median_mm"] = float(np.nanmedian(thickness))
-            result["bed_fraction_thin"] = float(np.mean(thickness < THIN_MM))
     if image is not None:
         bands = _dark_bands(image.array[box].astype(np.float32), placenta, spacing_zyx, voxel_ml)
         result["dark_band_volume_ml"] = float(bands.sum()) * voxel_ml
         result["dark_band_fraction"] = float(bands.sum() / placenta.sum())
-    return result
+    if not myometrium.any():
+        return PlacentaAnalysis(result, None)
+    uterus = ndimage.binary_fill_holes(placenta | myometrium)
+    outside = ndimage.binary_dilation(uterus, _CUBE) & ~uterus
+    bed_mask = placenta & ndimage.binary_dilation(myometrium | outside, _CUBE)
+    bed = np.argwhere(bed_mask)
+    targets = np.argwhere(outside)
+    thickness, nearest = layer_thickness_mm(bed, targets, spacing_zyx)
+    nearest = targets[nearest]
+    thin = thickness < THIN_MM
+    area_mm2 = boundary_area_mm2(placenta, myometrium | outside, spacing_zyx)[tuple(bed.T)]
+    result.update({"min_myometrial_thickness_mm": float(thickness.min()),
+                   "median_myometrial_thickness_mm": float(np.median(thickness)),
+                   "bed_fraction_thin": float(thin.mean()),
+                   "thin_myometrium_area_cm2": float(area_mm2[thin].sum() / 100.0),
+                   "bulge_depth_mm": _bulge_depth_mm(uterus, placenta, _border_mask(uterus.shape, box,
+                                                                                     labels.array.shape),
+                                                     spacing_zyx)})
+    if "bladder" in values:
+        bladder = labels.array[box] == values["bladder"]
+        interface = bladder[tuple(nearest.T)]
+        contact = interface & thin
+        result["bladder_interface_length_mm"] = (
+            max_feret_diameter_mm(_points_mask(bed[interface], uterus.shape), geometry) if interface.any() else 0.0)
+        result["bladder_contact"] = bool(contact.any())
+        result["bladder_contact_area_cm2"] = float(area_mm2[contact].sum() / 100.0)
+    thickness_map = np.full(labels.array.shape, -1.0, np.float32)
+    thickness_map[box][tuple(bed.T)] = thickness
+    return PlacentaAnalysis(result, Image(thickness_map, geometry, {"quantity": "myometrial thickness (mm)"}))
+
+
+def _points_mask(points: np.ndarray, shape: tuple) -> np.ndarray:
+    mask = np.zeros(shape, bool)
+    mask[tuple(points.T)] = True
+    return mask
+
+
+def placenta_metrics(labels: LabelImage, image: Optional[Image] = None) -> dict[str, Any]:
+    """Placenta research metrics (see the module docstring); figures not assessable are ``None``."""
+    return analyse_placenta(labels, image).metrics

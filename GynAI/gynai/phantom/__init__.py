@@ -66,14 +66,15 @@ def generate_uterus_fibroid(seed: int, fibroids: Optional[Sequence[FibroidSpec]]
 
 
 def generate_placenta(seed: int, myometrium_thickness_mm: float = 2.0,
-                      config: Optional[PhantomConfig] = None) -> PhantomCase:
-    """A pregnant uterus with an anterior-inferior placenta over the bladder and thinned myometrium."""
+                      config: Optional[PhantomConfig] = None, bulge_mm: float = 0.0) -> PhantomCase:
+    """A pregnant uterus with an anterior-inferior placenta over the bladder, thinned myometrium and
+    optionally a focal outward bulge of ``bulge_mm`` over the placenta."""
     config = config or PhantomConfig(spacing_mm=(1.2, 1.2, 4.0), size_xyz=(192, 192, 48))
     grid_rng, rng = _streams(seed)
     centre = np.array([0.0, 0.0, 30.0])
     canvas = make_canvas(grid_rng, config, centre)
     paint_pelvis(canvas, rng, bladder=False)
-    truth = paint_pregnant_uterus(canvas, rng, myometrium_thickness_mm, centre)
+    truth = paint_pregnant_uterus(canvas, rng, myometrium_thickness_mm, centre, bulge_mm)
     truth["seed"] = seed
     return _finish("placenta", canvas, rng, config, truth)
 

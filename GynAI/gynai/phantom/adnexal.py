@@ -40,4 +40,4 @@ def paint_adnexal_mass(canvas: Canvas, rng: np.random.Generator, centre: np.ndar
     return {"mass": {"center_lps_mm": mass_centre.tolist(), "radii_mm": list(radii), "volume_ml": mass.volume_ml,
                      "wall_thickness_mm": wall_mm},
             "solid": {"radius_mm": nodule_radius, "voxel_volume_ml": float(solid.sum() * voxel_ml)},
-            "locules": 2}
+            "locules": 2, "septum_thickness_mm": 2.0}
