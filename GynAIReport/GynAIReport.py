@@ -106,6 +106,18 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic):
         metrics = compute_metrics(volumeNode, segmentationNode, task)
         return metrics, metrics_to_table_node(metrics, tableNode), report_html(metrics)
 
+    def findingsTable(self, metrics, tableNode=None):
+        """Table node with one row per coded finding (group, measurement, value, unit, DICOM codes)."""
+        from GynAIReportLib.findings_table import findings_to_table_node
+
+        return findings_to_table_node(metrics, tableNode)
+
+    def thicknessMap(self, volumeNode, segmentationNode, outputVolumeNode=None):
+        """Placenta: volume node of the retroplacental myometrial thickness (mm), or None when not assessable."""
+        from GynAIReportLib.logic import thickness_map_volume_node
+
+        return thickness_map_volume_node(volumeNode, segmentationNode, outputVolumeNode)
+
     def watch(self, volumeNode, segmentationNode, task="uterus-fibroid", onUpdate=None, tableNode=None):
         """Compute the metrics table now and again after every edit of the segmentation.
 

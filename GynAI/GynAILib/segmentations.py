@@ -257,3 +257,22 @@ def segmentation_node_to_label_image(segmentation_node: Any, reference_volume_no
                 "make them exclusive (Segment Editor: masking 'Overwrite other segments') and retry")
         out[mask] = label.value
     return LabelImage(out, geometry, labels)
+
+
+def segment_mask_by_name(segmentation_node: Any, names: Sequence[str], reference_volume_node: Any) -> Optional[np.ndarray]:
+    """Mask [k, j, i] on the reference grid of the first segment whose name is one of ``names``
+    (case-insensitive), or ``None`` when there is no such segment or it is empty."""
+    wanted = {name.lower() for name in names}
+    segmentation = segmentation_node.GetSegmentation()
+    for n in range(segmentation.GetNumberOfSegments()):
+        if (segmentation.GetNthSegment(n).GetName() or "").lower() in wanted:
+            _, shape = _reference_grid(reference_volume_node)
+            import slicer
+
+            binary = slicer.vtkSegmentationConverter.GetBinaryLabelmapRepresentationName()
+            if not segmentation.ContainsRepresentation(binary):
+                segmentation_node.CreateBinaryLabelmapRepresentation()
+            mask = _export_segment_mask(segmentation_node, segmentation.GetNthSegmentID(n), reference_volume_node,
+                                        shape)
+            return mask if mask.any() else None
+    return None

@@ -45,3 +45,7 @@ class CancelledError(GynAIError):
 
 class ProcessFailedError(GynAIError):
     """A child process running a GynAI command failed (non-zero exit or an error event)."""
+
+
+class UsageError(GynAIError):
+    """Options that do not fit together or do not apply to the task."""

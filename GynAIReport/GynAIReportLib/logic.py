@@ -5,8 +5,31 @@ from __future__ import annotations
 import numpy as np
 
 
+REFERENCE_SEGMENT_NAMES = {"muscle": ("muscle", "skeletal muscle"), "myometrium": ("myometrium",)}
+"""Segments used as reference tissue when present: a segment named "Muscle" (or "Skeletal muscle") gives
+the fibroid Funaki class its muscle reference; for adnexal masses, a segment named "Myometrium" gives the
+solid-tissue ratio to myometrium."""
+
+
+def reference_masks(volume_node, segmentation_node, task: str) -> dict:
+    """Reference tissue masks from segments named as in :data:`REFERENCE_SEGMENT_NAMES`."""
+    from gynai.tasks import get_task
+    from GynAILib.segmentations import segment_mask_by_name
+
+    task_ids = {label.id for label in get_task(task).labels}
+    masks = {}
+    for reference, names in REFERENCE_SEGMENT_NAMES.items():
+        if reference in task_ids:
+            continue                       # a label of the task itself, not a reference region
+        mask = segment_mask_by_name(segmentation_node, names, volume_node)
+        if mask is not None:
+            masks[reference] = mask
+    return masks
+
+
 def compute_metrics(volume_node, segmentation_node, task: str) -> dict:
-    """The ``gynai.metrics/1`` document for a segmentation node on a volume node."""
+    """The ``gynai.metrics/1`` document for a segmentation node on a volume node (reference segments
+    named "Muscle" / "Myometrium" are used as in :data:`REFERENCE_SEGMENT_NAMES`)."""
     from gynai.metrics.document import metrics_document
     from gynai.tasks import get_task
     from GynAILib.segmentations import segmentation_node_to_label_image
@@ -15,7 +38,32 @@ def compute_metrics(volume_node, segmentation_node, task: str) -> dict:
     image = volume_node_to_image(volume_node)
     labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
     return metrics_document(image, labels, task, None,
-                            {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()})
+                            {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()},
+                            reference_masks(volume_node, segmentation_node, task))
+
+
+def thickness_map_volume_node(volume_node, segmentation_node, node=None):
+    """Scalar volume of the retroplacental myometrial thickness (mm on the placental bed, −1 elsewhere).
+
+    Returns ``None`` when the segmentation has no placenta or no myometrium.
+    """
+    from gynai.metrics.placenta import analyse_placenta
+    from gynai.tasks import get_task
+    from GynAILib.segmentations import segmentation_node_to_label_image
+    from GynAILib.volumes import image_to_volume_node
+
+    labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task("placenta").labels)
+    thickness = analyse_placenta(labels).thickness_map
+    if thickness is None:
+        return None
+    node = image_to_volume_node(thickness, "Myometrial thickness (mm)", node)
+    display = node.GetDisplayNode()
+    if display is not None:
+        display.SetAutoWindowLevel(False)
+        display.SetWindowLevelMinMax(0.0, 10.0)
+        display.SetApplyThreshold(True)
+        display.SetLowerThreshold(0.0)
+    return node
 
 
 TABLE_COLUMNS = (
@@ -96,14 +144,18 @@ class MetricsAutoUpdate:
         table_node: Table to keep up to date (created when None).
         on_update: Optional ``on_update(metrics)`` called after each recomputation.
 
-    Call :meth:`stop` to remove the observers.
+    ``table_node`` holds the per-structure table, ``findings_table_node`` the coded findings (FIGO types,
+    PAS research metrics, adnexal features). Call :meth:`stop` to remove the observers.
     """
 
     def __init__(self, volume_node, segmentation_node, task: str, table_node=None, on_update=None) -> None:
         self.volume_node, self.segmentation_node, self.task = volume_node, segmentation_node, task
         self.on_update = on_update
+        from GynAIReportLib.findings_table import findings_to_table_node
+
         self.metrics = compute_metrics(volume_node, segmentation_node, task)
         self.table_node = metrics_to_table_node(self.metrics, table_node)
+        self.findings_table_node = findings_to_table_node(self.metrics)
         segmentation = segmentation_node.GetSegmentation()
         self._observed = segmentation
         self._tags = [segmentation.AddObserver(event, self._changed) for event in
@@ -111,8 +163,11 @@ class MetricsAutoUpdate:
                        segmentation.RepresentationModified)]
 
     def _changed(self, caller=None, event=None) -> None:
+        from GynAIReportLib.findings_table import findings_to_table_node
+
         self.metrics = compute_metrics(self.volume_node, self.segmentation_node, self.task)
         metrics_to_table_node(self.metrics, self.table_node)
+        findings_to_table_node(self.metrics, self.findings_table_node)
         if self.on_update is not None:
             self.on_update(self.metrics)
 

@@ -7,9 +7,14 @@ import sys
 import numpy as np
 import pytest
 
+import SimpleITK as sitk
+
+from gynai.image import Geometry, LabelImage
 from gynai.io.images import write_image
 from gynai.io.segnrrd import write_seg_nrrd
-from gynai.phantom import PhantomConfig, generate_uterus_fibroid
+from gynai.metrics.shape import crop_geometry
+from gynai.phantom import PhantomConfig, generate_placenta, generate_uterus_fibroid
+from gynai.sitk_bridge import apply_geometry, array_to_sitk
 
 
 @pytest.fixture(scope="module")
@@ -57,4 +62,72 @@ def test_measure_refuses_other_grid(case_files, tmp_path):
     write_seg_nrrd(other.labels, tmp_path / "other.seg.nrrd")
     result = measure(folder / "img.nrrd", tmp_path / "other.seg.nrrd", "--task", "uterus-fibroid", "-o",
                      tmp_path / "m.json")
-    assert result.returncode == 2 and "not on the image grid" in result.stderr
+    assert result.returncode == 2 and "on another voxel grid" in result.stderr and "--resample" in result.stderr
+
+
+def test_measure_places_a_cropped_segmentation_exactly(case_files, tmp_path):
+    folder, case = case_files
+    crop = (slice(2, 18), slice(10, 80), slice(5, 90))
+    cropped = LabelImage(case.labels.array[crop], crop_geometry(case.labels.geometry, crop), case.labels.labels)
+    write_seg_nrrd(cropped, tmp_path / "crop.seg.nrrd")
+    out = tmp_path / "m.json"
+    result = measure(folder / "img.nrrd", tmp_path / "crop.seg.nrrd", "--task", "uterus-fibroid", "-o", out)
+    assert result.returncode == 0, result.stderr
+    structures = json.loads(out.read_text())["structures"]
+    assert structures["fibroid"]["voxel_count"] == int((case.labels.array[crop] == 3).sum())
+
+
+def test_measure_resamples_on_request(case_files, tmp_path):
+    folder, case = case_files
+    fine = Geometry((1.0, 1.0, 2.0), case.labels.geometry.origin_lps_mm, case.labels.geometry.direction)
+    reference = sitk.Image([192, 192, 40], sitk.sitkUInt8)
+    apply_geometry(reference, fine)
+    resampled = sitk.Resample(array_to_sitk(case.labels.array, case.labels.geometry), reference, sitk.Transform(),
+                              sitk.sitkNearestNeighbor)
+    write_seg_nrrd(LabelImage(sitk.GetArrayFromImage(resampled), fine, case.labels.labels), tmp_path / "f.seg.nrrd")
+    out = tmp_path / "m.json"
+    args = (folder / "img.nrrd", tmp_path / "f.seg.nrrd", "--task", "uterus-fibroid", "-o", out)
+    refused = measure(*args)
+    assert refused.returncode == 2 and "--resample" in refused.stderr and not out.exists()
+    result = measure(*args, "--resample")
+    assert result.returncode == 0 and "resampled" in result.stderr
+    # back on the original grid, nearest neighbour of a 2x-finer copy gives back the very same voxels
+    structures = json.loads(out.read_text())["structures"]
+    assert structures["uterus"]["voxel_count"] == int((case.labels.array > 0).sum())
+
+
+def test_measure_with_a_muscle_reference_region(case_files, tmp_path):
+    folder, case = case_files
+    centre = np.asarray(case.truth["pelvis"]["muscle_centres_lps_mm"][0])
+    out = tmp_path / "m.json"
+    spec = "muscle=" + ",".join(f"{v:.2f}" for v in centre) + ",6"
+    result = measure(folder / "img.nrrd", folder / "seg.seg.nrrd", "--task", "uterus-fibroid", "-o", out,
+                     "--roi", spec)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text())
+    assert document["reference_regions"] == ["muscle"] and document["fibroid_map"]["muscle_reference"]
+    assert {f["funaki_class"] for f in document["fibroid_map"]["fibroids"]} <= {"I", "II", "III"}
+    bad = measure(folder / "img.nrrd", folder / "seg.seg.nrrd", "--task", "uterus-fibroid", "-o",
+                  tmp_path / "b.json", "--roi", "muscle=1,2,3")
+    assert bad.returncode == 2 and "NAME=X,Y,Z,RADIUS" in bad.stderr and not (tmp_path / "b.json").exists()
+    outside = measure(folder / "img.nrrd", folder / "seg.seg.nrrd", "--task", "uterus-fibroid", "-o",
+                      tmp_path / "b.json", "--roi", "muscle=900,900,900,5")
+    assert outside.returncode == 2 and "outside the image" in outside.stderr
+
+
+def test_measure_writes_the_placenta_thickness_map(tmp_path):
+    case = generate_placenta(0, 0.0)
+    write_image(case.image, tmp_path / "img.nrrd")
+    write_seg_nrrd(case.labels, tmp_path / "seg.seg.nrrd")
+    out, thickness = tmp_path / "m.json", tmp_path / "thickness.nrrd"
+    result = measure(tmp_path / "img.nrrd", tmp_path / "seg.seg.nrrd", "--task", "placenta", "-o", out,
+                     "--thickness-map", thickness)
+    assert result.returncode == 0, result.stderr
+    values = sitk.GetArrayFromImage(sitk.ReadImage(str(thickness)))
+    placenta = json.loads(out.read_text())["placenta"]
+    assert values[values >= 0].min() == pytest.approx(placenta["min_myometrial_thickness_mm"])
+    assert (values[case.labels.array != 2] == -1).all()
+    wrong = measure(tmp_path / "img.nrrd", tmp_path / "seg.seg.nrrd", "--task", "uterus-fibroid", "-o",
+                    tmp_path / "w.json", "--thickness-map", tmp_path / "w.nrrd")
+    assert wrong.returncode == 2 and "task placenta" in wrong.stderr
+    assert not (tmp_path / "w.json").exists() and not (tmp_path / "w.nrrd").exists()

@@ -8,7 +8,7 @@ from gynai.metrics.codes import MEASUREMENT_CODES, document_keys
 from gynai.metrics.document import metrics_document
 from gynai.phantom import FibroidSpec, PhantomConfig, generate
 
-MEASUREMENT = re.compile(r"(_ml|_mm|_mm2|_percent|_fraction|fraction_.*|.*ratio.*|.*_count|^count|figo_type|funaki_class)$")
+MEASUREMENT = re.compile(r"(_ml|_mm|_mm2|_cm2|bladder_contact|_percent|_fraction|fraction_.*|.*ratio.*|.*_count|^count|figo_type|funaki_class)$")
 NOT_MEASUREMENTS = {"centroid_lps_mm", "voxel_count", "ground_truth_volume_ml", "origin_lps_mm", "spacing_mm"}
 SMALL = PhantomConfig(spacing_mm=(1.2, 1.2, 4.0), size_xyz=(160, 160, 30))
 

@@ -64,3 +64,58 @@ def test_metrics_table_columns_and_recompute_after_edit(scene):
     count = len(updates)
     slicer.util.updateSegmentBinaryLabelmapFromArray(mask, segmentation, "endometrium", volume)
     assert len(updates) == count
+
+
+def test_findings_table_and_muscle_reference_segment(scene):
+    import slicer
+
+    from GynAILib.volumes import image_to_volume_node
+    from GynAIReportLib.findings_table import FINDINGS_COLUMNS, findings_to_table_node
+    from GynAIReportLib.logic import compute_metrics
+    from GynAISegmentLib.logic import apply_result
+    from gynai.roi import sphere_mask
+
+    case = generate_uterus_fibroid(5, [FibroidSpec("4", 16.0)], SMALL)
+    volume = image_to_volume_node(case.image, "phantom")
+    segmentation = apply_result(case.labels, volume, "uterus-fibroid")
+    without = compute_metrics(volume, segmentation, "uterus-fibroid")
+    assert without["reference_regions"] == [] and not without["fibroid_map"]["muscle_reference"]
+    centre = np.asarray(case.truth["pelvis"]["muscle_centres_lps_mm"][0])
+    muscle = sphere_mask(case.image.geometry, case.image.array.shape, centre, 6.0)
+    segment_id = segmentation.GetSegmentation().AddEmptySegment("", "Muscle")
+    slicer.util.updateSegmentBinaryLabelmapFromArray(muscle.astype(np.uint8), segmentation, segment_id, volume)
+    metrics = compute_metrics(volume, segmentation, "uterus-fibroid")
+    assert metrics["reference_regions"] == ["muscle"] and metrics["fibroid_map"]["muscle_reference"]
+    table = findings_to_table_node(metrics)
+    headers = [table.GetColumnName(c) for c in range(table.GetNumberOfColumns())]
+    assert tuple(headers) == FINDINGS_COLUMNS
+    rows = {(table.GetCellText(r, 0), table.GetCellText(r, 1)): r for r in range(table.GetNumberOfRows())}
+    figo_row = rows[("fibroid 1", "FIGO type")]
+    assert table.GetCellText(figo_row, 2) == metrics["fibroids"][0]["figo_type"]
+    assert table.GetCellText(figo_row, 4) == "99GYNAI^GYNAI-0100^FIGO leiomyoma type"
+    burden = rows[("uterus", "Fibroid burden")]
+    assert float(table.GetCellText(burden, 2)) == pytest.approx(metrics["fibroid_map"]["burden_percent"], abs=0.05)
+    assert table.GetCellText(burden, 3) == "%"
+    metrics["fibroids"][0]["funaki_class"] = None
+    assert findings_to_table_node(metrics, table).GetCellText(rows[("fibroid 1", "Funaki class")], 2) == "not assessed"
+
+
+def test_placenta_thickness_map_node(scene):
+    from gynai.image import LabelImage
+    from gynai.metrics.placenta import analyse_placenta
+    from gynai.phantom import generate_placenta
+    from GynAILib.volumes import image_to_volume_node
+    from GynAIReportLib.logic import thickness_map_volume_node
+    from GynAISegmentLib.logic import apply_result
+    import slicer
+
+    case = generate_placenta(1, 0.0)
+    volume = image_to_volume_node(case.image, "pregnant")
+    segmentation = apply_result(case.labels, volume, "placenta")
+    node = thickness_map_volume_node(volume, segmentation)
+    expected = analyse_placenta(case.labels).thickness_map.array
+    assert np.array_equal(slicer.util.arrayFromVolume(node), expected)
+    assert node.GetDisplayNode().GetApplyThreshold() == 1
+    no_placenta = LabelImage(np.where(case.labels.array == 2, 0, case.labels.array), case.labels.geometry,
+                             case.labels.labels)
+    assert thickness_map_volume_node(volume, apply_result(no_placenta, volume, "placenta")) is None

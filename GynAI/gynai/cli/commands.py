@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from gynai.errors import GynAIError, OutputPathError
+from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
 
 logger = logging.getLogger("gynai")
 
@@ -55,10 +55,14 @@ def run_segment(args: argparse.Namespace) -> dict:
     return {"output": str(Path(args.output).resolve()), "voxels": counts, "warnings": warnings}
 
 
-def load_segmentation(path: Path, task_id: str, label_spec: str | None, image):
-    """Read a .seg.nrrd or a labelmap (with ``--labels``) and check it matches the image grid."""
-    from gynai.errors import GeometryError, LabelError
+def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, resample: bool = False):
+    """Read a .seg.nrrd or a labelmap (with ``--labels``) and bring it onto the image grid.
+
+    A crop on the image's lattice is placed exactly; another grid is refused unless ``resample``.
+    """
+    from gynai.errors import LabelError
     from gynai.image import LabelImage
+    from gynai.labelgrid import labels_on_image_grid
     from gynai.io.images import read_label_array
     from gynai.io.segnrrd import read_seg_nrrd
     from gynai.labelspec import parse_label_spec
@@ -71,9 +75,7 @@ def load_segmentation(path: Path, task_id: str, label_spec: str | None, image):
                              "(e.g. 1=myometrium,2=endometrium,3=fibroid)")
         array, geometry = read_label_array(path)
         labels = LabelImage(array, geometry, parse_label_spec(label_spec, task_id))
-    if labels.array.shape != image.array.shape or not labels.geometry.allclose(image.geometry, 1e-3):
-        raise GeometryError(f"segmentation {path} is not on the image grid (size {labels.array.shape[::-1]} vs "
-                            f"{image.array.shape[::-1]}); export it with the image as reference geometry")
+    labels = labels_on_image_grid(labels, image.geometry, image.array.shape, resample, f"segmentation {path.name}")
     unknown = labels.unknown_values()
     if unknown:
         raise LabelError(f"segmentation {path} has label values {unknown} without a name; list them in --labels")
@@ -82,16 +84,39 @@ def load_segmentation(path: Path, task_id: str, label_spec: str | None, image):
 
 def run_measure(args: argparse.Namespace) -> None:
     """``gynai measure IMAGE SEGMENTATION --task TASK -o metrics.json``."""
-    from gynai.io.images import read_image
+    from gynai.io.images import read_image, write_image
     from gynai.metrics.document import metrics_document
+    from gynai.metrics.placenta import analyse_placenta
+    from gynai.roi import parse_roi, sphere_mask
 
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
+    map_path = getattr(args, "thickness_map", None)
+    if map_path is not None:
+        if args.task != "placenta":
+            raise UsageError("--thickness-map is for task placenta (retroplacental myometrium)")
+        if map_path.exists() and not args.overwrite:
+            raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
     image = read_image(args.image)
-    labels = load_segmentation(args.segmentation, args.task, args.labels, image)
+    labels = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
+    references = {}
+    for spec in args.roi or []:
+        name, centre, radius = parse_roi(spec)
+        references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
     document = metrics_document(image, labels, args.task, None,
-                                {"image": args.image.name, "segmentation": args.segmentation.name})
-    write_json(document, args.output, args.overwrite)
+                                {"image": args.image.name, "segmentation": args.segmentation.name}, references)
+    thickness_map = analyse_placenta(labels).thickness_map if map_path is not None else None
+    if map_path is not None and thickness_map is None:
+        raise LabelError("no thickness map: the segmentation has no placenta or no myometrium")
+    if thickness_map is not None:
+        write_image(thickness_map, map_path, args.overwrite)
+        logger.info("thickness map written to %s", map_path)
+    try:
+        write_json(document, args.output, args.overwrite)
+    except BaseException:
+        if thickness_map is not None:
+            map_path.unlink(missing_ok=True)
+        raise
     logger.info("metrics written to %s", args.output)
 
 

@@ -40,6 +40,13 @@ def _add_measure(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--labels", default=None,
                         help="label values of a plain labelmap, e.g. 1=myometrium,2=endometrium,3=fibroid")
     parser.add_argument("-o", "--output", required=True, type=Path, help="metrics JSON file")
+    parser.add_argument("--resample", action="store_true",
+                        help="resample a segmentation on another voxel grid onto the image (nearest neighbour)")
+    parser.add_argument("--roi", action="append", metavar="NAME=X,Y,Z,R",
+                        help="reference sphere in LPS mm: muscle (fibroid Funaki class) or myometrium "
+                             "(adnexal solid-tissue ratio); repeatable")
+    parser.add_argument("--thickness-map", type=Path, default=None,
+                        help="placenta: also write the retroplacental myometrial thickness map (mm) to this file")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Optional
 
+import numpy as np
+
 from gynai import __version__
 from gynai.image import Image, LabelImage
 from gynai.metrics.adnexal import adnexal_features
@@ -24,7 +26,8 @@ def geometry_summary(image: Image | LabelImage) -> dict[str, Any]:
 
 
 def metrics_document(image: Image, label_image: LabelImage, task_id: str,
-                     model: Optional[dict] = None, source: Optional[dict] = None) -> dict[str, Any]:
+                     model: Optional[dict] = None, source: Optional[dict] = None,
+                     reference_masks: Optional[dict[str, np.ndarray]] = None) -> dict[str, Any]:
     """Build the metrics document for one case.
 
     Args:
@@ -33,7 +36,10 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
         task_id: The task the labels belong to.
         model: Name and version of the model that produced the segmentation, if any.
         source: File names of inputs, for traceability.
+        reference_masks: Optional reference tissue masks on the image grid: ``muscle`` (skeletal muscle,
+            for the fibroid Funaki class) and ``myometrium`` (for the adnexal solid-tissue ratio).
     """
+    references = reference_masks or {}
     structures = structure_volumes(label_image, task_id)
     document: dict[str, Any] = {
         "schema": SCHEMA, "task": task_id, "generator": {"name": "gynai", "version": __version__},
@@ -43,10 +49,12 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
         "notice": "Research use only. AI-generated measurements require review by a qualified reader.",
     }
     if task_id == "adnexal-mass":
-        document["adnexal"] = adnexal_features(label_image, image)
+        document["adnexal"] = adnexal_features(label_image, image, references.get("myometrium"))
     if task_id == "uterus-fibroid":
-        document["fibroid_map"] = fibroid_map(label_image, image)
+        document["fibroid_map"] = fibroid_map(label_image, image, references.get("muscle"))
+        document["fibroids"] = document["fibroid_map"]["fibroids"]   # DESIGN.md §2 minimum key
     if task_id == "placenta":
         document["placenta"] = placenta_metrics(label_image, image)
+    document["reference_regions"] = sorted(references)
     document["measurement_codes"] = codes_for(document_keys(document))
     return document

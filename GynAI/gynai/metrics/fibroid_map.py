@@ -111,7 +111,7 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
         surface = _surface_points(mask)
         shape = shape_metrics(mask, geometry)
         figo = classify_fibroid(mask, endometrium, uterus, geometry.spacing_mm, shape["max_feret_diameter_mm"] / 2)
-        item = {"id": number, **shape, "figo_type": figo.figo_type,
+        item = {"id": number, **shape, "diameters_mm": shape["obb_diameters_mm"], "figo_type": figo.figo_type,
                 "fraction_in_cavity": round(figo.fraction_cavity, 4),
                 "fraction_intramural": round(figo.fraction_intramural, 4),
                 "fraction_outside_uterus": round(figo.fraction_outside, 4),

@@ -59,9 +59,10 @@ def generate_uterus_fibroid(seed: int, fibroids: Optional[Sequence[FibroidSpec]]
     grid_rng, rng = _streams(seed)
     centre = np.array([0.0, -5.0, 15.0])
     canvas = make_canvas(grid_rng, config, centre)
-    paint_pelvis(canvas, rng)
+    pelvis = paint_pelvis(canvas, rng)
     truth, instances = paint_uterus(canvas, rng, fibroids, centre)
     truth["seed"] = seed
+    truth["pelvis"] = pelvis
     return _finish("uterus-fibroid", canvas, rng, config, truth, instances)
 
 
@@ -73,9 +74,10 @@ def generate_placenta(seed: int, myometrium_thickness_mm: float = 2.0,
     grid_rng, rng = _streams(seed)
     centre = np.array([0.0, 0.0, 30.0])
     canvas = make_canvas(grid_rng, config, centre)
-    paint_pelvis(canvas, rng, bladder=False)
+    pelvis = paint_pelvis(canvas, rng, bladder=False)
     truth = paint_pregnant_uterus(canvas, rng, myometrium_thickness_mm, centre, bulge_mm)
     truth["seed"] = seed
+    truth["pelvis"] = pelvis
     return _finish("placenta", canvas, rng, config, truth)
 
 
@@ -85,9 +87,10 @@ def generate_adnexal_mass(seed: int, config: Optional[PhantomConfig] = None) -> 
     grid_rng, rng = _streams(seed)
     centre = np.array([0.0, 0.0, 5.0])
     canvas = make_canvas(grid_rng, config, centre)
-    paint_pelvis(canvas, rng)
+    pelvis = paint_pelvis(canvas, rng)
     truth = paint_adnexal_mass(canvas, rng, centre)
     truth["seed"] = seed
+    truth["pelvis"] = pelvis
     return _finish("adnexal-mass", canvas, rng, config, truth)
 
 

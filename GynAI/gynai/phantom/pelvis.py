@@ -48,13 +48,20 @@ def make_canvas(rng: np.random.Generator, config: PhantomConfig, centre_lps_mm: 
                   np.zeros(shape, np.uint8))
 
 
-def paint_pelvis(canvas: Canvas, rng: np.random.Generator, bladder: bool = True) -> None:
-    """Body fat, pelvic side-wall muscles, bones, rectum and (optionally) the bladder; all label 0."""
+def paint_pelvis(canvas: Canvas, rng: np.random.Generator, bladder: bool = True) -> dict:
+    """Body fat, pelvic side-wall muscles, bones, rectum and (optionally) the bladder; all label 0.
+
+    Returns:
+        Truth about the pelvis: ``muscle_centres_lps_mm`` (centres of the two side-wall muscles).
+    """
+    muscle_centres = []
     jitter = lambda scale: float(rng.uniform(1 - scale, 1 + scale))  # noqa: E731
     body = Ellipsoid((0.0, 10.0, 0.0), (175 * jitter(0.05), 130 * jitter(0.05), 400.0))
     canvas.paint(body.contains(canvas.points), "fat")
     for side in (-1, 1):
-        muscle = Ellipsoid((side * 70.0 * jitter(0.1), 30.0, 10.0), (18 * jitter(0.2), 25 * jitter(0.2), 90.0))
+        centre = (side * 70.0 * jitter(0.1), 30.0, 10.0)
+        muscle_centres.append(list(centre))
+        muscle = Ellipsoid(centre, (18 * jitter(0.2), 25 * jitter(0.2), 90.0))
         canvas.paint(muscle.contains(canvas.points), "muscle")
         bone = Ellipsoid((side * 105.0, 20.0, 0.0), (15.0, 35.0, 80.0))
         canvas.paint(bone.contains(canvas.points), "bone")
@@ -65,3 +72,4 @@ def paint_pelvis(canvas: Canvas, rng: np.random.Generator, bladder: bool = True)
     if bladder:
         cyst = Ellipsoid((0.0, -45.0, -40.0), (38 * jitter(0.2), 24 * jitter(0.2), 26 * jitter(0.2)))
         canvas.paint(cyst.contains(canvas.points), "bladder")
+    return {"muscle_centres_lps_mm": muscle_centres}

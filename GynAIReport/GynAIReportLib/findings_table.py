@@ -1,0 +1,53 @@
+"""Findings table node: one row per coded measurement (group, name, value, unit, DICOM concept code)."""
+
+from __future__ import annotations
+
+from gynai.metrics.codes import MEASUREMENT_CODES
+from gynai.metrics.findings import Finding, findings
+
+FINDINGS_COLUMNS = ("Group", "Measurement", "Value", "Unit", "Concept code", "Unit code")
+NOT_ASSESSED = "not assessed"
+
+
+def format_value(finding: Finding) -> str:
+    """Display text of a finding's value ("not assessed" for None, yes/no for flags)."""
+    value = finding.value
+    if value is None:
+        return NOT_ASSESSED
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def _code_text(key: str, index: int) -> str:
+    if key not in MEASUREMENT_CODES:
+        return ""
+    code = MEASUREMENT_CODES[key][index]
+    return f"{code.scheme}^{code.value}^{code.meaning}"
+
+
+def findings_to_table_node(metrics: dict, table_node=None):
+    """Fill (or create) the findings table of a metrics document; returns the table node."""
+    import slicer
+    import vtk
+
+    if table_node is None:
+        table_node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLTableNode", "GynAI findings")
+    table = table_node.GetTable()
+    table.Initialize()
+    columns = []
+    for name in FINDINGS_COLUMNS:
+        column = vtk.vtkStringArray()
+        column.SetName(name)
+        columns.append(column)
+    for finding in findings(metrics):
+        values = (finding.group, finding.name, format_value(finding), finding.unit,
+                  _code_text(finding.key, 0), _code_text(finding.key, 1))
+        for column, value in zip(columns, values):
+            column.InsertNextValue(value)
+    for column in columns:
+        table.AddColumn(column)
+    table_node.Modified()
+    return table_node
