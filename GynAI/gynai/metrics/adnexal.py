@@ -70,8 +70,9 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
         return None
     points = np.argwhere(candidates)
     surfaces = [np.argwhere((components == i) & ~ndimage.binary_erosion(components == i)) for i in locule_ids]
-    to_locule = np.stack([cKDTree(surface * spacing_zyx).query(points * spacing_zyx)[0] for surface in surfaces],
-                         axis=1)
+    to_locule = np.stack([cKDTree(surface * spacing_zyx).query(points * spacing_zyx, workers=-1,
+                                                                distance_upper_bound=SEPTUM_REACH_MM)[0]
+                          for surface in surfaces], axis=1)
     two_nearest = np.sort(to_locule, axis=1)[:, :2]
     to_outside = ndimage.distance_transform_edt(lesion, sampling=spacing_zyx)[tuple(points.T)]
     between = (two_nearest[:, 1] <= SEPTUM_REACH_MM) & (to_outside > two_nearest[:, 1])

@@ -13,6 +13,7 @@ from gynai.metrics.adnexal import adnexal_features
 from gynai.metrics.codes import codes_for, document_keys
 from gynai.metrics.fibroid_map import fibroid_map
 from gynai.metrics.placenta import placenta_metrics
+from gynai.metrics.shape import bounding_slices, crop_geometry
 from gynai.metrics.volumes import structure_volumes
 
 SCHEMA = "gynai.metrics/1"
@@ -23,6 +24,29 @@ def geometry_summary(image: Image | LabelImage) -> dict[str, Any]:
     geometry = image.geometry
     return {"size_xyz": [int(n) for n in image.array.shape[::-1]], "spacing_mm": list(geometry.spacing_mm),
             "origin_lps_mm": list(geometry.origin_lps_mm), "direction": list(geometry.direction)}
+
+
+CROP_MARGIN_VOXELS = 3
+"""Margin kept around the labels when cropping; ≥ 3 so that a structure touches the crop's edge only
+where it touches the image's edge (the placenta bulge ignores serosa on the image border)."""
+
+
+def _crop_to_content(image: Image, labels: LabelImage,
+                     references: dict[str, np.ndarray]) -> tuple[Image, LabelImage, dict[str, np.ndarray]]:
+    """Crop image, labels and reference masks to the labels' (and references') bounding box.
+
+    Every metric is computed on the crop with its own geometry, so positions stay in patient LPS; only
+    the work on empty background is saved.
+    """
+    content = labels.array != 0
+    for mask in references.values():
+        content = content | mask
+    box = bounding_slices(content, margin=CROP_MARGIN_VOXELS)
+    if box is None:
+        return image, labels, references
+    geometry = crop_geometry(labels.geometry, box)
+    return (Image(image.array[box], geometry, dict(image.metadata)), LabelImage(labels.array[box], geometry, labels.labels),
+            {name: mask[box] for name, mask in references.items()})
 
 
 def metrics_document(image: Image, label_image: LabelImage, task_id: str,
@@ -40,11 +64,13 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
             for the fibroid Funaki class) and ``myometrium`` (for the adnexal solid-tissue ratio).
     """
     references = reference_masks or {}
+    full_image = image
+    image, label_image, references = _crop_to_content(image, label_image, references)
     structures = structure_volumes(label_image, task_id)
     document: dict[str, Any] = {
         "schema": SCHEMA, "task": task_id, "generator": {"name": "gynai", "version": __version__},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "image": geometry_summary(image), "source": source or {}, "model": model,
+        "image": geometry_summary(full_image), "source": source or {}, "model": model,
         "structures": structures,
         "notice": "Research use only. AI-generated measurements require review by a qualified reader.",
     }
@@ -54,7 +80,7 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
         document["fibroid_map"] = fibroid_map(label_image, image, references.get("muscle"))
         document["fibroids"] = document["fibroid_map"]["fibroids"]   # DESIGN.md §2 minimum key
     if task_id == "placenta":
-        document["placenta"] = placenta_metrics(label_image, image)
+        document["placenta"] = placenta_metrics(label_image, image, structures.get("placenta"))
     document["reference_regions"] = sorted(references)
     document["measurement_codes"] = codes_for(document_keys(document))
     return document

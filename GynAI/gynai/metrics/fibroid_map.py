@@ -66,11 +66,13 @@ def _distance_mm(fibroid_points: np.ndarray, targets: np.ndarray, spacing_zyx: n
     """
     if tree is None or len(fibroid_points) == 0:
         return None
-    distances, nearest = tree.query(fibroid_points * spacing_zyx)
+    points_mm = fibroid_points * spacing_zyx
+    bound = min(float(tree.query(points_mm[::16])[0].min()), SEARCH_MM)   # a quick upper bound
+    distances, nearest = tree.query(points_mm, distance_upper_bound=bound * (1 + 1e-9) + 1e-9)
+    if not np.isfinite(distances).any():
+        return None
     best = int(np.argmin(distances))
     length = float(distances[best])
-    if length > SEARCH_MM:
-        return None
     if length == 0.0:
         return 0.0
     unit = np.abs((targets[nearest[best]] - fibroid_points[best]) * spacing_zyx) / length

@@ -17,7 +17,8 @@ bladder 3) and, for the bands, the T2 image.
   surface where it is thinner (:mod:`gynai.metrics.surface`; within about 15 % on phantoms).
   :func:`analyse_placenta` also returns the thickness map (mm on bed voxels, −1 elsewhere).
 * Dark bands: placenta voxels darker than :data:`DARK_BAND_RATIO` × the local placental intensity (the
-  placenta's mean within a Gaussian window of :data:`LOCAL_SIGMA_MM`, so a bias field cancels), in
+  placenta's mean within a Gaussian window of :data:`LOCAL_SIGMA_MM`, computed on blocks of about
+  :data:`LOCAL_GRID_MM`, so a bias field cancels), in
   components of at least :data:`MIN_BAND_ML`; ``dark_band_volume_ml`` and ``dark_band_fraction``.
 * ``bulge_depth_mm``: largest distance by which the serosa within :data:`BED_REACH_MM` of the placenta
   lies outside the ellipsoid fitted to the rest of the serosa (:mod:`gynai.metrics.contour`); surface at
@@ -45,6 +46,7 @@ from gynai.metrics.thickness import layer_thickness_mm
 
 DARK_BAND_RATIO = 0.6
 LOCAL_SIGMA_MM = 15.0
+LOCAL_GRID_MM = 3.0
 MIN_BAND_ML = 0.1
 THIN_MM = 1.0
 BED_REACH_MM = 15.0
@@ -62,16 +64,40 @@ class PlacentaAnalysis:
     thickness_map: Optional[Image]
 
 
+def _local_placental_mean(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
+    """Gaussian-weighted mean T2 of the placenta around every voxel (σ = LOCAL_SIGMA_MM).
+
+    The mean is smooth at the scale of σ, so it is computed on blocks of about LOCAL_GRID_MM and
+    repeated back onto the grid (a 15 mm Gaussian on sub-millimetre voxels would cost seconds).
+    """
+    factors = np.maximum(1, np.floor(LOCAL_GRID_MM / spacing_zyx)).astype(int)
+    shape = [int(np.ceil(n / f)) * f for n, f in zip(placenta.shape, factors)]
+    weight = np.zeros(shape, np.float32)
+    signal = np.zeros(shape, np.float32)
+    inside = tuple(slice(0, n) for n in placenta.shape)
+    weight[inside] = placenta
+    signal[inside] = np.where(placenta, t2, 0)
+    blocks = (shape[0] // factors[0], factors[0], shape[1] // factors[1], factors[1], shape[2] // factors[2],
+              factors[2])
+    sigma = LOCAL_SIGMA_MM / (spacing_zyx * factors)
+    weight_coarse = ndimage.gaussian_filter(weight.reshape(blocks).mean(axis=(1, 3, 5)), sigma)
+    signal_coarse = ndimage.gaussian_filter(signal.reshape(blocks).mean(axis=(1, 3, 5)), sigma)
+    local = signal_coarse / np.maximum(weight_coarse, 1e-6)
+    return local.repeat(factors[0], 0).repeat(factors[1], 1).repeat(factors[2], 2)[inside]
+
+
 def _dark_bands(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray, voxel_ml: float) -> np.ndarray:
-    sigma = LOCAL_SIGMA_MM / spacing_zyx
-    weight = ndimage.gaussian_filter(placenta.astype(np.float32), sigma)
-    local = ndimage.gaussian_filter(np.where(placenta, t2, 0).astype(np.float32), sigma) / np.maximum(weight, 1e-6)
-    dark = placenta & (t2 < DARK_BAND_RATIO * local)
-    components, _ = ndimage.label(dark, _CUBE)
+    dark = placenta & (t2 < DARK_BAND_RATIO * _local_placental_mean(t2, placenta, spacing_zyx))
+    box = bounding_slices(dark, margin=1)
+    if box is None:
+        return dark
+    components, _ = ndimage.label(dark[box], _CUBE)
     sizes = np.bincount(components.ravel()) * voxel_ml
     keep = sizes >= MIN_BAND_ML
     keep[0] = False
-    return keep[components]
+    bands = np.zeros_like(dark)
+    bands[box] = keep[components]
+    return bands
 
 
 def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndarray,
@@ -79,12 +105,28 @@ def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndar
     serosa = uterus & ~ndimage.binary_erosion(uterus) & ~at_border
     points = np.argwhere(serosa) * spacing_zyx
     placenta_surface = np.argwhere(placenta & ~ndimage.binary_erosion(placenta)) * spacing_zyx
-    reach, _ = cKDTree(placenta_surface).query(points, distance_upper_bound=BED_REACH_MM)
-    over_bed = np.isfinite(reach)
+    near = np.all((points >= placenta_surface.min(axis=0) - BED_REACH_MM)
+                  & (points <= placenta_surface.max(axis=0) + BED_REACH_MM), axis=1)
+    over_bed = np.zeros(len(points), bool)
+    reach, _ = cKDTree(placenta_surface).query(points[near], distance_upper_bound=BED_REACH_MM, workers=-1)
+    over_bed[near] = np.isfinite(reach)
     fitted = fit_ellipsoid(points[~over_bed])
     if fitted is None or not over_bed.any():
         return None
     return float(max(fitted.radial_excess_mm(points[over_bed]).max(), 0.0))
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """The mask with every background region not connected (6-neighbourhood) to the array border filled."""
+    background, _ = ndimage.label(~mask)
+    border = np.unique(np.concatenate([background[[0, -1]].ravel(), background[:, [0, -1]].ravel(),
+                                       background[:, :, [0, -1]].ravel()]))
+    return ~np.isin(background, border[border > 0])
+
+
+def _dilate_cube(mask: np.ndarray) -> np.ndarray:
+    """Binary dilation by the 3×3×3 cube (26-neighbourhood), as a separable maximum filter."""
+    return ndimage.maximum_filter(mask.view(np.uint8), size=3).view(bool)
 
 
 def _border_mask(shape: tuple, box: tuple, full_shape: tuple) -> np.ndarray:
@@ -100,14 +142,18 @@ def _border_mask(shape: tuple, box: tuple, full_shape: tuple) -> np.ndarray:
     return border
 
 
-def analyse_placenta(labels: LabelImage, image: Optional[Image] = None) -> PlacentaAnalysis:
-    """Placenta research metrics and thickness map (see the module docstring); ``None`` = not assessed."""
+def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
+                     placenta_shape: Optional[dict[str, Any]] = None) -> PlacentaAnalysis:
+    """Placenta research metrics and thickness map (see the module docstring); ``None`` = not assessed.
+
+    ``placenta_shape``: the placenta's shape metrics when already computed (saves recomputing them).
+    """
     geometry = labels.geometry
     spacing_zyx = np.array(geometry.spacing_mm[::-1], dtype=float)
     voxel_ml = geometry.voxel_volume_mm3 / 1000.0
     values = {label.id: label.value for label in labels.labels}
     placenta_full = labels.array == values.get("placenta", -1)
-    shape = shape_metrics(placenta_full, geometry)
+    shape = placenta_shape if placenta_shape is not None else shape_metrics(placenta_full, geometry)
     result: dict[str, Any] = {"present": shape["present"], "volume_ml": shape["volume_ml"], "placenta": shape,
                               **{key: None for key in _NOT_ASSESSED},
                               "notice": "research metrics approximating MRI signs of placenta accreta spectrum; "
@@ -117,7 +163,8 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None) -> Place
     if box is None or not shape["present"]:
         return PlacentaAnalysis(result, None)
     placenta, myometrium = placenta_full[box], myometrium_full[box]
-    depth = ndimage.distance_transform_edt(placenta, sampling=spacing_zyx)
+    own_box = bounding_slices(placenta, margin=1)
+    depth = ndimage.distance_transform_edt(placenta[own_box], sampling=spacing_zyx)
     result["max_thickness_mm"] = float(2.0 * depth.max())
     if image is not None:
         bands = _dark_bands(image.array[box].astype(np.float32), placenta, spacing_zyx, voxel_ml)
@@ -125,9 +172,11 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None) -> Place
         result["dark_band_fraction"] = float(bands.sum() / placenta.sum())
     if not myometrium.any():
         return PlacentaAnalysis(result, None)
-    uterus = ndimage.binary_fill_holes(placenta | myometrium)
-    outside = ndimage.binary_dilation(uterus, _CUBE) & ~uterus
-    bed_mask = placenta & ndimage.binary_dilation(myometrium | outside, _CUBE)
+    uterus = _fill_holes(placenta | myometrium)
+    outside = _dilate_cube(uterus) & ~uterus
+    bed_mask = np.zeros_like(placenta)
+    near = bounding_slices(placenta, margin=1)
+    bed_mask[near] = placenta[near] & _dilate_cube(myometrium[near] | outside[near])
     bed = np.argwhere(bed_mask)
     targets = np.argwhere(outside)
     thickness, nearest = layer_thickness_mm(bed, targets, spacing_zyx)
@@ -160,6 +209,7 @@ def _points_mask(points: np.ndarray, shape: tuple) -> np.ndarray:
     return mask
 
 
-def placenta_metrics(labels: LabelImage, image: Optional[Image] = None) -> dict[str, Any]:
+def placenta_metrics(labels: LabelImage, image: Optional[Image] = None,
+                     placenta_shape: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """Placenta research metrics (see the module docstring); figures not assessable are ``None``."""
-    return analyse_placenta(labels, image).metrics
+    return analyse_placenta(labels, image, placenta_shape).metrics

@@ -11,7 +11,7 @@ For a boolean mask on a voxel grid (any spacing and orientation):
 * ``ellipsoid_volume_ml``: π/6 · L · W · H from the three OBB diameters (the clinical "ellipsoid
   formula" with orthogonal maximal diameters; DICOM volume method 126029).
 * ``max_feret_diameter_mm``: the largest distance between two voxel centres of the structure (computed on
-  the convex hull of its boundary voxels: same value as ITK's Feret diameter, much faster).
+  the convex hull of the first and last voxel of each grid row: same value as ITK's Feret diameter, much faster).
 * ``surface_area_mm2``: ITK's perimeter estimate of the boundary surface (Segment Statistics "Surface
   area"). Within 3 % for smooth shapes (a 15 mm sphere on a 0.5 mm grid); flat faces lying in the grid
   planes come out at about π/4 of their area.
@@ -29,20 +29,30 @@ import numpy as np
 import SimpleITK as sitk
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial.distance import cdist
 
 from gynai.image import Geometry
 from gynai.sitk_bridge import array_to_sitk
 
 
 def bounding_slices(mask: np.ndarray, margin: int = 1) -> Optional[tuple[slice, slice, slice]]:
-    """Index slices [k, j, i] of the mask's bounding box grown by ``margin`` (None when empty)."""
-    bounds = []
+    """Index slices [k, j, i] of the mask's bounding box grown by ``margin`` (None when empty).
+
+    Each axis is searched only within the extent found on the previous ones, so small structures in
+    large images cost little more than one pass over the slices that contain them.
+    """
+    tight = []
+    view = mask
     for axis in range(3):
-        present = np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != axis)))
+        present = np.flatnonzero(view.any(axis=tuple(a for a in range(3) if a != axis)))
         if present.size == 0:
             return None
-        bounds.append(slice(max(int(present[0]) - margin, 0), min(int(present[-1]) + margin + 1, mask.shape[axis])))
-    return tuple(bounds)  # type: ignore[return-value]
+        tight.append(slice(int(present[0]), int(present[-1]) + 1))
+        index = [slice(None)] * 3
+        index[axis] = tight[-1]
+        view = view[tuple(index)]
+    return tuple(slice(max(part.start - margin, 0), min(part.stop + margin, mask.shape[axis]))  # type: ignore
+                 for axis, part in enumerate(tight))
 
 
 def crop_geometry(geometry: Geometry, crop: tuple[slice, slice, slice]) -> Geometry:
@@ -52,21 +62,31 @@ def crop_geometry(geometry: Geometry, crop: tuple[slice, slice, slice]) -> Geome
                     geometry.direction)
 
 
+def _row_extremes(mask: np.ndarray) -> np.ndarray:
+    """Indices [k, j, i] of the first and last voxel of every non-empty row along i.
+
+    Every voxel lies between its row's two extremes, so the convex hull of the extremes is the hull of
+    all voxel centres (cheaper than finding boundary voxels by erosion).
+    """
+    k, j = np.nonzero(mask.any(axis=2))
+    first = np.argmax(mask, axis=2)[k, j]
+    last = mask.shape[2] - 1 - np.argmax(mask[:, :, ::-1], axis=2)[k, j]
+    return np.concatenate([np.stack([k, j, first], axis=1), np.stack([k, j, last], axis=1)])
+
+
 def max_feret_diameter_mm(mask: np.ndarray, geometry: Geometry) -> float:
     """Largest distance (mm) between two voxel centres of a non-empty mask."""
-    boundary = mask & ~ndimage.binary_erosion(mask)
-    points = geometry.index_to_lps(np.argwhere(boundary)[:, ::-1].astype(float))
+    points = geometry.index_to_lps(_row_extremes(mask)[:, ::-1].astype(float))
     points = np.atleast_2d(points)
     if len(points) > 4:
         try:
             points = points[ConvexHull(points).vertices]
-        except QhullError:  # flat (coplanar) structure: keep all boundary points
+        except QhullError:  # flat (coplanar) structure: keep all candidate points
             pass
     best = 0.0
     for start in range(0, len(points), 2048):
         chunk = points[start:start + 2048]
-        distances = ((chunk[:, None, :] - points[None, :, :]) ** 2).sum(axis=-1)
-        best = max(best, float(distances.max()))
+        best = max(best, float(cdist(chunk, points, "sqeuclidean").max()))
     return math.sqrt(best)
 
 

@@ -5,13 +5,16 @@ the area of the voxel face, ``A_a`` for a face normal to axis ``a``. A plane of 
 normal ``n`` crosses about ``S·|n_a| / A_a`` faces normal to axis ``a``, so weighting each face by the
 local ``|n_a|`` gives ``Σ_a S·n_a² = S``: the weighted face count estimates the true area of smooth
 surfaces whatever their orientation (the plain face count overestimates oblique surfaces by up to √3).
-The normal is the gradient of the object mask smoothed with a Gaussian of about one (largest) voxel.
+The normal is the gradient of the object mask smoothed with a Gaussian of about one (largest) voxel,
+computed on the object's bounding box (with a margin beyond the Gaussian's reach).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
+
+from gynai.metrics.shape import bounding_slices
 
 
 def _unit_normals(mask: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
@@ -33,10 +36,15 @@ def boundary_area_mm2(mask: np.ndarray, towards: np.ndarray, spacing_zyx: np.nda
     Returns:
         A float array over the grid, zero except on boundary voxels; sum it over any subset of voxels.
     """
-    mask = mask.astype(bool)
-    towards = towards.astype(bool) & ~mask
+    full_area = np.zeros(mask.shape, np.float64)
+    margin = int(np.ceil(3 * float(spacing_zyx.max()) / float(spacing_zyx.min()))) + 2
+    box = bounding_slices(mask, margin=margin)
+    if box is None:
+        return full_area
+    mask = mask[box].astype(bool)
+    towards = towards[box].astype(bool) & ~mask
     normals = _unit_normals(mask, spacing_zyx)
-    area = np.zeros(mask.shape, np.float64)
+    area = full_area[box]
     for axis in range(3):
         face_mm2 = float(np.prod(np.delete(spacing_zyx, axis)))
         for step in (1, -1):
@@ -48,4 +56,4 @@ def boundary_area_mm2(mask: np.ndarray, towards: np.ndarray, spacing_zyx: np.nda
             neighbour[tuple(target)] = towards[tuple(source)]
             faces = mask & neighbour
             area[faces] += face_mm2 * normals[axis][faces]
-    return area
+    return full_area

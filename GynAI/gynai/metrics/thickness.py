@@ -12,6 +12,33 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 
+LOCAL_REACH_MM = 30.0
+
+
+def _nearest(points_mm: np.ndarray, targets_mm: np.ndarray, max_distance_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest target of every point, searching first among targets near the points' bounding box.
+
+    A point whose nearest target is within LOCAL_REACH_MM finds it among the targets inside the points'
+    bounding box grown by that reach; the others are searched again among all targets, so the result is
+    exact either way.
+    """
+    low, high = points_mm.min(axis=0) - LOCAL_REACH_MM, points_mm.max(axis=0) + LOCAL_REACH_MM
+    local = np.flatnonzero(np.all((targets_mm >= low) & (targets_mm <= high), axis=1))
+    distances = np.full(len(points_mm), np.inf)
+    nearest = np.full(len(points_mm), len(targets_mm))
+    if len(local):
+        bound = min(LOCAL_REACH_MM, max_distance_mm)
+        found_d, found_i = cKDTree(targets_mm[local]).query(points_mm, distance_upper_bound=bound, workers=-1)
+        hit = np.isfinite(found_d)
+        distances[hit], nearest[hit] = found_d[hit], local[found_i[hit]]
+    again = ~np.isfinite(distances)
+    if again.any() and max_distance_mm > LOCAL_REACH_MM:
+        found_d, found_i = cKDTree(targets_mm).query(points_mm[again], distance_upper_bound=max_distance_mm,
+                                                     workers=-1)
+        distances[again], nearest[again] = found_d, found_i
+    return distances, nearest
+
+
 def layer_thickness_mm(points: np.ndarray, targets: np.ndarray, spacing_zyx: np.ndarray,
                        max_distance_mm: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """Thickness (mm) of the layer between each voxel in ``points`` and the nearest voxel in ``targets``.
@@ -25,8 +52,7 @@ def layer_thickness_mm(points: np.ndarray, targets: np.ndarray, spacing_zyx: np.
     Returns:
         Thickness per point (mm, ≥ 0) and the index into ``targets`` of each point's nearest target.
     """
-    distances, nearest = cKDTree(targets * spacing_zyx).query(points * spacing_zyx,
-                                                                distance_upper_bound=max_distance_mm)
+    distances, nearest = _nearest(points * spacing_zyx, targets * spacing_zyx, max_distance_mm)
     found = np.isfinite(distances)
     thickness = np.full(len(points), np.inf)
     steps = np.abs(targets[nearest[found]] - points[found]) * spacing_zyx
