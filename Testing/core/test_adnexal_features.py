@@ -36,7 +36,12 @@ def test_two_locules_in_a_hand_made_lesion():
     labels[8:10, 10:12, 5:7] = 2                     # solid nodule in the wall
     image[labels == 2] = 500.0
     geometry = Geometry((1.0, 1.0, 1.0))
-    features = adnexal_features(LabelImage(labels, geometry, get_task("adnexal-mass").labels), Image(image, geometry))
+    myometrium = np.zeros(labels.shape, bool)
+    myometrium[16:19, 30:38, 2:10] = True
+    image[myometrium] = 250.0
+    features = adnexal_features(LabelImage(labels, geometry, get_task("adnexal-mass").labels), Image(image, geometry),
+                                myometrium)
+    assert features["solid_t2_ratio_to_myometrium"] == pytest.approx(2.0) and features["notes"] == []
     assert features["locule_count"] == 2
     assert features["wall_thickness_mm"] == pytest.approx(2.0)
     # 2 voxels; the sharp edges of these box-shaped locules tilt the smoothed normals (area under-estimated)
@@ -52,7 +57,7 @@ def test_without_image_or_lesion():
     labels[2:8, 2:8, 2:8] = 1
     no_image = adnexal_features(LabelImage(labels, Geometry(), get_task("adnexal-mass").labels))
     assert no_image["volume_ml"] == pytest.approx(0.216) and no_image["wall_thickness_mm"] is None
-    assert no_image["septal_thickness_mm"] is None
+    assert no_image["septal_thickness_mm"] is None and "no image given" in no_image["notes"][0]
 
 
 def test_otsu_separates_two_populations():

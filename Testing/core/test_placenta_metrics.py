@@ -52,6 +52,8 @@ def test_missing_structures_are_not_assessed():
     alone = placenta_metrics(LabelImage(labels, Geometry(), get_task("placenta").labels))
     assert alone["present"] and alone["min_myometrial_thickness_mm"] is None and alone["dark_band_volume_ml"] is None
     assert alone["bulge_depth_mm"] is None and alone["bladder_contact"] is None
+    assert any("no myometrium segmented" in note for note in alone["notes"])
+    assert any("no image given" in note for note in alone["notes"])
 
 
 @pytest.mark.parametrize("bulge_mm", [5.0, 10.0])

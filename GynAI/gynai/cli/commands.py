@@ -105,6 +105,9 @@ def run_measure(args: argparse.Namespace) -> None:
         references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
     document = metrics_document(image, labels, args.task, None,
                                 {"image": args.image.name, "segmentation": args.segmentation.name}, references)
+    for block in ("placenta", "adnexal"):
+        for note in (document.get(block) or {}).get("notes", []):
+            logger.warning("%s", note)
     thickness_map = analyse_placenta(labels).thickness_map if map_path is not None else None
     if map_path is not None and thickness_map is None:
         raise LabelError("no thickness map: the segmentation has no placenta or no myometrium")

@@ -101,9 +101,14 @@ def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
         "solid_volume_ml": solid_ml,
         "solid_fraction": solid_ml / lesion_shape["volume_ml"] if lesion_shape["volume_ml"] > 0 else None,
         "locule_count": None, "wall_thickness_mm": None, "septal_thickness_mm": None, "fluid_volume_ml": None,
-        "solid_t2_ratio_to_fluid": None, "solid_t2_ratio_to_myometrium": None}
+        "solid_t2_ratio_to_fluid": None, "solid_t2_ratio_to_myometrium": None, "notes": []}
     box = bounding_slices(lesion_full, margin=1)
-    if image is None or box is None or not cystic_full.any():
+    if box is None:
+        result["notes"].append("no adnexal lesion segmented: features not assessed")
+        return result
+    if image is None or not cystic_full.any():
+        result["notes"].append("no image given: fluid, locules, wall, septa and T2 ratios not assessed"
+                               if image is None else "no cystic part segmented: locules, wall and septa not assessed")
         return result
     spacing_zyx = np.array(geometry.spacing_mm[::-1], dtype=float)
     cystic, solid, lesion, t2 = cystic_full[box], solid_full[box], lesion_full[box], image.array[box]
@@ -119,6 +124,8 @@ def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
     result["wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid, spacing_zyx)
     if fluid.any() and solid.any():
         result["solid_t2_ratio_to_fluid"] = float(np.median(t2[solid]) / np.median(t2[fluid]))
-    if solid.any() and myometrium_mask is not None and myometrium_mask.any():
+    if myometrium_mask is None or not myometrium_mask.any():
+        result["notes"].append("no myometrium reference region: solid tissue ratio to myometrium not assessed")
+    elif solid.any():
         result["solid_t2_ratio_to_myometrium"] = float(np.median(t2[solid]) / np.median(image.array[myometrium_mask]))
     return result

@@ -157,10 +157,12 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
     result: dict[str, Any] = {"present": shape["present"], "volume_ml": shape["volume_ml"], "placenta": shape,
                               **{key: None for key in _NOT_ASSESSED},
                               "notice": "research metrics approximating MRI signs of placenta accreta spectrum; "
-                                        "not a diagnosis"}
+                                        "not a diagnosis", "notes": []}
+    notes = result["notes"]
     myometrium_full = labels.array == values.get("myometrium", -1)
     box = bounding_slices(placenta_full | myometrium_full, margin=2)
     if box is None or not shape["present"]:
+        notes.append("no placenta segmented: placenta metrics not assessed")
         return PlacentaAnalysis(result, None)
     placenta, myometrium = placenta_full[box], myometrium_full[box]
     own_box = bounding_slices(placenta, margin=1)
@@ -170,7 +172,10 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
         bands = _dark_bands(image.array[box].astype(np.float32), placenta, spacing_zyx, voxel_ml)
         result["dark_band_volume_ml"] = float(bands.sum()) * voxel_ml
         result["dark_band_fraction"] = float(bands.sum() / placenta.sum())
+    if image is None:
+        notes.append("no image given: T2-dark bands not assessed")
     if not myometrium.any():
+        notes.append("no myometrium segmented: myometrial thickness, bulge and bladder figures not assessed")
         return PlacentaAnalysis(result, None)
     uterus = _fill_holes(placenta | myometrium)
     outside = _dilate_cube(uterus) & ~uterus
@@ -190,7 +195,11 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
                    "bulge_depth_mm": _bulge_depth_mm(uterus, placenta, _border_mask(uterus.shape, box,
                                                                                      labels.array.shape),
                                                      spacing_zyx)})
-    if "bladder" in values:
+    if result["bulge_depth_mm"] is None:
+        notes.append("the serosa away from the placenta does not fit an ellipsoid: bulge not assessed")
+    if "bladder" not in values or not (labels.array == values["bladder"]).any():
+        notes.append("no bladder segmented: placenta-bladder figures not assessed")
+    else:
         bladder = labels.array[box] == values["bladder"]
         interface = bladder[tuple(nearest.T)]
         contact = interface & thin
