@@ -11,7 +11,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
 
-PIP_REQUIREMENTS = ["SimpleITK>=2.3", "monai>=1.3", "pydicom>=2.4", "scipy>=1.10"]
+PIP_REQUIREMENTS = ["SimpleITK>=2.3", "monai>=1.3", "pydicom>=2.4", "highdicom>=0.22", "scipy>=1.10"]
 
 
 class GynAI(ScriptedLoadableModule):
@@ -101,7 +101,7 @@ class GynAILogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def missingPackages():
         missing = []
-        for module in ("SimpleITK", "monai", "pydicom", "scipy", "torch"):
+        for module in ("SimpleITK", "monai", "pydicom", "highdicom", "scipy", "torch"):
             try:
                 __import__(module)
             except ImportError:

@@ -31,7 +31,7 @@ def test_standard_codes_match_dicom_tables():
     from pydicom.sr.codedict import codes
 
     expected = {"volume_ml": codes.SCT.Volume, "obb_diameters_mm": codes.SCT.Diameter,
-                "distance_to_serosa_mm": codes.DCM.Distance, "t2_ratio_to_myometrium": codes.SCT.Ratio}
+                "wall_thickness_mm": codes.DCM.Distance, "t2_ratio_to_myometrium": codes.SCT.Ratio}
     for key, code in expected.items():
         concept = MEASUREMENT_CODES[key][0]
         assert (concept.value, concept.scheme, concept.meaning) == (code.value, code.scheme_designator, code.meaning)

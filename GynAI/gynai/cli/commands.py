@@ -123,6 +123,28 @@ def run_measure(args: argparse.Namespace) -> None:
     logger.info("metrics written to %s", args.output)
 
 
+def run_report(args: argparse.Namespace) -> dict:
+    """``gynai report IMAGE SEGMENTATION --task TASK -o DIR [--format json,html,dicom]``."""
+    from gynai.io.images import read_image
+    from gynai.metrics.document import metrics_document
+    from gynai.report.outputs import parse_formats, write_report
+    from gynai.roi import parse_roi, sphere_mask
+
+    formats = parse_formats(args.format)
+    image = read_image(args.image)
+    labels = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
+    references = {}
+    for spec in args.roi or []:
+        name, centre, radius = parse_roi(spec)
+        references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
+    document = metrics_document(image, labels, args.task, None,
+                                {"image": args.image.name, "segmentation": args.segmentation.name}, references)
+    written = write_report(image, labels, args.task, args.output, formats, document,
+                           progress=_progress_logger("report"))
+    logger.info("report written to %s", args.output)
+    return {"output": str(Path(args.output).resolve()), **written}
+
+
 def run_demo(args: argparse.Namespace) -> None:
     """``gynai demo -o DIR``."""
     from gynai.cli.demo import run_demo_case

@@ -50,6 +50,19 @@ def _add_measure(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
 
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("report", help="write the report of a case: JSON, HTML and DICOM SEG + SR")
+    parser.add_argument("image", type=Path, help="input volume (a DICOM series folder keeps its identity)")
+    parser.add_argument("segmentation", type=Path, help=".seg.nrrd, or a labelmap (NRRD/NIfTI) with --labels")
+    parser.add_argument("--task", required=True, choices=sorted(TASKS), help="task of the segmentation")
+    parser.add_argument("--labels", default=None, help="label values of a plain labelmap")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="output folder (new or empty)")
+    parser.add_argument("--format", default="json,html,dicom",
+                        help="comma-separated formats: json, html, dicom (default: all)")
+    parser.add_argument("--resample", action="store_true", help="resample a segmentation on another grid")
+    parser.add_argument("--roi", action="append", metavar="NAME=X,Y,Z,R", help="reference sphere (see measure)")
+
+
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("demo", help="generate a phantom, segment it, measure it and write a report")
     parser.add_argument("-o", "--output", required=True, type=Path, help="output folder (must not exist or be empty)")
@@ -99,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json-progress", action="store_true",
                         help="write progress, result and errors as JSON lines on stdout (for GUIs)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_demo, _add_segment, _add_measure, _add_train, _add_evaluate, _add_models):
+    for add in (_add_demo, _add_segment, _add_measure, _add_report, _add_train, _add_evaluate, _add_models):
         add(sub)
     return parser
 

@@ -12,6 +12,9 @@ from gynai.errors import InputFileError
 
 logger = logging.getLogger(__name__)
 
+DICOM_FILES_KEY = "gynai.dicom_files"
+"""Image metadata key listing the files of the DICOM series a volume was read from (one per line)."""
+
 METADATA_TAGS = ("PatientID", "StudyInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID", "Modality",
                  "SeriesDescription", "StudyDate")
 
@@ -45,6 +48,7 @@ def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None) -> si
             from None
     for key, value in _identifying_metadata(Path(files[0])).items():
         image.SetMetaData(f"dicom.{key}", value)
+    image.SetMetaData(DICOM_FILES_KEY, "\n".join(str(Path(f).resolve()) for f in files))
     logger.debug("read DICOM series %s: %d slices", series_uid, len(files))
     return image
 
@@ -58,3 +62,9 @@ def _identifying_metadata(path: Path) -> dict[str, str]:
         logger.warning("could not read DICOM metadata of %s", path.name)
         return {}
     return {tag: str(getattr(dataset, tag)) for tag in METADATA_TAGS if getattr(dataset, tag, None) not in (None, "")}
+
+
+def dicom_files_of(metadata: dict) -> list[Path]:
+    """The DICOM files a volume was read from (empty for other formats)."""
+    text = metadata.get(DICOM_FILES_KEY, "")
+    return [Path(line) for line in text.splitlines() if line]

@@ -1,7 +1,9 @@
 """DICOM concept, unit and method codes of every measurement key (for the structured report, TID 1500).
 
 Standard codes (SCT, DCM, UCUM, IBSI) where one exists; GynAI private codes (scheme ``99GYNAI``) for the
-figures no standard names (FIGO type, volume fractions, PAS research metrics, Funaki class). The
+figures no standard names (FIGO type, volume fractions, PAS research metrics, Funaki class) and where
+one standard concept would name two figures of the same lesion (distance to endometrium / to serosa,
+the two solid-tissue T2 ratios), so that each stays distinguishable in the structured report. The
 metrics JSON carries this table under ``measurement_codes`` for the keys it contains, and GynAIReport
 puts the concept and unit on each table column.
 """
@@ -39,12 +41,12 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "max_diameter_mm": (DIAMETER, MM, None),
     "max_feret_diameter_mm": (Code("L0JK", "IBSI", "Maximum 3D diameter"), MM, None),
     "surface_area_mm2": (Code("C0JK", "IBSI", "Surface area"), MM2, None),
-    "distance_to_endometrium_mm": (DISTANCE, MM, None),
-    "distance_to_serosa_mm": (DISTANCE, MM, None),
+    "distance_to_endometrium_mm": (_private(121, "Distance to endometrium"), MM, None),
+    "distance_to_serosa_mm": (_private(122, "Distance to serosa"), MM, None),
     "wall_thickness_mm": (DISTANCE, MM, None),
     "t2_ratio_to_myometrium": (RATIO, RATIO_UNIT, None),
-    "solid_t2_ratio_to_fluid": (RATIO, RATIO_UNIT, None),
-    "solid_t2_ratio_to_myometrium": (RATIO, RATIO_UNIT, None),
+    "solid_t2_ratio_to_fluid": (_private(123, "Solid tissue T2 signal ratio to fluid"), RATIO_UNIT, None),
+    "solid_t2_ratio_to_myometrium": (_private(124, "Solid tissue T2 signal ratio to myometrium"), RATIO_UNIT, None),
     "figo_type": (_private(100, "FIGO leiomyoma type"), NO_UNITS, None),
     "funaki_class": (_private(101, "Funaki T2 signal class"), NO_UNITS, None),
     "fraction_in_cavity": (_private(102, "Fibroid fraction in the endometrial cavity"), RATIO_UNIT, None),

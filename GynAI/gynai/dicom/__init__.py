@@ -1,0 +1,1 @@
+"""DICOM output: the source series (read or generated), DICOM SEG and the TID 1500 measurement report."""

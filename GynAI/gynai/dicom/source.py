@@ -1,0 +1,155 @@
+"""The source image series that DICOM SEG and SR reference: read from DICOM, or generated for other input.
+
+When the analysed volume came from a DICOM series, its headers are read and sorted into the volume's slice
+order, so SEG frames and SR references point at the real images. When it came from NIfTI/NRRD/MHA (no
+DICOM identity exists), an MR Image Storage series is generated from the voxels with new UIDs and
+de-identified placeholders (patient "Anonymous", ID ``GYNAI-ANON`` unless given), and every object says
+so in its series description: ``source_generated`` is True and the caller must store/send this series
+along with the SEG and SR.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.valuerep import DSfloat
+
+from gynai import __version__
+from gynai.errors import GeometryError, InputFileError
+from gynai.image import Image
+
+logger = logging.getLogger(__name__)
+
+MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
+GENERATED_DESCRIPTION = "GynAI generated from non-DICOM input"
+_POSITION_TOL_MM = 0.05
+
+
+@dataclass
+class SourceSeries:
+    """Datasets of the source images, one per slice in the volume's k order.
+
+    Attributes:
+        datasets: Headers (with pixel data when generated) in the order of ``image.array`` slices.
+        generated: True when the series was generated from non-DICOM input (new UIDs, placeholders).
+    """
+
+    datasets: list[Dataset]
+    generated: bool
+
+    @property
+    def study_instance_uid(self) -> str:
+        """The study the series belongs to."""
+        return str(self.datasets[0].StudyInstanceUID)
+
+
+def _pixel_values(array: np.ndarray) -> tuple[np.ndarray, bool, str]:
+    """Voxels as 16-bit integers: (values, signed, how they were converted)."""
+    if array.dtype.kind in "iu" and array.min() >= 0 and array.max() <= 65535:
+        return array.astype(np.uint16), False, "stored unchanged"
+    if array.dtype.kind in "iu" and array.min() >= -32768 and array.max() <= 32767:
+        return array.astype(np.int16), True, "stored unchanged"
+    low, high = float(array.min()), float(array.max())
+    scale = 4095.0 / (high - low) if high > low else 0.0
+    return np.round((array - low) * scale).astype(np.uint16), False, f"rescaled linearly from [{low:.4g}, {high:.4g}] to [0, 4095]"
+
+
+def ds_value(value: float) -> DSfloat:
+    """A decimal string value that fits DICOM's 16 characters."""
+    return DSfloat(float(value), auto_format=True)
+
+
+def synthesize_series(image: Image, patient_id: str = "GYNAI-ANON", patient_name: str = "Anonymous^",
+                      series_description: str = GENERATED_DESCRIPTION) -> SourceSeries:
+    """Generate an MR Image Storage series (one instance per slice) from a volume without DICOM identity."""
+    geometry = image.geometry
+    values, signed, how = _pixel_values(np.asarray(image.array))
+    logger.info("generating a DICOM source series for non-DICOM input (voxels %s)", how)
+    now = _dt.datetime.now()
+    study_uid, series_uid, frame_uid = generate_uid(), generate_uid(), generate_uid()
+    direction = geometry.direction_matrix
+    orientation = [ds_value(v) for v in np.concatenate([direction[:, 0], direction[:, 1]])]
+    datasets = []
+    for k in range(values.shape[0]):
+        ds = Dataset()
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.MediaStorageSOPClassUID = MR_IMAGE_STORAGE
+        ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.SOPClassUID, ds.SOPInstanceUID = MR_IMAGE_STORAGE, ds.file_meta.MediaStorageSOPInstanceUID
+        ds.SpecificCharacterSet = "ISO_IR 192"
+        ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = patient_name, patient_id, "", ""
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study_uid, series_uid, frame_uid
+        ds.StudyDate = ds.SeriesDate = ds.ContentDate = now.strftime("%Y%m%d")
+        ds.StudyTime = ds.SeriesTime = ds.ContentTime = now.strftime("%H%M%S")
+        ds.StudyID, ds.AccessionNumber, ds.ReferringPhysicianName = "GYNAI", "", ""
+        ds.Modality, ds.SeriesNumber, ds.InstanceNumber = "MR", 1, k + 1
+        ds.SeriesDescription = series_description
+        ds.Manufacturer, ds.ManufacturerModelName, ds.SoftwareVersions = "GynAI", "gynai", __version__
+        ds.PositionReferenceIndicator = ""
+        ds.ImageType = ["DERIVED", "SECONDARY", "OTHER"]
+        ds.ScanningSequence, ds.SequenceVariant, ds.ScanOptions, ds.MRAcquisitionType = "RM", "NONE", "", "3D"
+        ds.EchoTime = ds.RepetitionTime = ds.EchoTrainLength = ds.MagneticFieldStrength = None
+        ds.SliceThickness = ds_value(geometry.spacing_mm[2])
+        ds.PixelSpacing = [ds_value(geometry.spacing_mm[1]), ds_value(geometry.spacing_mm[0])]
+        ds.ImageOrientationPatient = orientation
+        position = geometry.index_to_lps([0.0, 0.0, float(k)])
+        ds.ImagePositionPatient = [ds_value(v) for v in position]
+        ds.SliceLocation = ds_value(np.dot(position, np.cross(direction[:, 0], direction[:, 1])))
+        ds.Laterality, ds.PatientPosition = "", ""
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.Rows, ds.Columns = int(values.shape[1]), int(values.shape[2])
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 16, 15
+        ds.PixelRepresentation = 1 if signed else 0
+        ds.ImageComments = f"voxels {how}"
+        ds.PixelData = np.ascontiguousarray(values[k]).tobytes()
+        datasets.append(ds)
+    return SourceSeries(datasets, generated=True)
+
+
+def _normal_position(ds: Dataset) -> float:
+    orientation = np.asarray(ds.ImageOrientationPatient, float)
+    return float(np.dot(np.asarray(ds.ImagePositionPatient, float), np.cross(orientation[:3], orientation[3:])))
+
+
+def load_source_series(files: list[Path], image: Image) -> SourceSeries:
+    """Headers of a DICOM series, ordered like the slices of ``image`` (read from that series).
+
+    Raises:
+        InputFileError: A file is not readable as DICOM.
+        GeometryError: The series does not match the image's slices (count or positions).
+    """
+    datasets = []
+    for path in files:
+        try:
+            datasets.append(pydicom.dcmread(str(path), stop_before_pixels=True))
+        except Exception:  # pydicom raises several types for damaged files
+            raise InputFileError(f"{Path(path).name} is not a readable DICOM file") from None
+    if len(datasets) != image.array.shape[0]:
+        raise GeometryError(f"the DICOM series has {len(datasets)} images but the volume {image.array.shape[0]} "
+                            "slices; give the series the volume was read from")
+    expected = [image.geometry.index_to_lps([0.0, 0.0, float(k)]) for k in range(len(datasets))]
+    by_position = []
+    for point in expected:
+        distances = [np.linalg.norm(np.asarray(ds.ImagePositionPatient, float) - point) for ds in datasets]
+        best = int(np.argmin(distances))
+        if distances[best] > _POSITION_TOL_MM:
+            raise GeometryError("the DICOM series' slice positions do not match the volume; "
+                                "give the series the volume was read from")
+        by_position.append(datasets[best])
+    return SourceSeries(by_position, generated=False)
+
+
+def source_for(image: Image, dicom_files: Optional[list[Path]] = None, **identity: str) -> SourceSeries:
+    """The source series of a volume: its DICOM files when known, else a generated series."""
+    if dicom_files:
+        return load_source_series(dicom_files, image)
+    return synthesize_series(image, **identity)

@@ -1,0 +1,164 @@
+"""DICOM Comprehensive 3D SR with a TID 1500 Measurement Report of the metrics (highdicom).
+
+One measurement group per SEG segment (TID 1411, referencing the segment and the source series): volume
+(voxel sum, DCM 126030), ellipsoid volume (LWH method, DCM 126029), length / width / height (the oriented
+bounding box edges), maximum 3D diameter and surface area (IBSI), plus the lesion's coded findings (FIGO
+type, distances, T2 ratio and Funaki class for each fibroid; the placenta research metrics on the
+placenta). Findings about no single segment (uterus summary, adnexal lesion = mass ∪ solid tissue) are
+TID 1501 groups. Numbers become measurements with UCUM units, classes and yes/no become qualitative
+evaluations; figures that were not assessed are left out (the report says "not assessed"). Codes come
+from :mod:`gynai.metrics.codes`; private ``99GYNAI`` codes are declared in the Coding Scheme
+Identification Sequence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Optional
+
+import highdicom as hd
+from pydicom.dataset import Dataset
+from pydicom.sr.codedict import codes
+from pydicom.uid import generate_uid
+
+from gynai import __version__
+from gynai.dicom.seg import SegmentEntry, coded
+from gynai.dicom.source import SourceSeries
+from gynai.metrics.codes import MEASUREMENT_CODES, Code
+from gynai.metrics.findings import Finding, findings
+
+SR_SERIES_NUMBER = 902
+IMAGING_PROCEDURE = Code("363679005", "SCT", "Imaging procedure")
+SHAPE_CONCEPTS = (("volume_ml", None), ("ellipsoid_volume_ml", None), ("obb_diameters_mm", 0),
+                  ("obb_diameters_mm", 1), ("obb_diameters_mm", 2), ("max_feret_diameter_mm", None),
+                  ("surface_area_mm2", None))
+_AXIS_CONCEPTS = (codes.SCT.Length, codes.SCT.Width, codes.DCM.Height)
+_GROUP_FINDING_TYPES = {"uterus": Code("35039007", "SCT", "Uterus"), "adnexal lesion": Code("4147007", "SCT", "Mass")}
+PRIVATE_SCHEMES = {"99GYNAI": ("GynAI private codes", "GynAI project"),
+                   "IBSI": ("Image Biomarker Standardisation Initiative", "IBSI")}
+
+
+def _value_code(key: str, value: str) -> hd.sr.CodedConcept:
+    """Private code of a class value, e.g. FIGO type ``2-5`` or Funaki class ``II``."""
+    label = "FIGO type" if key == "figo_type" else "Funaki class"
+    token = "FIGO" if key == "figo_type" else "FUNAKI"
+    return hd.sr.CodedConcept(f"{token}-{value}", "99GYNAI", f"{label} {value}")
+
+
+def _items(key: str, value, method_override=None) -> tuple[list, list]:
+    """Measurements and qualitative evaluations for one metrics key and value."""
+    if value is None or key not in MEASUREMENT_CODES:
+        return [], []
+    concept, unit, method = MEASUREMENT_CODES[key]
+    if isinstance(value, bool):
+        return [], [hd.sr.QualitativeEvaluation(coded(concept), codes.SCT.Yes if value else codes.SCT.No)]
+    if isinstance(value, str):
+        return [], [hd.sr.QualitativeEvaluation(coded(concept), _value_code(key, value))]
+    method = method_override or method
+    return [hd.sr.Measurement(name=coded(concept), value=float(value), unit=coded(unit),
+                              method=coded(method) if method else None)], []
+
+
+def _shape_measurements(values: dict) -> list:
+    measurements = []
+    for key, index in SHAPE_CONCEPTS:
+        value = values.get(key)
+        if value is None:
+            continue
+        if index is not None:
+            measurements.append(hd.sr.Measurement(name=_AXIS_CONCEPTS[index], value=float(value[index]),
+                                                  unit=coded(MEASUREMENT_CODES[key][1])))
+        else:
+            measurements += _items(key, value)[0]
+    return measurements
+
+
+def _finding_items(rows: list[Finding], skip: set[str]) -> tuple[list, list]:
+    measurements, evaluations = [], []
+    for row in rows:
+        if row.key in skip:
+            continue
+        found_measurements, found_evaluations = _items(row.key, row.value)
+        measurements += found_measurements
+        evaluations += found_evaluations
+    return measurements, evaluations
+
+
+def _segment_values(document: dict, entry: SegmentEntry) -> dict:
+    if entry.instance is not None:
+        return document["fibroid_map"]["fibroids"][entry.instance - 1]
+    return document["structures"].get(entry.label_id, {})
+
+
+def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: SourceSeries,
+             model: Optional[dict] = None) -> Dataset:
+    """The TID 1500 measurement report of a metrics document, referencing the SEG and the source series."""
+    model = model or {}
+    algorithm = hd.sr.AlgorithmIdentification(name=str(model.get("name", f"gynai {document['task']}")),
+                                              version=str(model.get("version", __version__)))
+    by_group: dict[str, list[Finding]] = defaultdict(list)
+    for row in findings(document):
+        by_group[row.group].append(row)
+    source_series = hd.sr.SourceSeriesForSegmentation(str(source.datasets[0].SeriesInstanceUID))
+    groups = []
+    for entry in entries:
+        values = _segment_values(document, entry)
+        group_name = f"fibroid {entry.instance}" if entry.instance is not None else entry.label_id
+        shape = _shape_measurements(values)
+        extra, evaluations = _finding_items(by_group.pop(group_name, []), {key for key, _ in SHAPE_CONCEPTS})
+        groups.append(hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
+            tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=entry.name),
+            referenced_segment=hd.sr.ReferencedSegment(sop_class_uid=seg.SOPClassUID,
+                                                       sop_instance_uid=seg.SOPInstanceUID,
+                                                       segment_number=entry.number, source_series=source_series),
+            finding_type=coded(entry.spec.type), algorithm_id=algorithm,
+            measurements=(shape + extra) or None, qualitative_evaluations=evaluations or None))
+    for group_name, rows in by_group.items():
+        measurements, evaluations = _finding_items(rows, set())
+        if not measurements and not evaluations:
+            continue
+        finding_type = _GROUP_FINDING_TYPES.get(group_name)
+        groups.append(hd.sr.MeasurementsAndQualitativeEvaluations(
+            tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=group_name),
+            finding_type=coded(finding_type) if finding_type else None, algorithm_id=algorithm,
+            measurements=measurements or None, qualitative_evaluations=evaluations or None))
+    observer = hd.sr.ObserverContext(
+        observer_type=codes.DCM.Device,
+        observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
+            uid=generate_uid(), name="GynAI", manufacturer_name="GynAI", model_name="gynai"))
+    report = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(observer_device_context=observer),
+        procedure_reported=coded(IMAGING_PROCEDURE), imaging_measurements=groups)
+    description = f"GynAI measurements {document['task']}" + (" (generated source)" if source.generated else "")
+    sr = hd.sr.Comprehensive3DSR(
+        evidence=[seg, *source.datasets[:1]], content=report[0], series_instance_uid=generate_uid(),
+        series_number=SR_SERIES_NUMBER, sop_instance_uid=generate_uid(), instance_number=1,
+        manufacturer="GynAI", is_complete=True, is_final=False, is_verified=False,
+        series_description=description)
+    declare_private_schemes(sr)
+    return sr
+
+
+def _schemes_in(dataset: Dataset, found: set[str]) -> set[str]:
+    for element in dataset:
+        if element.VR == "SQ":
+            for item in element.value:
+                _schemes_in(item, found)
+        elif element.keyword == "CodingSchemeDesignator":
+            found.add(str(element.value))
+    return found
+
+
+def declare_private_schemes(dataset: Dataset) -> None:
+    """Add the Coding Scheme Identification Sequence for the non-standard schemes the object uses."""
+    used = _schemes_in(dataset, set())
+    items = []
+    for designator, (name, organization) in PRIVATE_SCHEMES.items():
+        if designator in used:
+            item = Dataset()
+            item.CodingSchemeDesignator = designator
+            item.CodingSchemeName = name
+            item.CodingSchemeResponsibleOrganization = organization
+            items.append(item)
+    if items:
+        dataset.CodingSchemeIdentificationSequence = items

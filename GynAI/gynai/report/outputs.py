@@ -1,0 +1,102 @@
+"""``gynai report``: the report of one case in several formats, written atomically into one folder.
+
+Formats: ``json`` (the report model, schema ``gynai.report/1``: header, template, findings, the metrics
+document, notice), ``html`` (readable report with key image), ``dicom`` (``dicom/seg.dcm``,
+``dicom/sr.dcm`` and, when the input was not DICOM, the generated source series in ``dicom/source/``).
+Everything is written into a temporary sibling folder and renamed into place at the end, so a failure
+leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from gynai.errors import OutputPathError, UsageError
+from gynai.image import Image, LabelImage
+from gynai.report.model import report_model
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("json", "html", "dicom")
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``json,html,dicom`` → a tuple of known formats."""
+    formats = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise UsageError(f"unknown report format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+    return formats
+
+
+def _check_output(folder: Path) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise OutputPathError(f"{folder} exists and is not an empty folder; choose a new output folder")
+
+
+def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, document: dict,
+                 model: Optional[dict]) -> dict:
+    from gynai.dicom.seg import build_seg
+    from gynai.dicom.source import source_for
+    from gynai.dicom.sr import build_sr
+    from gynai.io.dicom import dicom_files_of
+
+    source = source_for(image, dicom_files_of(image.metadata))
+    seg, entries = build_seg(labels, source, task_id, model)
+    sr = build_sr(document, seg, entries, source, model)
+    dicom_folder = folder / "dicom"
+    dicom_folder.mkdir()
+    seg.save_as(dicom_folder / "seg.dcm", enforce_file_format=True)
+    sr.save_as(dicom_folder / "sr.dcm", enforce_file_format=True)
+    written = {"seg": "dicom/seg.dcm", "sr": "dicom/sr.dcm", "source_generated": source.generated}
+    if source.generated:
+        (dicom_folder / "source").mkdir()
+        for number, dataset in enumerate(source.datasets, start=1):
+            dataset.save_as(dicom_folder / "source" / f"mr{number:04d}.dcm", enforce_file_format=True)
+        written["source"] = "dicom/source"
+        logger.warning("the input is not DICOM: a source MR series was generated (new UIDs, de-identified "
+                       "placeholders) in dicom/source; send it together with the SEG and SR")
+    return written
+
+
+def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, formats: Sequence[str],
+                 document: dict, model: Optional[dict] = None,
+                 progress: Optional[Callable[[float, str], None]] = None) -> dict:
+    """Write the report of one case into ``output`` (a new or empty folder).
+
+    Returns:
+        What was written, relative to ``output`` (``json``, ``html``, ``seg``, ``sr``, ``source``).
+    """
+    output = Path(output)
+    _check_output(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    written: dict = {}
+    try:
+        model_doc = report_model(document, image)
+        if "json" in formats:
+            (staging / "report.json").write_text(json.dumps(model_doc, indent=2), encoding="utf-8")
+            written["json"] = "report.json"
+        if "html" in formats:
+            from gynai.report.html_report import render_report_html
+
+            (staging / "report.html").write_text(render_report_html(model_doc, image, labels), encoding="utf-8")
+            written["html"] = "report.html"
+        if progress:
+            progress(0.5, "report written")
+        if "dicom" in formats:
+            written.update(_write_dicom(staging, image, labels, task_id, document, model))
+        if output.exists():
+            output.rmdir()
+        staging.rename(output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if progress:
+        progress(1.0, "done")
+    return written
