@@ -139,3 +139,26 @@ def test_report_refuses_bad_output_and_formats(fibroid_case, tmp_path):
     assert bad.returncode == 2 and "docx" in bad.stderr and not (tmp_path / "new").exists()
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_report_on_dicom_input_references_the_real_series(fibroid_case, tmp_path):
+    case = fibroid_case
+    series = synthesize_series(case.image, patient_id="PAT-0042", patient_name="Doe^Jane",
+                               series_description="T2 sagittal")
+    folder = tmp_path / "t2"
+    folder.mkdir()
+    for number, dataset in enumerate(series.datasets):
+        dataset.save_as(folder / f"{number:03d}.dcm", enforce_file_format=True)
+    write_seg_nrrd(case.labels, tmp_path / "seg.seg.nrrd")
+    out = tmp_path / "report"
+    result = report(folder, tmp_path / "seg.seg.nrrd", "--task", "uterus-fibroid", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert not (out / "dicom" / "source").exists() and "not DICOM" not in result.stderr
+    seg = pydicom.dcmread(out / "dicom" / "seg.dcm")
+    assert seg.StudyInstanceUID == series.study_instance_uid and seg.PatientID == "PAT-0042"
+    referenced = {item.ReferencedSOPInstanceUID for item in seg.ReferencedSeriesSequence[0].ReferencedInstanceSequence}
+    assert referenced <= {ds.SOPInstanceUID for ds in series.datasets}
+    assert seg.ReferencedSeriesSequence[0].SeriesInstanceUID == series.datasets[0].SeriesInstanceUID
+    model = json.loads((out / "report.json").read_text())
+    assert model["header"]["patient_id"] == "PAT-0042" and model["header"]["input_is_dicom"]
+    assert dciodvfy_errors(out / "dicom" / "sr.dcm") == []
