@@ -95,3 +95,16 @@ def test_metrics_document_has_placenta_block():
     case = generate_placenta(2, 2.0)
     document = metrics_document(case.image, case.labels, "placenta")
     assert document["placenta"]["volume_ml"] > 0 and "not a diagnosis" in document["placenta"]["notice"]
+
+
+def test_uterus_cut_by_the_field_of_view_keeps_its_cavity():
+    """A gravid uterus longer than the scan: the amniotic cavity opened by the field of view's edge is still
+    inside the uterus, so the fetal surface of the placenta is not taken for a bed without myometrium."""
+    spacing = (1.5, 1.5, 4.0)
+    full = generate_placenta(2, 4.0, PhantomConfig(spacing_mm=spacing, size_xyz=(128, 128, 48)))
+    cut = generate_placenta(2, 4.0, PhantomConfig(spacing_mm=spacing, size_xyz=(128, 128, 24)))
+    assert (cut.labels.array[0] > 0).any() and not (full.labels.array[0] > 0).any()   # the cut reaches the edge
+    whole, truncated = placenta_metrics(full.labels, full.image), placenta_metrics(cut.labels, cut.image)
+    assert truncated["bed_fraction_thin"] == whole["bed_fraction_thin"] == 0.0
+    assert truncated["min_myometrial_thickness_mm"] == pytest.approx(whole["min_myometrial_thickness_mm"], abs=1.5)
+    assert abs(truncated["min_myometrial_thickness_mm"] - 4.0) <= 4.0

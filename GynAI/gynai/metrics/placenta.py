@@ -116,12 +116,24 @@ def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndar
     return float(max(fitted.radial_excess_mm(points[over_bed]).max(), 0.0))
 
 
-def _fill_holes(mask: np.ndarray) -> np.ndarray:
-    """The mask with every background region not connected (6-neighbourhood) to the array border filled."""
+def _fill_holes(mask: np.ndarray, closed_faces: tuple[tuple[int, int], ...] = ()) -> np.ndarray:
+    """The mask with every background region not connected (6-neighbourhood) to the array border filled.
+
+    ``closed_faces`` lists faces ``(axis, 0 or -1)`` that do not count as border: faces of a crop lying on
+    the edge of the field of view, where a cavity cut open by the field of view (amniotic fluid of a
+    uterus larger than the scan) is still inside the uterus. When every face is closed, all count.
+    """
     background, _ = ndimage.label(~mask)
-    border = np.unique(np.concatenate([background[[0, -1]].ravel(), background[:, [0, -1]].ravel(),
-                                       background[:, :, [0, -1]].ravel()]))
+    faces = [(axis, side) for axis in range(3) for side in (0, -1) if (axis, side) not in closed_faces] or \
+        [(axis, side) for axis in range(3) for side in (0, -1)]
+    border = np.unique(np.concatenate([np.take(background, side, axis=axis).ravel() for axis, side in faces]))
     return ~np.isin(background, border[border > 0])
+
+
+def _fov_faces(box: tuple, full_shape: tuple) -> tuple[tuple[int, int], ...]:
+    """Faces of the crop ``box`` that lie on the edge of the array (the field of view)."""
+    return tuple([(axis, 0) for axis, part in enumerate(box) if part.start == 0]
+                 + [(axis, -1) for axis, part in enumerate(box) if part.stop == full_shape[axis]])
 
 
 def _dilate_cube(mask: np.ndarray) -> np.ndarray:
@@ -177,7 +189,7 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
     if not myometrium.any():
         notes.append("no myometrium segmented: myometrial thickness, bulge and bladder figures not assessed")
         return PlacentaAnalysis(result, None)
-    uterus = _fill_holes(placenta | myometrium)
+    uterus = _fill_holes(placenta | myometrium, _fov_faces(box, labels.array.shape))
     outside = _dilate_cube(uterus) & ~uterus
     bed_mask = np.zeros_like(placenta)
     near = bounding_slices(placenta, margin=1)
