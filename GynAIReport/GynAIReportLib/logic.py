@@ -178,11 +178,20 @@ class MetricsAutoUpdate:
         self._tags = []
 
 
-def report_html(metrics: dict) -> str:
-    """HTML report text for the module panel and for saving."""
-    from gynai.report.html import render_html
+def report_html(metrics: dict, volume_node=None) -> str:
+    """HTML report text (without figures, fast enough to follow edits) for the module panel.
 
-    return render_html(metrics)
+    With ``volume_node``, the patient and study identity of a DICOM-loaded volume is shown.
+    """
+    from gynai.report.html_report import render_report_html
+    from gynai.report.model import report_model
+
+    image = None
+    if volume_node is not None:
+        from GynAILib.volumes import volume_node_to_image
+
+        image = volume_node_to_image(volume_node)
+    return render_report_html(report_model(metrics, image))
 
 
 def structure_volume_ml(metrics: dict, structure_id: str) -> float:

@@ -9,8 +9,8 @@ import numpy as np
 from gynai.image import Geometry, Image, LabelImage
 from gynai.metrics.document import SCHEMA, metrics_document
 from gynai.metrics.volumes import structure_volumes
-from gynai.report.html import render_html
-from gynai.report.png import encode_png, render_overlay
+from gynai.report.html_report import case_report_html
+from gynai.report.png import encode_png
 from gynai.tasks import get_task
 
 
@@ -53,7 +53,7 @@ def test_metrics_document_and_html():
     document = metrics_document(image, labels, "uterus-fibroid", {"name": "m", "version": "1"}, {"image": "a.nrrd"})
     assert document["schema"] == SCHEMA and document["image"]["size_xyz"] == [30, 20, 6]
     json.dumps(document)
-    html = render_html(document, encode_png(render_overlay(image, labels)))
+    html = case_report_html(image, labels, document)
     assert "Myometrium" in html and "research use" in html and "data:image/png;base64," in html
     assert f"{document['structures']['uterus']['volume_ml']:.1f}" in html
 

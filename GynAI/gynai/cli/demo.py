@@ -50,8 +50,7 @@ def run_demo_case(output: Path, seed: int = 2026, device: str = "auto",
     from gynai.io.segnrrd import write_seg_nrrd
     from gynai.metrics.document import metrics_document
     from gynai.phantom import generate_uterus_fibroid
-    from gynai.report.html import render_html
-    from gynai.report.png import encode_png, render_overlay
+    from gynai.report.html_report import case_report_html
     from gynai.tasks import get_task
     from gynai.terminology import task_terminology
 
@@ -82,8 +81,7 @@ def run_demo_case(output: Path, seed: int = 2026, device: str = "auto",
                                        * case.image.geometry.voxel_volume_mm3 / 1000 for label in labels.labels},
         }
         write_json(document, staging / "metrics.json")
-        key_image = encode_png(render_overlay(case.image, labels))
-        (staging / "report.html").write_text(render_html(document, key_image), encoding="utf-8")
+        (staging / "report.html").write_text(case_report_html(case.image, labels, document), encoding="utf-8")
         if output.exists():
             output.rmdir()
         staging.rename(output)

@@ -51,14 +51,14 @@ def _add_measure(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("report", help="write the report of a case: JSON, HTML and DICOM SEG + SR")
+    parser = sub.add_parser("report", help="write the report of a case: JSON, HTML, PDF and DICOM SEG + SR")
     parser.add_argument("image", type=Path, help="input volume (a DICOM series folder keeps its identity)")
     parser.add_argument("segmentation", type=Path, help=".seg.nrrd, or a labelmap (NRRD/NIfTI) with --labels")
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="task of the segmentation")
     parser.add_argument("--labels", default=None, help="label values of a plain labelmap")
     parser.add_argument("-o", "--output", required=True, type=Path, help="output folder (new or empty)")
-    parser.add_argument("--format", default="json,html,dicom",
-                        help="comma-separated formats: json, html, dicom (default: all)")
+    parser.add_argument("--format", default="json,html,pdf,dicom",
+                        help="comma-separated formats: json, html, pdf, dicom (default: all)")
     parser.add_argument("--resample", action="store_true", help="resample a segmentation on another grid")
     parser.add_argument("--roi", action="append", metavar="NAME=X,Y,Z,R", help="reference sphere (see measure)")
 

@@ -1,35 +1,84 @@
-"""HTML rendering of the report model: the template's title, header, technique, summary, findings table,
-structure volumes and a key image, with the AI notice first."""
+"""HTML rendering of a report: one self-contained page (inline PNG figures and SVG charts) from the
+template sections, with the research-use notice first. Prints on A4 with the browser's print dialog."""
 
 from __future__ import annotations
 
+import base64
 import html
 from typing import Optional
 
 from gynai.image import Image, LabelImage
-from gynai.report.html import render_html
-from gynai.report.png import encode_png, render_overlay
+from gynai.report.blocks import BarChart, Bullets, Figure, LineChart, Paragraph, Section, Table
+from gynai.report.charts import chart_svg
+from gynai.report.figures import ReportFigures
+from gynai.report.templates import report_sections
+
+_STYLE = """
+body{font-family:system-ui,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:62em;color:#222;padding:0 1em}
+h1{font-size:1.5em;margin-bottom:.2em} h2{font-size:1.15em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.4em}
+table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f0f0f0} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.notice{background:#fff4d6;border:1px solid #e0b94a;padding:.6em 1em;margin:1em 0}
+.small,.caption{color:#555;font-size:.9em} figure{display:inline-block;margin:.5em 1em .5em 0;vertical-align:top}
+figure img{max-width:100%;border:1px solid #ccc} figcaption{color:#555;font-size:.85em;max-width:24em}
+@media print{body{margin:0;max-width:none} h2{break-after:avoid} figure,table{break-inside:avoid}}
+"""
 
 
-def _findings_table(model: dict) -> str:
-    if not model["findings"]:
-        return "<p>No findings beyond the structure volumes.</p>"
-    rows = "\n".join(f"<tr><td>{html.escape(row['group'])}</td><td>{html.escape(row['name'])}</td>"
-                     f"<td class='num'>{html.escape(row['display'])}</td></tr>" for row in model["findings"])
-    return f"<table><tr><th>Group</th><th>Measurement</th><th>Value</th></tr>\n{rows}\n</table>"
+def _table(block: Table) -> str:
+    numeric = block.numeric or (False,) * len(block.headers)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in block.headers)
+    rows = "\n".join("<tr>" + "".join(f"<td{' class=num' if numeric[i] else ''}>{html.escape(cell)}</td>"
+                                      for i, cell in enumerate(row)) + "</tr>" for row in block.rows)
+    caption = f"<p class='caption'>{html.escape(block.caption)}</p>" if block.caption else ""
+    return f"<table><tr>{head}</tr>\n{rows}\n</table>{caption}"
 
 
-def render_report_html(model: dict, image: Optional[Image] = None, labels: Optional[LabelImage] = None) -> str:
-    """HTML text of a report model (key image when image and labels are given)."""
-    png = encode_png(render_overlay(image, labels)) if image is not None and labels is not None else None
-    page = render_html(model["metrics"], png, model["title"])
-    header = model["header"]
-    identity = (f"<tr><th>Patient ID</th><td>{html.escape(str(header['patient_id']))}</td></tr>"
-                f"<tr><th>Study date</th><td>{html.escape(str(header.get('study_date') or '—'))}</td></tr>"
-                f"<tr><th>Report date</th><td>{html.escape(header['report_date'])}</td></tr>")
-    summary = "".join(f"<li>{html.escape(line)}</li>" for line in model["summary"])
-    extra = (f"<h2>Technique</h2><p>{html.escape(model['technique'])}</p>"
-             f"<h2>Summary</h2><ul>{summary}</ul><h2>Findings</h2>{_findings_table(model)}"
-             f"<p class='small'>Template: {html.escape(model['template'])}. {html.escape(model['notice'])}</p>")
-    page = page.replace("<h2>Study</h2>\n<table>", "<h2>Study</h2>\n<table>" + identity, 1)
-    return page.replace("<h2>Volumes</h2>", extra + "<h2>Volumes</h2>", 1)
+def _figure(block: Figure) -> str:
+    encoded = base64.b64encode(block.png).decode("ascii")
+    return (f"<figure><img alt='{html.escape(block.title)}' width='{block.size_px[0]}' src='data:image/png;base64,"
+            f"{encoded}'/><figcaption>{html.escape(block.caption)}</figcaption></figure>")
+
+
+def _block(block) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p{' class=small' if block.note else ''}>{html.escape(block.text)}</p>"
+    if isinstance(block, Bullets):
+        return "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in block.items) + "</ul>"
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Figure):
+        return _figure(block)
+    if isinstance(block, (BarChart, LineChart)):
+        caption = f"<p class='caption'>{html.escape(block.caption)}</p>" if block.caption else ""
+        return f"<div class='chart'>{chart_svg(block)}</div>{caption}"
+    raise TypeError(f"unknown report block {type(block).__name__}")
+
+
+def sections_html(sections: list[Section]) -> str:
+    """The body HTML of report sections."""
+    return "\n".join(f"<h2>{html.escape(section.title)}</h2>\n" + "\n".join(_block(b) for b in section.blocks)
+                     for section in sections)
+
+
+def case_report_html(image: Image, labels: Optional[LabelImage], document: dict) -> str:
+    """The HTML report of one case: report model, figures (when ``labels`` are given) and page."""
+    from gynai.report.figures import report_figures
+    from gynai.report.model import report_model
+
+    figures = report_figures(image, labels, document["task"]) if labels is not None else None
+    return render_report_html(report_model(document, image), figures)
+
+
+def render_report_html(model: dict, figures: Optional[ReportFigures] = None) -> str:
+    """The HTML page of a report model (``gynai.report/1``) with its figures."""
+    title = html.escape(model["title"])
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_STYLE}</style></head>
+<body>
+<h1>{title}</h1>
+<div class="notice"><b>AI-generated, requires review; research use only.</b> {html.escape(model['notice'])}</div>
+{sections_html(report_sections(model, figures))}
+<p class="small">Template {html.escape(model['template'])}, schema {html.escape(model['schema'])}.</p>
+</body></html>
+"""

@@ -10,7 +10,7 @@ structured report are renderings of it.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, Optional
 
 from gynai import __version__
 from gynai.image import Image
@@ -40,8 +40,8 @@ def display_value(finding: Finding) -> str:
     return number + unit
 
 
-def _header(document: dict, image: Image) -> dict[str, Any]:
-    meta = image.metadata
+def _header(document: dict, image: Optional[Image]) -> dict[str, Any]:
+    meta = image.metadata if image is not None else {}
     from_dicom = "dicom.StudyInstanceUID" in meta
     return {"patient_id": meta.get("dicom.PatientID", "de-identified") if from_dicom else "de-identified",
             "study_instance_uid": meta.get("dicom.StudyInstanceUID"), "series_instance_uid": meta.get("dicom.SeriesInstanceUID"),
@@ -81,11 +81,18 @@ def _summary(document: dict) -> list[str]:
     return lines
 
 
-def report_model(document: dict, image: Image) -> dict[str, Any]:
-    """The report model of a metrics document (see the module docstring)."""
+def report_model(document: dict, image: Optional[Image] = None, followup: Optional[dict] = None) -> dict[str, Any]:
+    """The report model of a metrics document (see the module docstring).
+
+    Args:
+        document: The ``gynai.metrics/1`` document.
+        image: The measured image; its DICOM attributes (when read from DICOM) identify patient and study.
+        followup: A ``gynai.followup/1`` comparison with a prior study, shown in its own section.
+    """
+    metadata = image.metadata if image is not None else {}
     template, title = TEMPLATES[document["task"]]
     model = document.get("model") or {}
-    technique = (f"{'DICOM' if 'dicom.StudyInstanceUID' in image.metadata else 'Non-DICOM'} volume of "
+    technique = (f"{'DICOM' if 'dicom.StudyInstanceUID' in metadata else 'Non-DICOM'} volume of "
                  f"{' × '.join(str(n) for n in document['image']['size_xyz'])} voxels "
                  f"({' × '.join(f'{s:.2f}' for s in document['image']['spacing_mm'])} mm); segmentation "
                  + (f"by the model {model.get('name')} {model.get('version')}" if model else "supplied by the user")
@@ -94,4 +101,4 @@ def report_model(document: dict, image: Image) -> dict[str, Any]:
              "display": display_value(row)} for row in findings(document)]
     return {"schema": SCHEMA, "template": template, "title": title, "header": _header(document, image),
             "technique": technique, "summary": _summary(document), "findings": rows, "metrics": document,
-            "notice": NOTICE}
+            "notice": NOTICE, **({"followup": followup} if followup else {})}

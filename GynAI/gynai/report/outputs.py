@@ -1,7 +1,7 @@
 """``gynai report``: the report of one case in several formats, written atomically into one folder.
 
 Formats: ``json`` (the report model, schema ``gynai.report/1``: header, template, findings, the metrics
-document, notice), ``html`` (readable report with key image), ``dicom`` (``dicom/seg.dcm``,
+document, notice), ``html`` and ``pdf`` (readable report with key images and charts), ``dicom`` (``dicom/seg.dcm``,
 ``dicom/sr.dcm`` and, when the input was not DICOM, the generated source series in ``dicom/source/``).
 Everything is written into a temporary sibling folder and renamed into place at the end, so a failure
 leaves no partial output.
@@ -22,7 +22,7 @@ from gynai.report.model import report_model
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("json", "html", "dicom")
+FORMATS = ("json", "html", "pdf", "dicom")
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -82,11 +82,21 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
         if "json" in formats:
             (staging / "report.json").write_text(json.dumps(model_doc, indent=2), encoding="utf-8")
             written["json"] = "report.json"
+        figures = None
+        if {"html", "pdf"} & set(formats):
+            from gynai.report.figures import report_figures
+
+            figures = report_figures(image, labels, task_id)
         if "html" in formats:
             from gynai.report.html_report import render_report_html
 
-            (staging / "report.html").write_text(render_report_html(model_doc, image, labels), encoding="utf-8")
+            (staging / "report.html").write_text(render_report_html(model_doc, figures), encoding="utf-8")
             written["html"] = "report.html"
+        if "pdf" in formats:
+            from gynai.report.pdf import render_report_pdf
+
+            render_report_pdf(model_doc, figures, staging / "report.pdf")
+            written["pdf"] = "report.pdf"
         if progress:
             progress(0.5, "report written")
         if "dicom" in formats:

@@ -1,4 +1,4 @@
-"""Minimal PNG encoding and slice rendering with numpy + zlib (no plotting library needed)."""
+"""Minimal PNG encoding and intensity windowing with numpy + zlib (no plotting library needed)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import zlib
 
 import numpy as np
 
-from gynai.image import Image, LabelImage
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
@@ -24,29 +23,8 @@ def encode_png(rgb: np.ndarray) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
 
 
-def _window(slice_2d: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def window(slice_2d: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Grey levels (uint8) of a slice, windowed on the 1st to 99.5th percentile of ``reference``."""
     low, high = np.percentile(reference, [1, 99.5])
     scaled = np.clip((slice_2d - low) / (high - low if high > low else 1.0), 0, 1)
     return (scaled * 255).astype(np.uint8)
-
-
-def render_overlay(image: Image, labels: LabelImage, k: int | None = None, opacity: float = 0.45,
-                   scale: int = 2) -> np.ndarray:
-    """RGB rendering of slice ``k`` (default: the slice with most labelled voxels) with label colours.
-
-    Pixels are drawn at their true aspect ratio (rows scaled by spacing j / spacing i).
-    """
-    if k is None:
-        counts = (labels.array > 0).reshape(labels.array.shape[0], -1).sum(axis=1)
-        k = int(np.argmax(counts))
-    grey = _window(image.array[k].astype(float), image.array).astype(float)
-    rgb = np.repeat(grey[..., None], 3, axis=2)
-    for label in labels.labels:
-        mask = labels.array[k] == label.value
-        colour = np.array(label.color_rgb) * 255
-        rgb[mask] = (1 - opacity) * rgb[mask] + opacity * colour
-    spacing_i, spacing_j = image.geometry.spacing_mm[0], image.geometry.spacing_mm[1]
-    rows = np.clip(np.round(np.arange(int(rgb.shape[0] * spacing_j / spacing_i * scale)) * spacing_i / spacing_j
-                            / scale).astype(int), 0, rgb.shape[0] - 1)
-    cols = np.clip(np.arange(rgb.shape[1] * scale) // scale, 0, rgb.shape[1] - 1)
-    return rgb[rows][:, cols].astype(np.uint8)
