@@ -1,4 +1,4 @@
-"""GynAIReport: structure volumes from a segmentation, shown as a table and an HTML report."""
+"""GynAIReport: metrics, structured report (HTML/PDF/JSON), DICOM SEG + SR and PACS export of a segmentation."""
 
 import logging
 
@@ -11,6 +11,8 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 from slicer.util import VTKObservationMixin
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
+PACS_CONFIG_SETTING = "GynAI/PacsConfigFile"
+"""Application setting naming the user's PACS (DICOMweb) configuration file; nothing is sent without it."""
 
 
 class GynAIReport(ScriptedLoadableModule):
@@ -22,18 +24,22 @@ class GynAIReport(ScriptedLoadableModule):
         self.parent.categories = [translate("qSlicerAbstractCoreModule", "GynAI")]
         self.parent.dependencies = []
         self.parent.contributors = ["GynAI contributors"]
-        self.parent.helpText = _("Compute structure volumes (voxel counting) from a segmentation and show "
-                                 "them as a table and a report. AI-generated measurements require review.")
+        self.parent.helpText = _("Measure a segmentation (volumes, fibroid map with FIGO types, placenta research "
+                                 "metrics, adnexal features), compare with a prior study, and export a structured "
+                                 "report as HTML, PDF, JSON and DICOM SEG + SR. AI-generated measurements require "
+                                 "review; research use only.")
         self.parent.acknowledgementText = _("GynAI is an open-source project.")
 
 
 @parameterNodeWrapper
 class GynAIReportParameterNode:
-    """Parameters: volume, segmentation, task."""
+    """Parameters: volume, segmentation, task, optional prior study."""
 
     inputVolume: slicer.vtkMRMLScalarVolumeNode
     segmentation: slicer.vtkMRMLSegmentationNode
     task: str = "uterus-fibroid"
+    priorVolume: slicer.vtkMRMLScalarVolumeNode
+    priorSegmentation: slicer.vtkMRMLSegmentationNode
 
 
 class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
@@ -43,8 +49,8 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
-        self.lastHtml = ""
         self._watcher = None
+        self._written = {}
 
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
@@ -53,27 +59,79 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
         self.ui.taskComboBox.addItems(list(TASKS))
+        self.reportView = self._createReportView()
         self.logic = GynAIReportLogic()
         self.ui.computeButton.connect("clicked(bool)", self.onComputeButton)
-        self.ui.saveReportButton.connect("clicked(bool)", self.onSaveReportButton)
+        self.ui.generateReportButton.connect("clicked(bool)", self.onGenerateReportButton)
+        self.ui.openPdfButton.connect("clicked(bool)", self.onOpenPdfButton)
+        self.ui.sendToPacsButton.connect("clicked(bool)", self.onSendToPacsButton)
+        self.ui.sendToPacsButton.visible = bool(self.logic.pacsConfigFile())
         self.logic.getParameterNode().connectGui(self.ui)
 
+    def _createReportView(self):
+        """A web view for the HTML report (figures and charts render as in a browser)."""
+        import qt
+
+        view = slicer.qSlicerWebWidget() if hasattr(slicer, "qSlicerWebWidget") else qt.QTextBrowser()
+        self.ui.reportViewFrame.layout().addWidget(view)
+        return view
+
+    def _showHtml(self, html):
+        self.reportView.setHtml(html)
+
     def onComputeButton(self):
-        """Compute once, then keep the table and report up to date while the segmentation is edited."""
+        """Compute once, then keep the tables and report up to date while the segmentation is edited."""
         with slicer.util.tryWithErrorDisplay(_("Computing metrics failed."), waitCursor=True):
             if self._watcher is not None:
                 self._watcher.stop()
-            self._watcher = self.logic.watch(self.ui.inputVolumeSelector.currentNode(),
-                                             self.ui.segmentationSelector.currentNode(),
-                                             self.ui.taskComboBox.currentText, self._showMetrics)
+            volume = self.ui.inputVolumeSelector.currentNode()
+            self._watcher = self.logic.watch(volume, self.ui.segmentationSelector.currentNode(),
+                                             self.ui.taskComboBox.currentText,
+                                             lambda metrics: self._showMetrics(metrics, volume))
             self.ui.tableView.setMRMLTableNode(self._watcher.table_node)
-            self._showMetrics(self._watcher.metrics)
+            self.ui.findingsTableView.setMRMLTableNode(self._watcher.findings_table_node)
+            self._showMetrics(self._watcher.metrics, volume)
 
-    def _showMetrics(self, metrics):
+    def _showMetrics(self, metrics, volume):
         from GynAIReportLib.logic import report_html
 
-        self.lastHtml = report_html(metrics)
-        self.ui.reportBrowser.setHtml(self.lastHtml)
+        self._showHtml(report_html(metrics, volume))
+
+    def _formats(self):
+        boxes = (("html", self.ui.htmlCheckBox), ("pdf", self.ui.pdfCheckBox), ("json", self.ui.jsonCheckBox),
+                 ("dicom", self.ui.dicomCheckBox))
+        return [name for name, box in boxes if box.checked]
+
+    def onGenerateReportButton(self):
+        import qt
+
+        folder = qt.QFileDialog.getExistingDirectory(None, _("Choose an empty folder for the report"))
+        if not folder:
+            return
+        with slicer.util.tryWithErrorDisplay(_("Writing the report failed."), waitCursor=True):
+            result = self.logic.generateReport(
+                self.ui.inputVolumeSelector.currentNode(), self.ui.segmentationSelector.currentNode(),
+                self.ui.taskComboBox.currentText, folder, self._formats(),
+                priorVolumeNode=self.ui.priorVolumeSelector.currentNode(),
+                priorSegmentationNode=self.ui.priorSegmentationSelector.currentNode())
+            self._written = result["files"]
+            if "html" in self._written:
+                with open(self._written["html"], encoding="utf-8") as stream:
+                    self._showHtml(stream.read())
+            self.ui.openPdfButton.enabled = "pdf" in self._written
+            self.ui.statusLabel.text = _("Report written to {folder}").format(folder=folder)
+
+    def onOpenPdfButton(self):
+        import qt
+
+        qt.QDesktopServices.openUrl(qt.QUrl.fromLocalFile(self._written["pdf"]))
+
+    def onSendToPacsButton(self):
+        with slicer.util.tryWithErrorDisplay(_("Sending to PACS failed; the local files are kept."), waitCursor=True):
+            if not self._written:
+                raise ValueError(_("Generate the report first (with DICOM and/or PDF)."))
+            stored = self.logic.sendToPacs(self._written)
+            self.ui.statusLabel.text = _("Sent {count} DICOM objects to PACS").format(count=stored)
 
     def cleanup(self):
         if self._watcher is not None:
@@ -81,19 +139,10 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self._watcher = None
         self.removeObservers()
 
-    def onSaveReportButton(self):
-        with slicer.util.tryWithErrorDisplay(_("Saving the report failed.")):
-            import qt
-
-            path = qt.QFileDialog.getSaveFileName(None, _("Save report"), "report.html", "HTML (*.html)")
-            if path:
-                with open(path, "w", encoding="utf-8") as stream:
-                    stream.write(self.lastHtml)
-
 
 class GynAIReportLogic(ScriptedLoadableModuleLogic):
-    """Thin logic, usable from the Python console:
-    ``metrics, table, html = GynAIReportLogic().compute(volume, segmentation, 'uterus-fibroid')``."""
+    """Thin logic, usable from the Python console (see README): ``compute``, ``findingsTable``,
+    ``thicknessMap``, ``watch``, ``generateReport`` and ``sendToPacs``."""
 
     def getParameterNode(self):
         return GynAIReportParameterNode(super().getParameterNode())
@@ -104,7 +153,7 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic):
 
         logging.info("GynAI: measuring %s on %s", segmentationNode.GetName(), volumeNode.GetName())
         metrics = compute_metrics(volumeNode, segmentationNode, task)
-        return metrics, metrics_to_table_node(metrics, tableNode), report_html(metrics)
+        return metrics, metrics_to_table_node(metrics, tableNode), report_html(metrics, volumeNode)
 
     def findingsTable(self, metrics, tableNode=None):
         """Table node with one row per coded finding (group, measurement, value, unit, DICOM codes)."""
@@ -127,9 +176,34 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic):
 
         return MetricsAutoUpdate(volumeNode, segmentationNode, task, tableNode, onUpdate)
 
+    def generateReport(self, volumeNode, segmentationNode, template, outputDir,
+                       formats=("html", "pdf", "json", "dicom"), priorVolumeNode=None, priorSegmentationNode=None,
+                       priorMetrics=None, progress=None):
+        """Write the report files (as ``gynai report``) into ``outputDir``, a new or empty folder.
+
+        ``template``: ``fibroid-mapping``, ``placenta-accreta``, ``adnexal-mass`` or a task id. The prior study
+        is given as nodes or as a metrics document (``priorMetrics``). Returns ``{"metrics", "files"}``.
+        """
+        from GynAIReportLib.report_files import generate_report
+
+        return generate_report(volumeNode, segmentationNode, template, outputDir, formats, priorMetrics,
+                               priorVolumeNode, priorSegmentationNode, progress)
+
+    def pacsConfigFile(self):
+        """The PACS configuration file set in the application settings, or "" (nothing is ever sent then)."""
+        import qt
+
+        return str(qt.QSettings().value(PACS_CONFIG_SETTING, "") or "")
+
+    def sendToPacs(self, files, configFile=None):
+        """Store the report's DICOM objects (SEG, SR, encapsulated PDF) on the configured DICOMweb server."""
+        from GynAIReportLib.report_files import send_report_to_pacs
+
+        return send_report_to_pacs(files, configFile or self.pacsConfigFile())
+
 
 class GynAIReportTest(ScriptedLoadableModuleTest):
-    """End-to-end test inside Slicer: phantom labels → segmentation node → metrics and table."""
+    """End-to-end test inside Slicer: phantom labels → segmentation node → metrics, table and report files."""
 
     def setUp(self):
         slicer.mrmlScene.Clear()
@@ -137,19 +211,34 @@ class GynAIReportTest(ScriptedLoadableModuleTest):
     def runTest(self):
         self.setUp()
         self.test_volumes_of_phantom()
+        self.test_report_files()
 
-    def test_volumes_of_phantom(self):
+    def _phantom_nodes(self):
         from gynai.phantom import FibroidSpec, generate_uterus_fibroid
         from GynAILib.segmentations import label_image_to_segmentation_node
         from GynAILib.volumes import image_to_volume_node
 
         case = generate_uterus_fibroid(0, [FibroidSpec("4", 20.0)])
         volume = image_to_volume_node(case.image, "phantom")
-        segmentation = label_image_to_segmentation_node(case.labels, volume, name="truth")
+        return case, volume, label_image_to_segmentation_node(case.labels, volume, name="truth")
+
+    def test_volumes_of_phantom(self):
+        case, volume, segmentation = self._phantom_nodes()
         metrics, table, html = GynAIReportLogic().compute(volume, segmentation, "uterus-fibroid")
         voxel_ml = case.image.geometry.voxel_volume_mm3 / 1000.0
         expected = float((case.labels.array > 0).sum()) * voxel_ml
         self.assertAlmostEqual(metrics["structures"]["uterus"]["volume_ml"], expected, places=6)
-        self.assertEqual(table.GetNumberOfRows(), 4)
+        self.assertEqual(table.GetNumberOfRows(), 4 + metrics["fibroid_map"]["count"])
         self.assertIn("Myometrium", html)
-        self.delayDisplay("GynAIReport test passed")
+        self.delayDisplay("GynAIReport metrics test passed")
+
+    def test_report_files(self):
+        import os
+        import tempfile
+
+        case, volume, segmentation = self._phantom_nodes()
+        folder = os.path.join(tempfile.mkdtemp(), "report")
+        result = GynAIReportLogic().generateReport(volume, segmentation, "fibroid-mapping", folder, ("html", "pdf"))
+        self.assertTrue(os.path.getsize(result["files"]["pdf"]) > 0)
+        self.assertIn("Fibroid mapping", open(result["files"]["html"], encoding="utf-8").read())
+        self.delayDisplay("GynAIReport report files test passed")

@@ -49,3 +49,11 @@ class ProcessFailedError(GynAIError):
 
 class UsageError(GynAIError):
     """Options that do not fit together or do not apply to the task."""
+
+
+class PacsError(GynAIError):
+    """A PACS (DICOMweb server) request failed: unreachable, refused the credentials, or answered an error."""
+
+
+class PacsConfigError(PacsError):
+    """A PACS configuration file is missing, not valid JSON, or has a missing or invalid setting."""

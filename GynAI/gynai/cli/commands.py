@@ -123,6 +123,26 @@ def run_measure(args: argparse.Namespace) -> None:
     logger.info("metrics written to %s", args.output)
 
 
+def _load_priors(args: argparse.Namespace):
+    """The follow-up inputs of ``gynai report --prior … [--prior-segmentation …]`` (None without a prior)."""
+    from gynai.followup.priors import load_prior
+
+    if not args.prior:
+        if args.prior_segmentation:
+            raise UsageError("--prior-segmentation needs --prior (the prior study's metrics.json or report.json)")
+        return None
+    priors = [load_prior(path) for path in args.prior]
+    label, metrics = priors[-1]
+    prior_labels = None
+    if args.prior_segmentation:
+        from gynai.io.segnrrd import read_seg_nrrd
+
+        if not str(args.prior_segmentation).endswith(".seg.nrrd"):
+            raise UsageError(f"--prior-segmentation {args.prior_segmentation} must be a .seg.nrrd file")
+        prior_labels = read_seg_nrrd(args.prior_segmentation)
+    return {"metrics": metrics, "labels": prior_labels, "label": label, "earlier": priors[:-1]}
+
+
 def run_report(args: argparse.Namespace) -> dict:
     """``gynai report IMAGE SEGMENTATION --task TASK -o DIR [--format json,html,dicom]``."""
     from gynai.io.images import read_image
@@ -139,8 +159,9 @@ def run_report(args: argparse.Namespace) -> dict:
         references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
     document = metrics_document(image, labels, args.task, None,
                                 {"image": args.image.name, "segmentation": args.segmentation.name}, references)
+    prior = _load_priors(args)
     written = write_report(image, labels, args.task, args.output, formats, document,
-                           progress=_progress_logger("report"))
+                           progress=_progress_logger("report"), prior=prior)
     logger.info("report written to %s", args.output)
     return {"output": str(Path(args.output).resolve()), **written}
 

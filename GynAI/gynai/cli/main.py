@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from gynai import __version__
+from gynai.cli.pacs_command import add_pacs_parser
 from gynai.errors import GynAIError
 from gynai.tasks import TASKS
 
@@ -61,6 +62,12 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
                         help="comma-separated formats: json, html, pdf, dicom (default: all)")
     parser.add_argument("--resample", action="store_true", help="resample a segmentation on another grid")
     parser.add_argument("--roi", action="append", metavar="NAME=X,Y,Z,R", help="reference sphere (see measure)")
+    parser.add_argument("--prior", action="append", type=Path, metavar="METRICS_OR_REPORT_JSON",
+                        help="a prior study's metrics.json or report.json for the follow-up comparison; repeat "
+                             "for a trend, oldest first (the last one is compared lesion by lesion)")
+    parser.add_argument("--prior-segmentation", type=Path, default=None,
+                        help="the last prior's .seg.nrrd: aligns the studies rigidly by their organ masks "
+                             "(otherwise by the organ centroid)")
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
@@ -112,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json-progress", action="store_true",
                         help="write progress, result and errors as JSON lines on stdout (for GUIs)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_demo, _add_segment, _add_measure, _add_report, _add_train, _add_evaluate, _add_models):
+    for add in (_add_demo, _add_segment, _add_measure, _add_report, _add_train, _add_evaluate, _add_models,
+                add_pacs_parser):
         add(sub)
     return parser
 
@@ -149,7 +157,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     from gynai.cli.jsonlines import emit, json_progress
 
-    handler = getattr(commands, f"run_{args.command}")
+    handler = getattr(args, "handler", None) or getattr(commands, f"run_{args.command}")
     args.progress = json_progress() if args.json_progress else None
     try:
         result = handler(args)

@@ -1,8 +1,10 @@
 """``gynai report``: the report of one case in several formats, written atomically into one folder.
 
 Formats: ``json`` (the report model, schema ``gynai.report/1``: header, template, findings, the metrics
-document, notice), ``html`` and ``pdf`` (readable report with key images and charts), ``dicom`` (``dicom/seg.dcm``,
-``dicom/sr.dcm`` and, when the input was not DICOM, the generated source series in ``dicom/source/``).
+document, the follow-up comparison when a prior is given, notice), ``html`` and ``pdf`` (readable report
+with key images and charts), ``dicom`` (``dicom/seg.dcm``, ``dicom/sr.dcm``, ``dicom/report-pdf.dcm`` (the
+PDF as Encapsulated PDF, with ``pdf``) and, when the input was not DICOM, the generated source series in
+``dicom/source/``).
 Everything is written into a temporary sibling folder and renamed into place at the end, so a failure
 leaves no partial output.
 """
@@ -40,7 +42,7 @@ def _check_output(folder: Path) -> None:
 
 
 def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, document: dict,
-                 model: Optional[dict]) -> dict:
+                 model: Optional[dict], pdf_path: Optional[Path] = None) -> dict:
     from gynai.dicom.seg import build_seg
     from gynai.dicom.source import source_for
     from gynai.dicom.sr import build_sr
@@ -54,6 +56,12 @@ def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, d
     seg.save_as(dicom_folder / "seg.dcm", enforce_file_format=True)
     sr.save_as(dicom_folder / "sr.dcm", enforce_file_format=True)
     written = {"seg": "dicom/seg.dcm", "sr": "dicom/sr.dcm", "source_generated": source.generated}
+    if pdf_path is not None:
+        from gynai.dicom.pdf import build_encapsulated_pdf
+
+        build_encapsulated_pdf(pdf_path.read_bytes(), source).save_as(dicom_folder / "report-pdf.dcm",
+                                                                      enforce_file_format=True)
+        written["pdf_dicom"] = "dicom/report-pdf.dcm"
     if source.generated:
         (dicom_folder / "source").mkdir()
         for number, dataset in enumerate(source.datasets, start=1):
@@ -66,8 +74,11 @@ def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, d
 
 def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, formats: Sequence[str],
                  document: dict, model: Optional[dict] = None,
-                 progress: Optional[Callable[[float, str], None]] = None) -> dict:
+                 progress: Optional[Callable[[float, str], None]] = None, prior: Optional[dict] = None) -> dict:
     """Write the report of one case into ``output`` (a new or empty folder).
+
+    ``prior``: a follow-up comparison's inputs, ``{"metrics": prior document, "labels": prior LabelImage or
+    None, "label": name of the prior study, "earlier": [(name, document), ...] oldest first}``.
 
     Returns:
         What was written, relative to ``output`` (``json``, ``html``, ``seg``, ``sr``, ``source``).
@@ -78,7 +89,15 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     written: dict = {}
     try:
-        model_doc = report_model(document, image)
+        followup = None
+        if prior is not None:
+            from gynai.followup import compare_studies
+
+            current_label = image.metadata.get("dicom.StudyDate") or "current"
+            followup = compare_studies(document, prior["metrics"], labels if prior.get("labels") else None,
+                                       prior.get("labels"), current_label, prior.get("label") or "prior",
+                                       prior.get("earlier") or ())
+        model_doc = report_model(document, image, followup)
         if "json" in formats:
             (staging / "report.json").write_text(json.dumps(model_doc, indent=2), encoding="utf-8")
             written["json"] = "report.json"
@@ -100,7 +119,8 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
         if progress:
             progress(0.5, "report written")
         if "dicom" in formats:
-            written.update(_write_dicom(staging, image, labels, task_id, document, model))
+            written.update(_write_dicom(staging, image, labels, task_id, document, model,
+                                        staging / "report.pdf" if "pdf" in formats else None))
         if output.exists():
             output.rmdir()
         staging.rename(output)

@@ -1,0 +1,115 @@
+"""Qt-free report generation for GynAIReport: the same files as ``gynai report`` from scene nodes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_TASKS = {"fibroid-mapping": "uterus-fibroid", "placenta-accreta": "placenta", "adnexal-mass": "adnexal-mass"}
+"""Report template → segmentation task (a task id is accepted as its own template too)."""
+
+
+def task_of_template(template: str) -> str:
+    """The task a report template reports on; task ids map to themselves."""
+    from gynai.errors import UsageError
+    from gynai.tasks import TASKS
+
+    if template in TEMPLATE_TASKS:
+        return TEMPLATE_TASKS[template]
+    if template in TASKS:
+        return template
+    raise UsageError(f"unknown report template {template!r}; choose from {', '.join(TEMPLATE_TASKS)}")
+
+
+def generate_report(volume_node, segmentation_node, template: str, output_dir, formats: Sequence[str],
+                    prior_metrics: Optional[dict] = None, prior_volume_node=None, prior_segmentation_node=None,
+                    progress: Optional[Callable[[float, str], None]] = None) -> dict:
+    """Write the report of a segmentation on a volume into ``output_dir`` (a new or empty folder).
+
+    Args:
+        volume_node: The analysed scalar volume (its DICOM identity is kept when it was loaded from DICOM).
+        segmentation_node: The segmentation (model output or edited in Segment Editor).
+        template: ``fibroid-mapping``, ``placenta-accreta`` or ``adnexal-mass`` (or the task id).
+        output_dir: New or empty folder; nothing is written there unless every format succeeds.
+        formats: Any of ``json``, ``html``, ``pdf``, ``dicom``.
+        prior_metrics: A prior study's ``gynai.metrics/1`` document (e.g. its metrics.json) for the
+            follow-up comparison.
+        prior_volume_node, prior_segmentation_node: The prior study in the scene instead (its metrics are
+            computed, and its masks enable the rigid alignment).
+        progress: ``progress(fraction, message)``.
+
+    Returns:
+        The metrics document and the written files: ``{"metrics": ..., "files": {format: path}}``.
+    """
+    from gynai.report.outputs import write_report
+    from gynai.tasks import get_task
+    from GynAILib.segmentations import segmentation_node_to_label_image
+    from GynAILib.volumes import volume_node_to_image
+    from GynAIReportLib.logic import compute_metrics
+
+    task = task_of_template(template)
+    image = volume_node_to_image(volume_node)
+    labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
+    document = compute_metrics(volume_node, segmentation_node, task)
+    prior = None
+    if prior_volume_node is not None and prior_segmentation_node is not None:
+        prior = {"metrics": compute_metrics(prior_volume_node, prior_segmentation_node, task),
+                 "labels": segmentation_node_to_label_image(prior_segmentation_node, prior_volume_node,
+                                                            get_task(task).labels)}
+    elif prior_metrics is not None:
+        prior = {"metrics": prior_metrics, "labels": None}
+    written = write_report(image, labels, task, Path(output_dir), tuple(formats), document,
+                           model=document.get("model"), progress=progress, prior=prior)
+    logger.info("GynAI report written to %s", output_dir)
+    return {"metrics": document, "files": {key: str(Path(output_dir) / value) for key, value in written.items()
+                                           if isinstance(value, str)}, "followup": _followup(output_dir, formats)}
+
+
+def _followup(output_dir, formats):
+    """The follow-up comparison of the written report.json (None without a prior or without JSON)."""
+    import json
+
+    path = Path(output_dir) / "report.json"
+    if "json" not in formats or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("followup")
+
+
+def report_dicom_files(files: dict) -> list[Path]:
+    """The DICOM objects of a written report (SEG, SR, encapsulated PDF, generated source series)."""
+    paths = [Path(files[key]) for key in ("seg", "sr", "pdf_dicom") if key in files]
+    if "source" in files:
+        paths.append(Path(files["source"]))
+    return paths
+
+
+def send_report_to_pacs(files: dict, config_file) -> int:
+    """Store a report's DICOM objects on the DICOMweb server of ``config_file`` (STOW-RS).
+
+    Returns:
+        The number of instances stored.
+
+    Raises:
+        PacsConfigError: No configuration file was set (nothing is sent by default).
+        PacsError: The server is unreachable or refused instances; the local files are kept.
+    """
+    from gynai.errors import PacsConfigError, PacsError
+    from gynai.pacs.client import DicomWebClient
+    from gynai.pacs.config import load_pacs_config
+
+    if not config_file:
+        raise PacsConfigError("no PACS configuration file is set; nothing was sent (see docs/pacs.md)")
+    paths = report_dicom_files(files)
+    if not paths:
+        raise PacsError("the report has no DICOM objects; generate it with the DICOM format first")
+    with DicomWebClient(load_pacs_config(config_file)) as client:
+        report = client.store(paths)
+    if report.failed:
+        first = report.failed[0]
+        raise PacsError(f"the PACS refused {len(report.failed)} of {len(report.outcomes)} instance(s) (first: "
+                        f"{Path(first.path).name}: {first.reason}); the local files are kept")
+    logger.info("GynAI report: %d DICOM instance(s) stored on the PACS", len(report.stored))
+    return len(report.stored)
