@@ -166,6 +166,23 @@ def run_report(args: argparse.Namespace) -> dict:
     return {"output": str(Path(args.output).resolve()), **written}
 
 
+def run_batch(args: argparse.Namespace) -> dict:
+    """``gynai batch INPUT OUTPUT --task TASK [--workers N]``; exit code 3 when any case failed."""
+    from gynai.batch import run_batch as batch
+    from gynai.report.outputs import parse_formats
+
+    formats = () if args.report_format.strip().lower() == "none" else parse_formats(args.report_format)
+    result = batch(args.input, args.output, args.task, args.workers, args.device, formats,
+                   getattr(args, "progress", None) or _progress_logger("batch"))
+    logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
+                len(result.done), result.resumed, len(result.failed), len(result.skipped),
+                Path(args.output) / "cohort.csv")
+    for row in result.failed:
+        logger.warning("failed %s: %s", row["case_id"], row["reason"])
+    return {"output": str(Path(args.output).resolve()), "done": len(result.done), "failed": len(result.failed),
+            "resumed": result.resumed, "skipped": len(result.skipped), "exit_code": 0 if result.ok else 3}
+
+
 def run_demo(args: argparse.Namespace) -> None:
     """``gynai demo -o DIR``."""
     from gynai.cli.demo import run_demo_case

@@ -1,6 +1,7 @@
 """The ``gynai`` command line: argument parsing, logging set-up and error handling.
 
-Exit codes: 0 success, 2 bad input (one-line message on stderr, no output left), 1 unexpected failure.
+Exit codes: 0 success, 2 bad input (one-line message on stderr, no output left), 1 unexpected failure,
+3 ``gynai batch`` finished but some cases failed (their reasons are in the batch summary).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from gynai.tasks import TASKS
 
 logger = logging.getLogger("gynai")
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CASES_FAILED = 0, 1, 2, 3
 
 
 def _add_segment(sub: argparse._SubParsersAction) -> None:
@@ -70,6 +71,17 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
                              "(otherwise by the organ centroid)")
 
 
+def _add_batch(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("batch", help="segment, measure and report every case of a folder or CSV list")
+    parser.add_argument("input", type=Path, help="folder of volumes and DICOM series folders, or a CSV (column image)")
+    parser.add_argument("output", type=Path, help="output folder (new, or an earlier batch output to resume)")
+    parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
+    parser.add_argument("--workers", type=int, default=1, help="cases processed in parallel")
+    parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="compute device")
+    parser.add_argument("--report-format", default="json,html",
+                        help="report formats per case: json, html, pdf, dicom, or 'none' (default: json,html)")
+
+
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("demo", help="generate a phantom, segment it, measure it and write a report")
     parser.add_argument("-o", "--output", required=True, type=Path, help="output folder (must not exist or be empty)")
@@ -119,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json-progress", action="store_true",
                         help="write progress, result and errors as JSON lines on stdout (for GUIs)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_demo, _add_segment, _add_measure, _add_report, _add_train, _add_evaluate, _add_models,
+    for add in (_add_demo, _add_segment, _add_measure, _add_report, _add_batch, _add_train, _add_evaluate, _add_models,
                 add_pacs_parser):
         add(sub)
     return parser
@@ -171,7 +183,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_FAILURE
     if args.json_progress:
         emit("done", **(result if isinstance(result, dict) else {}))
-    return EXIT_OK
+    return int(result.get("exit_code", EXIT_OK)) if isinstance(result, dict) else EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover
