@@ -27,6 +27,19 @@ class GynAI(ScriptedLoadableModule):
                                  "dependencies and loads a synthetic sample phantom. Research use only.")
         self.parent.acknowledgementText = _("GynAI is an open-source project (Apache License 2.0).")
         slicer.app.connect("startupCompleted()", loadGynAITerminology)
+        slicer.app.connect("startupCompleted()", registerGynAISampleData)
+
+
+def registerGynAISampleData():
+    """List GynAI's phantoms in the Sample Data module (shipped files, checked by SHA-256)."""
+    try:
+        import SampleData
+    except ImportError:
+        logging.warning("Sample Data module not available; GynAI samples are not registered")
+        return
+    from GynAILib.sample_data import register_sample_data
+
+    register_sample_data(SampleData.SampleDataLogic, __file__)
 
 
 def loadGynAITerminology():
