@@ -1,4 +1,4 @@
-"""GynAI home module: dependencies, sample phantom, version."""
+"""GynAI home module: dependencies, model manager, batch processing, sample data, version."""
 
 import logging
 from pathlib import Path
@@ -11,9 +11,6 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
 
-PIP_REQUIREMENTS = ["SimpleITK>=2.3", "monai>=1.3", "pydicom>=2.4", "highdicom>=0.22", "scipy>=1.10"]
-
-
 class GynAI(ScriptedLoadableModule):
     """Module description."""
 
@@ -24,7 +21,9 @@ class GynAI(ScriptedLoadableModule):
         self.parent.dependencies = []
         self.parent.contributors = ["GynAI contributors"]
         self.parent.helpText = _("Deep learning for gynecologic imaging. This module installs the Python "
-                                 "dependencies and loads a synthetic sample phantom. Research use only.")
+                                 "dependencies, manages the model bundles, runs batches of cases and loads "
+                                 "synthetic sample phantoms. Research use only; nothing is uploaded without "
+                                 "your opt-in.")
         self.parent.acknowledgementText = _("GynAI is an open-source project (Apache License 2.0).")
         slicer.app.connect("startupCompleted()", loadGynAITerminology)
         slicer.app.connect("startupCompleted()", registerGynAISampleData)
@@ -55,12 +54,17 @@ def loadGynAITerminology():
     logging.warning("GynAI terminology file not found; segments keep their codes but the list is not loaded")
 
 
+TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
+
+
 @parameterNodeWrapper
 class GynAIParameterNode:
-    """Parameters: the seed of the sample phantom and the last loaded sample volume."""
+    """Parameters: the sample phantom, and the batch panel's task and workers."""
 
     sampleSeed: int = 2026
     sampleVolume: slicer.vtkMRMLScalarVolumeNode
+    batchTask: str = "uterus-fibroid"
+    batchWorkers: int = 1
 
 
 class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
@@ -70,6 +74,8 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
+        self._batchJob = None
+        self._batchTimer = None
 
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
@@ -78,8 +84,33 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         self.logic = GynAILogic()
         self.ui.versionLabel.text = self.logic.version()
-        self.ui.loadSampleButton.connect("clicked(bool)", self.onLoadSample)
-        self.ui.checkDependenciesButton.connect("clicked(bool)", self.onCheckDependencies)
+        self.ui.batchTaskComboBox.addItems(list(TASKS))
+        for button, slot in ((self.ui.loadSampleButton, self.onLoadSample),
+                             (self.ui.checkDependenciesButton, self.onCheckDependencies),
+                             (self.ui.packageInformationButton, self.onPackageInformation),
+                             (self.ui.forceReinstallButton, self.onForceReinstall),
+                             (self.ui.verifyModelsButton, lambda: self.refreshModels(verify=True)),
+                             (self.ui.addModelFileButton, self.onAddModelFile),
+                             (self.ui.addModelUrlButton, self.onAddModelUrl),
+                             (self.ui.removeModelButton, self.onRemoveModel),
+                             (self.ui.openModelsFolderButton, self.onOpenModelsFolder),
+                             (self.ui.batchRunButton, self.onBatchRun)):
+            button.connect("clicked(bool)", slot)
+        self.logic.getParameterNode().connectGui(self.ui)
+        if not self.logic.missingPackages():
+            self.refreshModels()
+
+    def _fillTable(self, table, headers, rows):
+        table.clear()
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.setRowCount(len(rows))
+        import qt
+
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                table.setItem(r, c, qt.QTableWidgetItem(str(value)))
+        table.resizeColumnsToContents()
 
     def onLoadSample(self):
         with slicer.util.tryWithErrorDisplay(_("Loading the sample phantom failed."), waitCursor=True):
@@ -95,10 +126,107 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         with slicer.util.tryWithErrorDisplay(_("Installing dependencies failed."), waitCursor=True):
             ok = self.logic.ensureDependencies()
             self.ui.statusLabel.text = _("Dependencies ready.") if ok else _("Dependencies missing.")
+            if ok:
+                self.refreshModels()
+
+    def onPackageInformation(self):
+        rows = [(s.name, s.requirement, s.installed_version or _("not installed"), _("yes") if s.satisfied else _("no"))
+                for s in self.logic.packageInformation()]
+        self._fillTable(self.ui.packagesTable, [_("Package"), _("Required"), _("Installed"), _("OK")], rows)
+        self.ui.packagesTable.visible = True
+
+    def onForceReinstall(self):
+        if not slicer.util.confirmOkCancelDisplay(_("Reinstall all GynAI Python packages (including PyTorch)? "
+                                                    "Slicer may need a restart afterwards.")):
+            return
+        with slicer.util.tryWithErrorDisplay(_("Reinstalling dependencies failed."), waitCursor=True):
+            self.logic.ensureDependencies(askConfirmation=False, forceReinstall=True)
+            self.onPackageInformation()
+
+    def refreshModels(self, verify=False):
+        with slicer.util.tryWithErrorDisplay(_("Listing the models failed."), waitCursor=True):
+            from GynAILib.model_manager import model_rows
+
+            rows = [(m.name, m.task, m.version, m.origin, f"{m.size_mb:.2f}", m.status) for m in model_rows(verify)]
+            self._fillTable(self.ui.modelsTable, [_("Name"), _("Task"), _("Version"), _("Origin"), _("Size (MB)"),
+                                                  _("SHA-256")], rows)
+
+    def onAddModelFile(self):
+        import qt
+
+        path = qt.QFileDialog.getOpenFileName(None, _("Model bundle (.zip)"), "", "Zip (*.zip)") or \
+            qt.QFileDialog.getExistingDirectory(None, _("Or a model bundle folder"))
+        if path:
+            with slicer.util.tryWithErrorDisplay(_("Adding the model failed."), waitCursor=True):
+                self.logic.addModel(path)
+                self.refreshModels()
+
+    def onAddModelUrl(self):
+        import qt
+
+        url = qt.QInputDialog.getText(None, _("Add model"), _("URL of the bundle .zip:"))
+        if not url:
+            return
+        digest = qt.QInputDialog.getText(None, _("Add model"), _("SHA-256 of the .zip (from its publisher):"))
+        with slicer.util.tryWithErrorDisplay(_("Adding the model failed."), waitCursor=True):
+            self.logic.addModel(url, sha256=digest)
+            self.refreshModels()
+
+    def onRemoveModel(self):
+        row = self.ui.modelsTable.currentRow()
+        if row < 0:
+            return
+        name = self.ui.modelsTable.item(row, 0).text()
+        if slicer.util.confirmOkCancelDisplay(_("Remove the model {name}?").format(name=name)):
+            with slicer.util.tryWithErrorDisplay(_("Removing the model failed.")):
+                self.logic.removeModel(name)
+                self.refreshModels()
+
+    def onOpenModelsFolder(self):
+        import qt
+
+        from GynAILib.model_manager import user_models_folder
+
+        qt.QDesktopServices.openUrl(qt.QUrl.fromLocalFile(str(user_models_folder())))
+
+    def onBatchRun(self):
+        import qt
+
+        if self._batchJob is not None and not self._batchJob.finished:
+            self._batchJob.cancel()
+            return
+        with slicer.util.tryWithErrorDisplay(_("Starting the batch failed.")):
+            parameterNode = self.logic.getParameterNode()
+            self._batchJob = self.logic.startBatch(self.ui.batchInputPath.currentPath,
+                                                   self.ui.batchOutputPath.currentPath,
+                                                   parameterNode.batchTask, parameterNode.batchWorkers)
+            self.ui.batchRunButton.text = _("Cancel")
+            self._batchTimer = qt.QTimer()
+            self._batchTimer.timeout.connect(self._pollBatch)
+            self._batchTimer.start(500)
+
+    def _pollBatch(self):
+        job = self._batchJob
+        self.ui.batchProgressBar.value = int(100 * job.poll())
+        self.ui.batchStatusLabel.text = job.message
+        if not job.finished:
+            return
+        self._batchTimer.stop()
+        self.ui.batchRunButton.text = _("Run batch")
+        with slicer.util.tryWithErrorDisplay(_("The batch did not finish.")):
+            summary = job.summary()
+            self.ui.batchStatusLabel.text = _("{done} done, {failed} failed (see summary.json and cohort.csv)").format(
+                done=summary["done"], failed=summary["failed"])
+
+    def cleanup(self):
+        if self._batchJob is not None and not self._batchJob.finished:
+            self._batchJob.cancel()
+        self.removeObservers()
 
 
 class GynAILogic(ScriptedLoadableModuleLogic):
-    """Thin logic: dependency installation (after one confirmation) and sample data."""
+    """Thin logic: dependencies (after one confirmation), models, batch and sample data; usable from the
+    Python console, e.g. ``GynAILogic().startBatch(inputFolder, outputFolder, "uterus-fibroid").wait()``."""
 
     def getParameterNode(self):
         return GynAIParameterNode(super().getParameterNode())
@@ -112,36 +240,58 @@ class GynAILogic(ScriptedLoadableModuleLogic):
             return _("GynAI (dependencies not installed)")
 
     @staticmethod
-    def missingPackages():
-        missing = []
-        for module in ("SimpleITK", "monai", "pydicom", "highdicom", "scipy", "torch"):
-            try:
-                __import__(module)
-            except ImportError:
-                missing.append(module)
-        return missing
+    def packageInformation():
+        """Every required package with the installed version."""
+        from GynAILib.dependencies import package_information
 
-    def ensureDependencies(self, askConfirmation=True):
-        """Install missing packages after one confirmation: torch via PyTorchUtils, others with pip."""
+        return package_information(__file__)
+
+    @staticmethod
+    def missingPackages():
+        """Names of the packages that are absent or too old."""
+        from GynAILib.dependencies import missing
+
+        return [status.name for status in missing(__file__)]
+
+    def ensureDependencies(self, askConfirmation=True, forceReinstall=False):
+        """Install missing packages (all with ``forceReinstall``) after one confirmation; True when ready."""
+        from GynAILib.dependencies import install
+
         missing = self.missingPackages()
-        if not missing:
+        if not missing and not forceReinstall:
             return True
+        if slicer.app.testingEnabled():
+            logging.warning("GynAI: packages missing in testing mode (not installed): %s", missing)
+            return False
         if askConfirmation and not slicer.util.confirmOkCancelDisplay(
                 _("GynAI needs these Python packages: {packages}. Install them now?").format(
                     packages=", ".join(missing))):
             return False
-        if "torch" in missing:
-            torchLogic = slicer.modules.pytorchutils.widgetRepresentation().self().logic
-            if torchLogic.installTorch(askConfirmation=False) is None:
-                return False
-        others = [r for r in PIP_REQUIREMENTS if r.split(">")[0].split("=")[0] in missing]
-        if others:
-            if hasattr(slicer, "packaging") and hasattr(slicer.packaging, "pip_ensure"):
-                slicer.packaging.pip_ensure(others)
-            else:
-                slicer.util.pip_install(others)
-        logging.info("GynAI dependencies installed: %s", missing)
-        return not self.missingPackages()
+        still = install(slicer, __file__, forceReinstall)
+        if still:
+            logging.warning("GynAI: still missing after installation: %s", [s.requirement for s in still])
+        return not still
+
+    @staticmethod
+    def addModel(source, name=None, sha256=None):
+        """Install a model bundle from a folder, a .zip or a URL (with its SHA-256)."""
+        from GynAILib.model_manager import add_model
+
+        return add_model(source, name, sha256)
+
+    @staticmethod
+    def removeModel(name):
+        """Remove a user-installed model bundle."""
+        from GynAILib.model_manager import remove_model
+
+        remove_model(name)
+
+    @staticmethod
+    def startBatch(inputPath, outputFolder, task, workers=1, reportFormats=("json", "html")):
+        """Start ``gynai batch`` in a background process; returns a ``BatchJob`` (poll/cancel/wait)."""
+        from GynAILib.batch_job import BatchJob
+
+        return BatchJob(inputPath, outputFolder, task, workers, reportFormats)
 
     def loadSamplePhantom(self, seed=2026):
         """Add a synthetic T2 phantom volume and its ground-truth segmentation to the scene."""

@@ -66,6 +66,9 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._timer.setInterval(200)
         self._timer.connect("timeout()", self._pollJob)
         self.ui.inputVolumeSelector.connect("currentNodeChanged(vtkMRMLNode*)", self.updateButtonState)
+        self.ui.inputVolumeSelector.connect("currentNodeChanged(vtkMRMLNode*)", self.updateHints)
+        self.ui.taskComboBox.connect("currentIndexChanged(int)", self.updateHints)
+        self.ui.openSegmentEditorButton.connect("clicked(bool)", self.onOpenSegmentEditor)
         self.ui.progressBar.setValue(0)
         self.initializeParameterNode()
 
@@ -75,6 +78,27 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self._parameterNode.inputVolume = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
         self._parameterNode.connectGui(self.ui)
         self.updateButtonState()
+        self.updateHints()
+
+    def updateHints(self, *args):
+        """The selected model's card summary and a warning when the volume's modality does not fit."""
+        from GynAISegmentLib.model_info import model_card_summary, modality_hint
+
+        task = self.ui.taskComboBox.currentText
+        try:
+            self.ui.modelCardLabel.text = model_card_summary(task)
+        except Exception as error:  # shown, not raised: a missing dependency or a tampered bundle
+            self.ui.modelCardLabel.text = _("Model not available: {reason}").format(reason=str(error))
+        self.ui.modalityHintLabel.text = modality_hint(self.ui.inputVolumeSelector.currentNode(), task,
+                                                       getattr(slicer, "dicomDatabase", None))
+
+    def onOpenSegmentEditor(self):
+        """Show the result in Segment Editor for review and correction."""
+        segmentation = self.ui.outputSegmentationSelector.currentNode()
+        slicer.util.selectModule("SegmentEditor")
+        editor = slicer.modules.segmenteditor.widgetRepresentation().self().editor
+        editor.setSegmentationNode(segmentation)
+        editor.setSourceVolumeNode(self.ui.inputVolumeSelector.currentNode())
 
     def updateButtonState(self, *args):
         if self._job is None:
@@ -117,6 +141,7 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             return
         self.ui.outputSegmentationSelector.setCurrentNode(job.result_node)
         job.result_node.CreateClosedSurfaceRepresentation()
+        self.ui.openSegmentEditorButton.enabled = True
         warnings = job.result_node.GetAttribute("GynAI.warnings") or ""
         self._stopJob(_("Done: {name}").format(name=job.result_node.GetName()) + ("\n" + warnings if warnings else ""))
 

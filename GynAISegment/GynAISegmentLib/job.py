@@ -10,41 +10,16 @@ process tree and removes the temporary folder; the scene is left as it was.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from GynAILib.child_process import child_environment, default_python_executable
+
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float, str], None]
-
-
-def default_python_executable() -> str:
-    """``PythonSlicer`` next to the Slicer executable when running in Slicer, else this interpreter."""
-    try:
-        import slicer
-
-        app_dir = Path(slicer.app.applicationDirPath())
-    except (ImportError, AttributeError):
-        return sys.executable
-    for name in ("PythonSlicer", "PythonSlicer.exe"):
-        if (app_dir / name).is_file():
-            return str(app_dir / name)
-    return sys.executable
-
-
-def child_environment() -> dict:
-    """This environment with the folder holding the ``gynai`` package first on ``PYTHONPATH``."""
-    import gynai
-
-    package_root = str(Path(gynai.__file__).resolve().parents[1])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([package_root] + [p for p in [env.get("PYTHONPATH", "")] if p])
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
 
 
 class SegmentationJob:

@@ -46,12 +46,14 @@ def _cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
     return str(value)
 
 
 def cohort_csv(task: str, rows: list[dict[str, Any]], failed: Optional[list[dict[str, Any]]] = None) -> str:
-    """CSV text: finished cases with their key metrics, then failed cases with their reason."""
-    columns = COMMON_COLUMNS + KEY_COLUMNS[task] + ("reason",)
+    """CSV text: finished cases with their key metrics and warnings, then failed cases with their reason."""
+    columns = COMMON_COLUMNS + KEY_COLUMNS[task] + ("reason", "warnings")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)

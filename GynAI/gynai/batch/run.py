@@ -3,8 +3,9 @@
 Output layout (``OUTPUT``)::
 
     cases/<case_id>/segmentation.seg.nrrd, metrics.json, report/…, case.json   (finished cases only)
-    cohort.csv      key metrics of the finished cases, then the failed ones with their reason
-    summary.json    counts, failures and reasons, skipped inputs, warnings, timing
+    cohort.csv      key metrics (and input warnings, e.g. CT-like values) of the finished cases, then the
+                    failed ones with their reason
+    summary.json    counts, failures and reasons, per-case warnings, skipped inputs, renamed duplicates, timing
 
 Re-running on the same output resumes: finished cases are kept (not recomputed), failed ones are tried
 again. A failing case never stops the others. ``cohort.csv`` and ``summary.json`` are replaced atomically
@@ -52,13 +53,17 @@ class BatchResult:
         return not self.failed
 
 
+MARKER = ".gynai-batch"
+"""Written into a batch output folder when a run starts, so an interrupted batch is recognised and resumed."""
+
+
 def _prepare_output(output: Path) -> Path:
-    marker = output / "summary.json"
-    if output.exists() and any(output.iterdir()) and not marker.is_file():
+    if output.exists() and any(output.iterdir()) and not (output / MARKER).is_file():
         raise OutputPathError(f"{output} is not empty and is not a GynAI batch output; choose a new folder")
     cases_dir = output / "cases"
     try:
         cases_dir.mkdir(parents=True, exist_ok=True)
+        (output / MARKER).write_text(f"{SCHEMA}\n", encoding="utf-8")
         probe = cases_dir / ".write-test"
         probe.write_text("")
         probe.unlink()
@@ -78,6 +83,7 @@ def _write_summary(result: BatchResult, task: str, source: Path) -> None:
     summary = {"schema": SCHEMA, "task": task, "input": str(source), "cases": len(result.done) + len(result.failed),
                "done": len(result.done), "failed": len(result.failed), "resumed": result.resumed,
                "failures": [{"case_id": r["case_id"], "image": r["image"], "reason": r["reason"]} for r in result.failed],
+               "case_warnings": {r["case_id"]: r["warnings"] for r in result.done if r.get("warnings")},
                "skipped": [{"entry": entry, "reason": reason} for entry, reason in result.skipped],
                "warnings": result.warnings, "seconds": round(result.seconds, 2)}
     _write_atomic(result.output / "summary.json", json.dumps(summary, indent=2) + "\n")

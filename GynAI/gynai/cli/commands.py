@@ -232,7 +232,14 @@ def run_models(args: argparse.Namespace) -> dict:
         raise GynAIError(f"'gynai models {args.action}' needs "
                          f"{'a bundle folder or .zip' if args.action == 'add' else 'the model name'}")
     if args.action == "add":
-        entry = add_bundle(Path(args.source), args.name, args.overwrite)
+        if "://" in args.source:
+            from gynai.inference.download import add_bundle_from_url
+
+            if not args.sha256:
+                raise GynAIError("a model from a URL needs --sha256 (the digest its publisher gives)")
+            entry = add_bundle_from_url(args.source, args.sha256, args.name, args.overwrite)
+        else:
+            entry = add_bundle(Path(args.source), args.name, args.overwrite)
         sys.stdout.write(f"added {entry.name}: task={entry.task} version={entry.version} "
                          f"{entry.size_bytes / 1e6:.2f} MB\n")
         return {"name": entry.name, "task": entry.task, "version": entry.version}

@@ -115,9 +115,10 @@ def _add_models(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("action", choices=["list", "verify", "add", "remove"],
                         help="list bundles, check every file's SHA-256, add a bundle (folder or .zip), remove one")
     parser.add_argument("source", nargs="?", default=None,
-                        help="add: bundle folder or .zip; remove: name of a user-installed model")
+                        help="add: bundle folder, .zip or URL of a .zip; remove: name of a user-installed model")
     parser.add_argument("--name", default=None, help="add: catalog name (default: from the folder/zip name)")
     parser.add_argument("--overwrite", action="store_true", help="add: replace a user model of the same name")
+    parser.add_argument("--sha256", default=None, help="add from a URL: the SHA-256 of the .zip (required)")
 
 
 def build_parser() -> argparse.ArgumentParser:
