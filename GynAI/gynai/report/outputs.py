@@ -81,7 +81,8 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
     None, "label": name of the prior study, "earlier": [(name, document), ...] oldest first}``.
 
     Returns:
-        What was written, relative to ``output`` (``json``, ``html``, ``seg``, ``sr``, ``source``).
+        What was written, relative to ``output`` (``json``, ``html``, ``pdf``, ``seg``, ``sr``, ``pdf_dicom``,
+        ``source``), and ``source_generated`` (the input was not DICOM).
     """
     output = Path(output)
     _check_output(output)
@@ -94,7 +95,7 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
             from gynai.followup import compare_studies
 
             current_label = image.metadata.get("dicom.StudyDate") or "current"
-            followup = compare_studies(document, prior["metrics"], labels if prior.get("labels") else None,
+            followup = compare_studies(document, prior["metrics"], labels if prior.get("labels") is not None else None,
                                        prior.get("labels"), current_label, prior.get("label") or "prior",
                                        prior.get("earlier") or ())
         model_doc = report_model(document, image, followup)
