@@ -251,7 +251,7 @@ def test_encapsulated_pdf_is_valid_dicom(case, tmp_path):
     if dciodvfy is None:
         pytest.fail("dciodvfy (Debian package dicom3tools) is needed; .ci/run installs it")
     document = small_pdf()
-    document += b" " * (1 - len(document) % 2)                 # odd length: padded, length kept
+    document += b" " * (1 - len(document) % 2)  # odd length: padded in DICOM, true length kept
     pdf = build_encapsulated_pdf(document, series)
     pdf.save_as(tmp_path / "report.dcm", enforce_file_format=True)
     check = subprocess.run([dciodvfy, str(tmp_path / "report.dcm")], capture_output=True, text=True)
@@ -260,7 +260,8 @@ def test_encapsulated_pdf_is_valid_dicom(case, tmp_path):
     back = pydicom.dcmread(tmp_path / "report.dcm")
     assert back.StudyInstanceUID == series.study_instance_uid and back.Modality == "DOC"
     assert back.SeriesInstanceUID != series.datasets[0].SeriesInstanceUID
-    assert back.EncapsulatedDocumentLength % 2 == 1 and len(back.EncapsulatedDocument) % 2 == 0
+    assert back.EncapsulatedDocumentLength == len(document) and len(back.EncapsulatedDocument) == len(document) + 1
+    assert bytes(back.EncapsulatedDocument)[:len(document)] == document
     with pytest.raises(InputFileError, match="not a PDF"):
         build_encapsulated_pdf(b"<html></html>", series)
 
