@@ -64,9 +64,10 @@ def _text(text: str) -> str:
 
 
 def _column_widths(block: Table) -> list[float]:
-    """Column widths (points) over the page width, in proportion to each column's longest text (clamped)."""
-    lengths = [min(max([len(block.headers[c]) * 0.6] + [len(row[c]) for row in block.rows]), 40) + 4
-               for c in range(len(block.headers))]
+    """Column widths (points) over the page width, in proportion to each column's longest text (clamped),
+    wide enough for the longest word of its header (bold) not to break."""
+    lengths = [min(max([len(block.headers[c]) * 0.6, max(len(word) for word in block.headers[c].split()) * 1.5]
+                       + [len(row[c]) for row in block.rows]), 40) + 4 for c in range(len(block.headers))]
     return [CONTENT_WIDTH_MM * mm * n / sum(lengths) for n in lengths]
 
 
