@@ -51,6 +51,10 @@ class UsageError(GynAIError):
     """Options that do not fit together or do not apply to the task."""
 
 
+class StudyMismatchError(UsageError):
+    """A prior study cannot be compared with the current one (another task, or not a metrics document)."""
+
+
 class PacsError(GynAIError):
     """A PACS (DICOMweb server) request failed: unreachable, refused the credentials, or answered an error."""
 

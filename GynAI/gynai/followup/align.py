@@ -1,10 +1,13 @@
 """Rigid alignment of a prior study to the current one, from their organ masks or organ centroids.
 
 With both segmentations, the organs (the uterus for fibroids; myometrium and placenta for the
-placenta; the lesion for an adnexal mass), as weighted label maps, are smoothed, resampled to 2 mm and registered with a rigid
-(Euler 3D) transform by mean squares, initialised at the masks' centres of mass (SimpleITK, fixed seed,
-so results are repeatable). Without masks only the centroid shift is used. Either way the result maps
-prior LPS points into the current study's LPS space: ``x_current = R · x_prior + t``.
+placenta; the lesion for an adnexal mass), as weighted label maps, are smoothed (σ 2 mm), resampled to
+2 mm and registered with a rigid (Euler 3D) transform by mean squares, initialised at the masks' centres
+of mass, on two resolution levels (SimpleITK; every voxel is sampled, so the result is repeatable). If
+the registration fails the mask centroids are aligned by translation. Without masks only the centroid
+shift of the documents' organ structures is used. Either way the result maps prior LPS points into the
+current study's LPS space: ``x_current = R · x_prior + t``; the organ Dice on the 2 mm grid before and
+after the alignment is its residual.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Optional, Sequence
 import numpy as np
 import SimpleITK as sitk
 
-from gynai.image import LabelImage
+from gynai.image import Geometry, LabelImage
 from gynai.sitk_bridge import array_to_sitk
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ class Alignment:
     translation_mm: np.ndarray
     method: str
     organ_dice: Optional[float] = None
+    organ_dice_before: Optional[float] = None
 
     def apply(self, points_lps_mm: Sequence[float] | np.ndarray) -> np.ndarray:
         """Prior LPS point(s) mapped into the current study."""
@@ -54,7 +58,26 @@ class Alignment:
         """JSON form (``rotation`` row-major 3×3)."""
         return {"method": self.method, "rotation": np.round(self.rotation, 6).tolist(),
                 "rotation_deg": round(self.rotation_deg, 3), "translation_mm": np.round(self.translation_mm, 3).tolist(),
-                "organ_dice_after_alignment": None if self.organ_dice is None else round(self.organ_dice, 4)}
+                "organ_dice_after_alignment": None if self.organ_dice is None else round(self.organ_dice, 4),
+                "organ_dice_before_alignment": None if self.organ_dice_before is None
+                else round(self.organ_dice_before, 4)}
+
+    def resampling_transform(self) -> sitk.AffineTransform:
+        """The ITK transform that resamples a prior image onto a current grid (current → prior points)."""
+        inverse = self.rotation.T
+        transform = sitk.AffineTransform(3)
+        transform.SetMatrix(inverse.reshape(-1).tolist())
+        transform.SetTranslation((-inverse @ self.translation_mm).tolist())
+        return transform
+
+
+def map_labels(array: np.ndarray, source: Geometry, target: Geometry, target_shape: tuple[int, int, int],
+               alignment: Alignment) -> np.ndarray:
+    """A prior label array [k, j, i] moved by ``alignment`` onto the current grid (nearest neighbour)."""
+    reference = array_to_sitk(np.zeros(target_shape, np.uint8), target)
+    moved = sitk.Resample(array_to_sitk(array.astype(np.int32), source), reference, alignment.resampling_transform(),
+                          sitk.sitkNearestNeighbor, 0, sitk.sitkInt32)
+    return sitk.GetArrayFromImage(moved)
 
 
 def centroid_alignment(prior_centroid_lps_mm, current_centroid_lps_mm) -> Alignment:
@@ -107,17 +130,34 @@ def _dice(a: sitk.Image, b: sitk.Image) -> float:
     return 2.0 * int((first & second).sum()) / total if total else 0.0
 
 
+def _mask_centroid(mask: np.ndarray, labels: LabelImage) -> np.ndarray:
+    return labels.geometry.index_to_lps(np.argwhere(mask)[:, ::-1].mean(axis=0))
+
+
 def align_organs(prior: LabelImage, current: LabelImage, task: str) -> Alignment:
     """Rigid prior → current alignment of the organ masks (see the module docstring).
 
-    Falls back to the centroid translation when either organ is empty.
+    Identity (method ``"none"``) when either organ is empty; the translation of the mask centroids when
+    the registration fails (e.g. an organ of a few voxels).
     """
     prior_weights, current_weights = organ_weights(prior, task), organ_weights(current, task)
     if not prior_weights.any() or not current_weights.any():
+        logger.warning("follow-up: an organ mask is empty, the studies are not aligned")
         return Alignment(np.eye(3), np.zeros(3), "none")
     grid = _grid_around([(prior_weights > 0, prior), (current_weights > 0, current)])
     fixed = _smoothed_on_grid(current_weights, current, grid)
     moving = _smoothed_on_grid(prior_weights, prior, grid)
+    try:
+        return _register(fixed, moving)
+    except RuntimeError as error:
+        logger.warning("follow-up: rigid registration failed (%s); aligning the organ centroids instead",
+                       str(error).strip().splitlines()[-1] if str(error).strip() else error)
+        shift = _mask_centroid(current_weights > 0, current) - _mask_centroid(prior_weights > 0, prior)
+        return Alignment(np.eye(3), shift, "organ mask centroid translation")
+
+
+def _register(fixed: sitk.Image, moving: sitk.Image) -> Alignment:
+    """Euler 3D registration of the smoothed organ images; the result maps prior to current points."""
     initial = sitk.CenteredTransformInitializer(fixed, moving, sitk.Euler3DTransform(),
                                                 sitk.CenteredTransformInitializerFilter.MOMENTS)
     method = sitk.ImageRegistrationMethod()
@@ -140,7 +180,8 @@ def align_organs(prior: LabelImage, current: LabelImage, task: str) -> Alignment
     centre, offset = np.array(euler.GetCenter()), np.array(euler.GetTranslation())
     constant = centre + offset - matrix @ centre
     rotation = matrix.T
-    alignment = Alignment(rotation, -rotation @ constant, "rigid registration of organ masks", _dice(fixed, aligned))
+    alignment = Alignment(rotation, -rotation @ constant, "rigid registration of organ masks", _dice(fixed, aligned),
+                          _dice(fixed, moving))
     logger.debug("follow-up alignment: %.2f deg, shift %s mm, organ Dice %.3f", alignment.rotation_deg,
                  np.round(alignment.translation_mm, 2), alignment.organ_dice)
     return alignment
