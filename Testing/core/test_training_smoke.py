@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from gynai.inference.bundle import load_network, read_bundle
 from gynai.io.images import write_image
@@ -14,14 +15,17 @@ from gynai.phantom import PhantomConfig, generate_uterus_fibroid
 def test_gynai_train_smoke_writes_a_valid_bundle(tmp_path):
     out = tmp_path / "bundle"
     result = subprocess.run([sys.executable, "-m", "gynai.cli.main", "train", "--task", "uterus-fibroid",
-                             "--smoke", "-o", str(out)], capture_output=True, text=True, timeout=600)
+                             "--smoke", "--version", "0.3.1", "-o", str(out)], capture_output=True, text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr
     info = read_bundle(out)
+    assert info.version == "0.3.1"
     assert info.task == "uterus-fibroid" and [l.id for l in info.labels] == ["myometrium", "endometrium", "fibroid"]
     network = load_network(info)
     assert network(__import__("torch").zeros(1, 1, *info.patch_size_zyx)).shape[1] == 4
     card = (out / "docs" / "README.md").read_text()
     assert "synthetic phantoms" in card and "not be used for clinical decisions" in card
+    assert "--version 0.3.1" in card and card.startswith("# GynAI uterus-fibroid model 0.3.1")
     evaluation = json.loads((out / "configs" / "metadata.json").read_text())["gynai"]["evaluation"]
     assert 0.0 <= evaluation["held_out"]["dice_mean"]["union"] <= 1.0
     again = subprocess.run([sys.executable, "-m", "gynai.cli.main", "train", "--task", "uterus-fibroid",
@@ -43,3 +47,27 @@ def test_training_from_a_datalist(tmp_path):
     path = train_bundle("uterus-fibroid", tmp_path / "mine", tmp_path / "datalist.json", config=smoke_config())
     assert "user datalist" in (path / "docs" / "README.md").read_text()
     assert read_bundle(path).spacing_mm == (1.6, 1.6, 3.2)
+
+
+def test_gynai_train_refuses_a_malformed_version(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "gynai.cli.main", "train", "--task", "adnexal-mass", "--smoke",
+                             "--version", "2", "-o", str(tmp_path / "b")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "MAJOR.MINOR.PATCH" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "b").exists()
+
+
+def test_bias_field_augmentation_is_a_smooth_quadratic_log_field():
+    from gynai.training.data import augment_bias_field
+
+    patch = np.full((9, 33, 33), 0.5, np.float32)
+    rng = np.random.default_rng(3)
+    state = rng.bit_generator.state
+    assert augment_bias_field(patch, rng, 0.0) is patch and rng.bit_generator.state == state  # off: no draws
+    out = augment_bias_field(patch, rng, 0.3)
+    log_field = np.log(out.astype(np.float64) / 0.5)
+    assert log_field[4, 16, 16] == pytest.approx(0.0, abs=1e-6)              # 1 at the patch centre
+    assert np.abs(log_field).max() <= 9 * 0.3 + 1e-5
+    assert np.ptp(log_field) > 0.05                                           # it does vary
+    for axis in range(3):                                                     # quadratic along every axis
+        assert np.allclose(np.diff(log_field, n=3, axis=axis), 0.0, atol=1e-4)
+    assert not np.allclose(augment_bias_field(patch, rng, 0.3), out)          # a new field each call

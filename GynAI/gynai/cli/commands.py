@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 from pathlib import Path
 
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
@@ -197,11 +198,13 @@ def run_train(args: argparse.Namespace) -> None:
     from gynai.training.run import smoke_config, train_bundle
     from gynai.training.train import task_config
 
+    if not re.fullmatch(r"\d+\.\d+\.\d+", args.bundle_version):
+        raise UsageError(f"--version {args.bundle_version!r} is not a version; give MAJOR.MINOR.PATCH, e.g. 0.2.0")
     config = smoke_config() if args.smoke else task_config(args.task, steps=args.steps)
     config = replace(config, device=args.device)
     phantoms = 2 if args.smoke else args.phantoms
     path = train_bundle(args.task, args.output, args.datalist, phantoms, 1 if args.smoke else 4,
-                        1 if args.smoke else 10, config, overwrite=args.overwrite,
+                        1 if args.smoke else 10, config, version=args.bundle_version, overwrite=args.overwrite,
                         progress=_progress_logger("train"))
     logger.info("bundle written to %s (model card: %s)", path, path / "docs" / "README.md")
 

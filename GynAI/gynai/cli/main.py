@@ -96,6 +96,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--datalist", type=Path, default=None, help="MONAI datalist JSON (default: phantoms)")
     parser.add_argument("--phantoms", type=int, default=40, help="number of training phantoms")
     parser.add_argument("--steps", type=int, default=1500, help="training steps")
+    parser.add_argument("--version", default="0.1.0", dest="bundle_version", help="version of the bundle written")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="compute device")
     parser.add_argument("--smoke", action="store_true", help="a tiny network and 3 steps (checks the pipeline)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing bundle folder")

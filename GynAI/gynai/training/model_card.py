@@ -20,6 +20,13 @@ def _dice_rows(evaluation: dict) -> str:
             + "\n".join(rows) + "\n")
 
 
+def _bias_sentence(config: TrainConfig) -> str:
+    if config.bias_field_strength <= 0:
+        return ""
+    return (f"; each patch multiplied by a random smooth bias field (quadratic log-field, coefficients "
+            f"±{config.bias_field_strength})")
+
+
 def model_card(task_id: str, version: str, config: TrainConfig, data_source: str, evaluation: dict,
                synthetic: bool, phantoms: int = 40) -> str:
     """Markdown text of the model card."""
@@ -55,7 +62,7 @@ def model_card(task_id: str, version: str, config: TrainConfig, data_source: str
 Phantoms vary contrast, bias field, noise, in-plane spacing, slice thickness, orientation and field of view.
 Training: {config.steps} steps, batch {config.batch_size}, AdamW lr {config.learning_rate}, Dice + cross-entropy;
 patch centres {'drawn per label (class-balanced)' if config.class_balanced else 'on foreground'} \
-{round(100 * config.foreground_probability)} % of the time, random otherwise.
+{round(100 * config.foreground_probability)} % of the time, random otherwise{_bias_sentence(config)}.
 Best validation Dice (model selection set): {validation or 'not measured'}; training time
 {evaluation.get('training_seconds', '?')} s on the training machine.
 
@@ -69,7 +76,7 @@ These figures describe agreement with the phantom generator's analytic ground tr
 - Research and education use only. Every output requires review by a qualified reader.
 
 ## Reproduce
-- Train: `gynai train --task {task_id} --phantoms {phantoms} --steps {config.steps} -o <bundle-folder>` (phantoms;
+- Train: `gynai train --task {task_id} --phantoms {phantoms} --steps {config.steps} --version {version} -o <bundle-folder>` (phantoms;
   CPU or `--device cuda`), or `gynai train --task {task_id} --datalist datalist.json -o <bundle-folder>` (your
   labelled NIfTI data).
 - Re-measure the evaluation table of the installed model: `gynai evaluate --task {task_id} --cases {cases}`.

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from gynai.progress import ProgressCallback, report
-from gynai.training.data import PreparedCase, augment_intensity, sample_patch
+from gynai.training.data import PreparedCase, augment_bias_field, augment_intensity, sample_patch
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class TrainConfig:
     device: str = "cpu"
     class_balanced: bool = False
     foreground_probability: float = 0.7
+    bias_field_strength: float = 0.0
 
     def network_def(self, num_classes: int) -> dict:
         """The allow-listed MONAI UNet definition written into ``configs/inference.json``."""
@@ -47,8 +48,9 @@ class TrainConfig:
 
 TASK_TRAINING_DEFAULTS: dict[str, dict] = {
     # the solid tissue of an adnexal mass is ~1 % of the lesion: sample patch centres per label, and
-    # keep half of the patches random so that other bright fluid (bladder, bowel) is learnt as background
-    "adnexal-mass": {"class_balanced": True, "foreground_probability": 0.5},
+    # keep half of the patches random so that other bright fluid (bladder, bowel) is learnt as background;
+    # a random bias field per patch, because fat brightened by the coil's bias was taken for cyst fluid
+    "adnexal-mass": {"class_balanced": True, "foreground_probability": 0.5, "bias_field_strength": 0.3},
 }
 """Per-task settings that ``gynai train`` applies on top of :class:`TrainConfig`."""
 
@@ -117,7 +119,7 @@ def train_network(train_cases: list[PreparedCase], validation_cases: list[Prepar
             case = train_cases[int(rng.integers(len(train_cases)))]
             patch, target = sample_patch(case, config.patch_size_zyx, rng, config.foreground_probability,
                                          config.class_balanced)
-            images.append(augment_intensity(patch, rng))
+            images.append(augment_intensity(augment_bias_field(patch, rng, config.bias_field_strength), rng))
             targets.append(target)
         x = torch.from_numpy(np.stack(images)[:, None]).to(config.device)
         y = torch.from_numpy(np.stack(targets)[:, None].astype(np.int64)).to(config.device)
