@@ -168,25 +168,22 @@ def label_image_to_segmentation_node(label_image: LabelImage, reference_volume_n
     return node
 
 
-def _match_segments(segmentation: Any, labels: Sequence[LabelInfo]) -> dict[str, str]:
-    """Label id -> segment ID: by segment name, then by segment ID (both case-insensitive)."""
-    segments = [(segmentation.GetNthSegmentID(n), segmentation.GetNthSegment(n).GetName() or "")
-                for n in range(segmentation.GetNumberOfSegments())]
-    matches: dict[str, str] = {}
-    for label in labels:
-        for wanted in (label.name.lower(), label.id.lower()):
-            by_name = [sid for sid, seg_name in segments if seg_name.lower() == wanted]
-            found = by_name or [sid for sid, _ in segments if sid.lower() == wanted]
-            if len(found) > 1:
-                raise LabelError(f"several segments are named '{label.name}'; rename or merge them")
-            if found:
-                if found[0] in matches.values():
-                    raise LabelError(f"segment '{found[0]}' matches more than one label; rename it")
-                matches[label.id] = found[0]
-                break
-    unmatched = sorted(name for sid, name in segments if sid not in matches.values())
+def _match_segments(segmentation: Any, labels: Sequence[LabelInfo]) -> dict[str, list[str]]:
+    """Label id -> segment IDs, by the rules of :mod:`gynai.segment_matching` (name, then segment ID):
+    ``Fibroid``, ``Fibroid 1``, ``Fibroid 2`` … or a synonym such as ``Leiomyoma`` all become fibroid."""
+    from gynai.segment_matching import label_for_segment, reference_for_segment
+
+    matches: dict[str, list[str]] = {}
+    unmatched = []
+    for n in range(segmentation.GetNumberOfSegments()):
+        segment_id, name = segmentation.GetNthSegmentID(n), segmentation.GetNthSegment(n).GetName() or ""
+        label = label_for_segment(name, labels) or label_for_segment(segment_id, labels)
+        if label is not None:
+            matches.setdefault(label.id, []).append(segment_id)
+        elif reference_for_segment(name, [lab.id for lab in labels]) is None:
+            unmatched.append(name)
     if unmatched:
-        logger.warning("segments not in the label table are left out: %s", ", ".join(unmatched))
+        logger.warning("segments not in the label table are left out: %s", ", ".join(sorted(unmatched)))
     return matches
 
 
@@ -221,13 +218,14 @@ def segmentation_node_to_label_image(segmentation_node: Any, reference_volume_no
                                      labels: Sequence[LabelInfo]) -> LabelImage:
     """Export the segments that match ``labels`` onto the reference volume's grid as one label image.
 
-    Segments are matched by name, then by ID (case-insensitive, against ``label.name`` then
-    ``label.id``); labels without a segment stay empty and other segments are left out (both logged).
+    Segments are matched by name, then by ID, with the rules of :mod:`gynai.segment_matching` (case,
+    spaces and a trailing number ignored, synonyms accepted; several segments may form one label);
+    labels without a segment stay empty and other segments are left out (both logged).
     The segmentation's parent transform, if any, is applied by Slicer's export.
 
     Raises:
         GeometryError: No segmentation, or the reference volume is missing/transformed.
-        LabelError: Matched segments overlap (labels must be exclusive), or a name is ambiguous.
+        LabelError: Segments of different labels overlap (labels must be exclusive).
     """
     import slicer
 
@@ -248,7 +246,9 @@ def segmentation_node_to_label_image(segmentation_node: Any, reference_volume_no
     for label in labels:
         if label.id not in matches:
             continue
-        mask = _export_segment_mask(segmentation_node, matches[label.id], reference_volume_node, shape)
+        mask = np.zeros(shape, bool)
+        for segment_id in matches[label.id]:
+            mask |= _export_segment_mask(segmentation_node, segment_id, reference_volume_node, shape)
         taken = out[mask]
         if taken.any():
             other = names[int(taken[taken != 0][0])]
@@ -260,12 +260,14 @@ def segmentation_node_to_label_image(segmentation_node: Any, reference_volume_no
 
 
 def segment_mask_by_name(segmentation_node: Any, names: Sequence[str], reference_volume_node: Any) -> Optional[np.ndarray]:
-    """Mask [k, j, i] on the reference grid of the first segment whose name is one of ``names``
-    (case-insensitive), or ``None`` when there is no such segment or it is empty."""
-    wanted = {name.lower() for name in names}
+    """Mask [k, j, i] on the reference grid of the first segment whose name is one of ``names`` (case,
+    spaces and underscores ignored), or ``None`` when there is no such segment or it is empty."""
+    from gynai.segment_matching import normalise_name
+
+    wanted = {normalise_name(name) for name in names}
     segmentation = segmentation_node.GetSegmentation()
     for n in range(segmentation.GetNumberOfSegments()):
-        if (segmentation.GetNthSegment(n).GetName() or "").lower() in wanted:
+        if normalise_name(segmentation.GetNthSegment(n).GetName() or "") in wanted:
             _, shape = _reference_grid(reference_volume_node)
             import slicer
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 
-REFERENCE_SEGMENT_NAMES = {"muscle": ("muscle", "skeletal muscle"), "myometrium": ("myometrium",)}
-"""Segments used as reference tissue when present: a segment named "Muscle" (or "Skeletal muscle") gives
-the fibroid Funaki class its muscle reference; for adnexal masses, a segment named "Myometrium" gives the
-solid-tissue ratio to myometrium."""
+# Segments used as reference tissue when present (gynai.segment_matching.REFERENCE_SEGMENT_NAMES, the same
+# rules as gynai measure): a segment named "Muscle" (or "Skeletal muscle") gives the fibroid Funaki class
+# and T2 ratio their muscle reference; for adnexal masses, a segment named "Myometrium" gives the
+# solid-tissue ratio to myometrium.
 
 
 def reference_masks(volume_node, segmentation_node, task: str) -> dict:
-    """Reference tissue masks from segments named as in :data:`REFERENCE_SEGMENT_NAMES`."""
+    """Reference tissue masks from segments named as in ``gynai.segment_matching.REFERENCE_SEGMENT_NAMES``."""
+    from gynai.segment_matching import REFERENCE_SEGMENT_NAMES
     from gynai.tasks import get_task
     from GynAILib.segmentations import segment_mask_by_name
 
@@ -27,17 +28,44 @@ def reference_masks(volume_node, segmentation_node, task: str) -> dict:
     return masks
 
 
+def check_segments_fit_task(segmentation_node, task: str) -> None:
+    """Refuse a segmentation none of whose segments is a label of ``task`` (as ``gynai measure`` does).
+
+    Raises:
+        LabelError: No segment matches (gynai.segment_matching rules); the message names what was found.
+    """
+    from gynai.errors import LabelError
+    from gynai.segment_matching import label_for_segment
+    from gynai.tasks import get_task
+
+    labels = get_task(task).labels
+    segmentation = segmentation_node.GetSegmentation() if segmentation_node is not None else None
+    if segmentation is None:
+        return                             # reported by the export with its own message
+    segments = [(segmentation.GetNthSegmentID(n), segmentation.GetNthSegment(n).GetName() or "")
+                for n in range(segmentation.GetNumberOfSegments())]
+    if any(label_for_segment(name, labels) or label_for_segment(sid, labels) for sid, name in segments):
+        return
+    found = ", ".join(repr(name) for _, name in segments) or "none"
+    raise LabelError(f"no segment of '{segmentation_node.GetName()}' is a label of task '{task}' (expected "
+                     f"{', '.join(label.name for label in labels)}; found {found}); "
+                     "rename the segments or choose the task they belong to")
+
+
 def compute_metrics(volume_node, segmentation_node, task: str) -> dict:
-    """The ``gynai.metrics/1`` document for a segmentation node on a volume node (reference segments
-    named "Muscle" / "Myometrium" are used as in :data:`REFERENCE_SEGMENT_NAMES`)."""
+    """The ``gynai.metrics/1`` document for a segmentation node on a volume node (its ``model`` is the
+    provenance that GynAISegment recorded on the node, ``None`` for a hand-made one; reference segments
+    named "Muscle" / "Myometrium" are used as reference regions)."""
     from gynai.metrics.document import metrics_document
     from gynai.tasks import get_task
+    from GynAILib.segment_state import segmentation_provenance
     from GynAILib.segmentations import segmentation_node_to_label_image
     from GynAILib.volumes import volume_node_to_image
 
     image = volume_node_to_image(volume_node)
+    check_segments_fit_task(segmentation_node, task)
     labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
-    return metrics_document(image, labels, task, None,
+    return metrics_document(image, labels, task, segmentation_provenance(segmentation_node),
                             {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()},
                             reference_masks(volume_node, segmentation_node, task))
 
@@ -112,7 +140,7 @@ def metrics_to_table_node(metrics: dict, table_node=None):
     voxels.SetName("Voxel count")
     rows = list(metrics["structures"].items())
     for fibroid in (metrics.get("fibroid_map") or {}).get("fibroids", []):
-        rows.append((f"fibroid {fibroid['id']} (FIGO {fibroid['figo_type']})", fibroid))
+        rows.append((f"fibroid {fibroid['id']} (FIGO {fibroid['figo_type'] or 'not assessed'})", fibroid))
     for structure_id, values in rows:
         names.InsertNextValue(structure_id)
         for column, (_, (key, index), _) in zip(numeric, TABLE_COLUMNS):
@@ -178,19 +206,21 @@ class MetricsAutoUpdate:
         self._tags = []
 
 
-def report_html(metrics: dict, volume_node=None) -> str:
+def report_html(metrics: dict, volume_node=None, file_for_instance=None) -> str:
     """HTML report text (without figures, fast enough to follow edits) for the module panel.
 
-    With ``volume_node``, the patient and study identity of a DICOM-loaded volume is shown.
+    With ``volume_node``, the patient and study identity of a DICOM-loaded volume is shown (its files are
+    found with ``file_for_instance``, default ``slicer.dicomDatabase.fileForInstance``; when they cannot be
+    found the panel says "de-identified" and a warning is logged).
     """
     from gynai.report.html_report import render_report_html
     from gynai.report.model import report_model
 
     image = None
     if volume_node is not None:
-        from GynAILib.volumes import volume_node_to_image
+        from GynAILib.volumes import volume_node_to_image_with_identity
 
-        image = volume_node_to_image(volume_node)
+        image = volume_node_to_image_with_identity(volume_node, file_for_instance, strict=False)
     return render_report_html(report_model(metrics, image))
 
 

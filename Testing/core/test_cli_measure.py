@@ -131,3 +131,42 @@ def test_measure_writes_the_placenta_thickness_map(tmp_path):
                     tmp_path / "w.json", "--thickness-map", tmp_path / "w.nrrd")
     assert wrong.returncode == 2 and "task placenta" in wrong.stderr
     assert not (tmp_path / "w.json").exists() and not (tmp_path / "w.nrrd").exists()
+
+
+CONTRACT = {  # ../shared/DESIGN.md §2: the minimum every metrics.json carries
+    "uterus-fibroid": ("fibroids", ("id", "volume_ml", "ellipsoid_volume_ml", "diameters_mm", "centroid_lps_mm",
+                                    "figo_type", "distance_to_endometrium_mm", "distance_to_serosa_mm")),
+    "placenta": ("placenta", ("volume_ml", "min_myometrial_thickness_mm", "thin_myometrium_area_cm2",
+                              "dark_band_volume_ml", "dark_band_fraction", "bulge_depth_mm", "bladder_contact")),
+    "adnexal-mass": ("adnexal", ("volume_ml", "solid_volume_ml", "solid_fraction")),
+}
+
+
+@pytest.mark.parametrize("task", sorted(CONTRACT))
+def test_measure_output_has_the_documented_contract(task, tmp_path):
+    from gynai.phantom import generate
+
+    case = generate(task, 3, PhantomConfig(size_xyz=(96, 96, 24), spacing_mm=(2.5, 2.5, 4.0)))
+    write_image(case.image, tmp_path / "img.nrrd")
+    write_seg_nrrd(case.labels, tmp_path / "seg.seg.nrrd")
+    result = measure(tmp_path / "img.nrrd", tmp_path / "seg.seg.nrrd", "--task", task, "-o", tmp_path / "m.json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads((tmp_path / "m.json").read_text())
+    assert document["schema"] == "gynai.metrics/1" and document["task"] == task
+    assert document["image"]["size_xyz"] == [96, 96, 24] and document["image"]["spacing_mm"] == [2.5, 2.5, 4.0]
+    for label in case.labels.labels:                                  # every label, with its voxel volume
+        assert document["structures"][label.id]["volume_ml"] == pytest.approx(
+            int((case.labels.array == label.value).sum()) * 2.5 * 2.5 * 4.0 / 1000.0)
+    if task == "uterus-fibroid":
+        assert document["structures"]["uterus"]["volume_ml"] == pytest.approx(
+            int((case.labels.array > 0).sum()) * 2.5 * 2.5 * 4.0 / 1000.0)
+    block, keys = CONTRACT[task]
+    items = document[block] if isinstance(document[block], list) else [document[block]]
+    assert items, f"no {block} in the phantom"
+    for item in items:
+        assert set(keys) <= set(item), set(keys) - set(item)
+        if task == "uterus-fibroid":
+            assert len(item["diameters_mm"]) == 3 and len(item["centroid_lps_mm"]) == 3
+            assert item["figo_type"] in {"0", "1", "2", "3", "4", "5", "6", "7", "8"} or "-" in item["figo_type"]
+    for key in document["measurement_codes"]:                        # every coded key appears in the document
+        assert key in json.dumps(document)

@@ -89,3 +89,60 @@ def test_no_fibroid():
     result = fibroid_map(LabelImage(labels, Geometry(), get_task("uterus-fibroid").labels),
                          Image(np.ones((10, 20, 20), np.float32), Geometry()))
     assert result["count"] == 0 and result["dominant_fibroid_id"] is None and result["burden_percent"] == 0.0
+
+
+def _layered_block() -> tuple[np.ndarray, Geometry]:
+    labels = np.zeros((20, 60, 60), np.uint8)
+    labels[2:18, 5:55, 5:55] = 1                      # myometrium block
+    labels[2:18, 5:55, 5:10] = 2                      # endometrium slab
+    labels[8:12, 25:35, 20:30] = 3                    # fibroid, 400 voxels
+    return labels, Geometry((1.0, 1.0, 2.0))
+
+
+def test_t2_ratio_to_muscle_is_the_ratio_of_medians():
+    labels, geometry = _layered_block()
+    image = np.full(labels.shape, 300.0, np.float32)  # myometrium
+    image[labels == 3] = 150.0
+    muscle = np.zeros(labels.shape, bool)
+    muscle[0:2, 0:4, 0:4] = True
+    image[muscle] = 60.0
+    result = fibroid_map(LabelImage(labels, geometry, get_task("uterus-fibroid").labels), Image(image, geometry),
+                         muscle)
+    fibroid = result["fibroids"][0]
+    assert fibroid["t2_ratio_to_muscle"] == pytest.approx(150.0 / 60.0)
+    assert fibroid["t2_ratio_to_myometrium"] == pytest.approx(0.5)
+    assert fibroid["funaki_class"] == "II"            # (150 - 60) / (300 - 60) = 0.375
+    without = fibroid_map(LabelImage(labels, geometry, get_task("uterus-fibroid").labels), Image(image, geometry))
+    assert without["fibroids"][0]["t2_ratio_to_muscle"] is None and without["muscle_reference"] is False
+
+
+def test_missing_myometrium_or_endometrium_is_not_guessed():
+    labels, geometry = _layered_block()
+    image = Image(np.full(labels.shape, 300.0, np.float32), geometry)
+    table = get_task("uterus-fibroid").labels
+    only_fibroid = np.where(labels == 3, 3, 0).astype(np.uint8)
+    result = fibroid_map(LabelImage(only_fibroid, geometry, table), image)
+    fibroid = result["fibroids"][0]
+    assert result["count"] == 1 and fibroid["volume_ml"] == pytest.approx(400 * 2.0 / 1000)   # size still measured
+    assert result["uterine_volume_ml"] is None and result["burden_percent"] is None
+    assert fibroid["figo_type"] is None and fibroid["distance_to_serosa_mm"] is None
+    assert fibroid["t2_ratio_to_myometrium"] is None and fibroid["funaki_class"] is None
+    assert "no myometrium" in result["notes"][0]
+    no_cavity = np.where(labels == 2, 1, labels).astype(np.uint8)
+    result = fibroid_map(LabelImage(no_cavity, geometry, table), image)
+    fibroid = result["fibroids"][0]
+    assert fibroid["figo_type"] is None and fibroid["distance_to_endometrium_mm"] is None
+    assert fibroid["distance_to_serosa_mm"] == pytest.approx(12.0)                      # still measurable
+    assert result["burden_percent"] == pytest.approx(100 * 400 / (16 * 50 * 50))
+    assert "no endometrium" in result["notes"][0]
+    assert fibroid_map(LabelImage(labels, geometry, table), image)["notes"] == []
+
+
+def test_a_fibroid_away_from_the_uterus_is_type_8():
+    labels, geometry = _layered_block()
+    labels[8:12, 25:35, 20:30] = 1                    # no intramural fibroid
+    labels[8:12, 25:35, 57:60] = 3                    # parasitic: 2 voxels of air between it and the serosa
+    result = fibroid_map(LabelImage(labels, geometry, get_task("uterus-fibroid").labels))
+    fibroid = result["fibroids"][0]
+    assert fibroid["figo_type"] == "8" and fibroid["fraction_outside_uterus"] == 1.0
+    assert fibroid["touches_endometrium"] is False

@@ -119,3 +119,54 @@ def test_placenta_thickness_map_node(scene):
     no_placenta = LabelImage(np.where(case.labels.array == 2, 0, case.labels.array), case.labels.geometry,
                              case.labels.labels)
     assert thickness_map_volume_node(volume, apply_result(no_placenta, volume, "placenta")) is None
+
+
+def _strip_volatile(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key not in ("created", "source")}
+
+
+@pytest.mark.parametrize("task", ["uterus-fibroid", "placenta", "adnexal-mass"])
+def test_report_logic_equals_the_cli_metrics_for_user_named_segments(scene, task):
+    """Segments named as a user would (numbered, synonyms, a muscle reference, an unrelated segment) give
+    the same metrics document in Slicer as `gynai measure` computes from the same segmentation."""
+    from gynai.image import LabelImage, LabelInfo
+    from gynai.metrics.document import metrics_document
+    from gynai.phantom import generate
+    from gynai.segment_matching import match_segments
+    from GynAILib.segmentations import label_image_to_segmentation_node
+    from GynAILib.volumes import image_to_volume_node
+    from GynAIReportLib.logic import compute_metrics
+
+    case = generate(task, 2, PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 24)))
+    renamed = {"myometrium": "myometrium", "endometrium": "Endometrium", "fibroid": "Leiomyoma 1",
+               "placenta": "Placenta", "bladder": "Urinary bladder", "adnexal-mass": "Cyst", "solid-tissue": "Solid"}
+    labels = [LabelInfo(label.value, f"s{label.value}", renamed[label.id]) for label in case.labels.labels]
+    array = case.labels.array.astype(np.uint8).copy()
+    muscle_value, other_value = len(labels) + 1, len(labels) + 2
+    array[0:2, 0:6, 0:6] = muscle_value
+    array[0:2, -6:, -6:] = other_value
+    labels += [LabelInfo(muscle_value, "muscle-ref", "Skeletal muscle"), LabelInfo(other_value, "ruler", "Ruler")]
+    user = LabelImage(array, case.labels.geometry, tuple(labels))
+    volume = image_to_volume_node(case.image, "image")
+    segmentation = label_image_to_segmentation_node(user, volume, name="user")
+    in_slicer = compute_metrics(volume, segmentation, task)
+    matched = match_segments(user, task)
+    on_cli = metrics_document(case.image, matched.labels, task, None, None, matched.references)
+    assert _strip_volatile(in_slicer) == _strip_volatile(on_cli)
+    assert in_slicer["reference_regions"] == ["muscle"]
+    for label in case.labels.labels:
+        assert in_slicer["structures"][label.id]["voxel_count"] == int((case.labels.array == label.value).sum())
+
+
+def test_report_logic_refuses_a_segmentation_of_another_task(scene):
+    from gynai.errors import LabelError
+    from gynai.phantom import generate_placenta
+    from GynAILib.volumes import image_to_volume_node
+    from GynAIReportLib.logic import compute_metrics
+    from GynAISegmentLib.logic import apply_result
+
+    case = generate_placenta(1, 2.0, PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 24)))
+    volume = image_to_volume_node(case.image, "pregnant")
+    segmentation = apply_result(case.labels, volume, "placenta")
+    with pytest.raises(LabelError, match="is a label of task 'adnexal-mass'"):
+        compute_metrics(volume, segmentation, "adnexal-mass")

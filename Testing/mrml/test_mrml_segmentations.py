@@ -137,9 +137,17 @@ def test_overlapping_segments_are_refused(scene):
     slicer.util.updateSegmentBinaryLabelmapFromArray((labels.array > 0).astype(np.uint8), node, "fibroid", volume)
     with pytest.raises(LabelError, match="'Fibroid' overlaps segment 'Myometrium'"):
         segmentation_node_to_label_image(node, volume, LABELS)
-    node.GetSegmentation().AddEmptySegment("", "Fibroid")
-    with pytest.raises(LabelError, match="several segments are named 'Fibroid'"):
-        segmentation_node_to_label_image(node, volume, LABELS)
+    # several segments of one label (e.g. "Fibroid", "Fibroid 2") form that label together
+    original = labels.array == labels.label("fibroid").value
+    slicer.util.updateSegmentBinaryLabelmapFromArray(original.astype(np.uint8), node, "fibroid", volume)
+    second = np.zeros(labels.array.shape, np.uint8)
+    second[labels.array == 0] = 1                             # everything outside the uterus
+    segment_id = node.GetSegmentation().AddEmptySegment("", "Fibroid 2")
+    slicer.util.updateSegmentBinaryLabelmapFromArray(second, node, segment_id, volume)
+    merged = segmentation_node_to_label_image(node, volume, LABELS)
+    fibroid = labels.label("fibroid").value
+    assert np.array_equal(merged.array == fibroid, original | (labels.array == 0))
+    assert np.array_equal(merged.array[labels.array > 0], labels.array[labels.array > 0])
 
 
 def test_missing_reference_or_segmentation_is_refused(scene):

@@ -72,6 +72,7 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "bladder_contact_area_cm2": (_private(118, "Placenta-bladder contact area"), CM2, None),
     "bladder_interface_length_mm": (_private(119, "Placenta-bladder interface length"), MM, None),
     "septal_thickness_mm": (_private(120, "Septal thickness"), MM, None),
+    "t2_ratio_to_muscle": (_private(125, "Fibroid T2 signal ratio to skeletal muscle"), RATIO_UNIT, None),
 }
 
 

@@ -17,7 +17,14 @@ image and a skeletal-muscle mask (for the Funaki class). Definitions:
   s = (fibroid − muscle) / (myometrium − muscle) gives I (s < 0.2, about muscle), II (0.2 ≤ s < 1) or
   III (s ≥ 1, as bright as myometrium); without one, III when the ratio is ≥ 1 and "I/II" otherwise.
   Funaki's system has no numeric cut-offs: these are GynAI's.
+* ``t2_ratio_to_muscle``: median T2 intensity in the fibroid / median in the skeletal-muscle reference
+  (only with a muscle mask).
 * ``burden_percent``: total fibroid volume / uterine volume (myometrium ∪ endometrium ∪ fibroids) × 100.
+
+Missing structures are never guessed: without myometrium the uterus is not segmented, so the uterine
+volume, burden, FIGO types, distances to the serosa and T2 ratios are ``None`` ("not assessed"); without
+endometrium the FIGO types (which hinge on the cavity) and distances to the endometrium are ``None``.
+``notes`` says which and why.
 """
 
 from __future__ import annotations
@@ -98,7 +105,14 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
     endometrium = labels.array == values.get("endometrium", -1)
     fibroids = labels.array == values.get("fibroid", -1)
     uterus = myometrium | endometrium | fibroids
-    uterine_ml = float(uterus.sum()) * geometry.voxel_volume_mm3 / 1000.0
+    has_uterus, has_cavity = bool(myometrium.any()), bool(endometrium.any())
+    notes = []
+    if not has_uterus:
+        notes.append("no myometrium segmented: uterine volume, burden, FIGO types, distances to the serosa and "
+                     "T2 ratios not assessed")
+    elif not has_cavity:
+        notes.append("no endometrium segmented: FIGO types and distances to the endometrium not assessed")
+    uterine_ml = float(uterus.sum()) * geometry.voxel_volume_mm3 / 1000.0 if has_uterus else None
     instances = split_instances(fibroids, geometry.spacing_mm)
     myometrium_t2 = float(np.median(image.array[myometrium])) if image is not None and myometrium.any() else None
     muscle_t2 = (float(np.median(image.array[muscle_mask])) if image is not None and muscle_mask is not None
@@ -112,22 +126,28 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
         mask = instances == number
         surface = _surface_points(mask)
         shape = shape_metrics(mask, geometry)
-        figo = classify_fibroid(mask, endometrium, uterus, geometry.spacing_mm, shape["max_feret_diameter_mm"] / 2)
-        item = {"id": number, **shape, "diameters_mm": shape["obb_diameters_mm"], "figo_type": figo.figo_type,
-                "fraction_in_cavity": round(figo.fraction_cavity, 4),
-                "fraction_intramural": round(figo.fraction_intramural, 4),
-                "fraction_outside_uterus": round(figo.fraction_outside, 4),
-                "touches_endometrium": figo.touches_endometrium,
+        item = {"id": number, **shape, "diameters_mm": shape["obb_diameters_mm"], "figo_type": None,
+                "fraction_in_cavity": None, "fraction_intramural": None, "fraction_outside_uterus": None,
+                "touches_endometrium": None,
                 "distance_to_endometrium_mm": _distance_mm(surface, inner, spacing_zyx, trees["endometrium"]),
-                "distance_to_serosa_mm": _distance_mm(surface, outside, spacing_zyx, trees["outside"]),
-                "t2_ratio_to_myometrium": None, "funaki_class": None}
-        if myometrium_t2:
-            fibroid_t2 = float(np.median(image.array[mask]))  # type: ignore[union-attr]
+                "distance_to_serosa_mm": (_distance_mm(surface, outside, spacing_zyx, trees["outside"])
+                                          if has_uterus else None),
+                "t2_ratio_to_myometrium": None, "t2_ratio_to_muscle": None, "funaki_class": None}
+        if has_uterus and has_cavity:
+            figo = classify_fibroid(mask, endometrium, uterus, geometry.spacing_mm, shape["max_feret_diameter_mm"] / 2)
+            item.update({"figo_type": figo.figo_type, "fraction_in_cavity": round(figo.fraction_cavity, 4),
+                         "fraction_intramural": round(figo.fraction_intramural, 4),
+                         "fraction_outside_uterus": round(figo.fraction_outside, 4),
+                         "touches_endometrium": figo.touches_endometrium})
+        fibroid_t2 = float(np.median(image.array[mask])) if image is not None else None
+        if fibroid_t2 is not None and muscle_t2:
+            item["t2_ratio_to_muscle"] = fibroid_t2 / muscle_t2
+        if fibroid_t2 is not None and myometrium_t2:
             item["t2_ratio_to_myometrium"] = fibroid_t2 / myometrium_t2
             item["funaki_class"] = funaki_class(fibroid_t2, myometrium_t2, muscle_t2)
         items.append(item)
     total_ml = float(sum(item["volume_ml"] for item in items))
     return {"count": len(items), "fibroids": items, "dominant_fibroid_id": 1 if items else None,
             "total_fibroid_volume_ml": total_ml, "uterine_volume_ml": uterine_ml,
-            "burden_percent": 100.0 * total_ml / uterine_ml if uterine_ml > 0 else None,
-            "muscle_reference": muscle_t2 is not None}
+            "burden_percent": 100.0 * total_ml / uterine_ml if uterine_ml else None,
+            "muscle_reference": muscle_t2 is not None, "notes": notes}

@@ -21,6 +21,7 @@ LABELS: dict[str, str] = {
     "figo_type": "FIGO type", "distance_to_endometrium_mm": "Distance to endometrium",
     "distance_to_serosa_mm": "Distance to serosa (outer free margin)",
     "t2_ratio_to_myometrium": "T2 signal ratio to myometrium", "funaki_class": "Funaki class",
+    "t2_ratio_to_muscle": "T2 signal ratio to skeletal muscle",
     "count": "Number of fibroids", "total_fibroid_volume_ml": "Total fibroid volume",
     "uterine_volume_ml": "Uterine volume", "burden_percent": "Fibroid burden",
     "max_thickness_mm": "Maximum placental thickness",
@@ -41,7 +42,8 @@ LABELS: dict[str, str] = {
 """Display names of the measurement keys."""
 
 FIBROID_KEYS = ("figo_type", "volume_ml", "ellipsoid_volume_ml", "max_feret_diameter_mm",
-                "distance_to_endometrium_mm", "distance_to_serosa_mm", "t2_ratio_to_myometrium", "funaki_class")
+                "distance_to_endometrium_mm", "distance_to_serosa_mm", "t2_ratio_to_myometrium", "t2_ratio_to_muscle",
+                "funaki_class")
 FIBROID_SUMMARY_KEYS = ("count", "uterine_volume_ml", "total_fibroid_volume_ml", "burden_percent")
 PLACENTA_KEYS = ("volume_ml", "max_thickness_mm", "min_myometrial_thickness_mm", "median_myometrial_thickness_mm",
                  "bed_fraction_thin", "thin_myometrium_area_cm2", "dark_band_volume_ml", "dark_band_fraction",

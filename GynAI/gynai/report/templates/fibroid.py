@@ -32,6 +32,8 @@ def _fibroid_rows(document: dict) -> tuple[tuple[str, ...], ...]:
     for fibroid in document["fibroid_map"]["fibroids"]:
         ratio = fibroid.get("t2_ratio_to_myometrium")
         signal = "not assessed" if ratio is None else f"{ratio:.2f} / {fibroid.get('funaki_class') or 'not assessed'}"
+        if fibroid.get("t2_ratio_to_muscle") is not None:
+            signal += f" ({fibroid['t2_ratio_to_muscle']:.2f} × muscle)"
         rows.append((str(fibroid["id"]), relative_position(fibroid.get("centroid_lps_mm"), uterus) or "not assessed",
                      figo_text(fibroid.get("figo_type")), diameters(fibroid.get("diameters_mm")),
                      number(fibroid["volume_ml"]), number(fibroid.get("distance_to_endometrium_mm")),
@@ -43,13 +45,17 @@ def fibroid_sections(document: dict) -> list[Section]:
     """Uterus and fibroid sections of a ``uterus-fibroid`` metrics document."""
     fibroid_map = document.get("fibroid_map") or {}
     uterus = document["structures"].get("uterus", {})
-    uterus_blocks = [Paragraph(f"Uterine volume {number(uterus.get('volume_ml'), unit='mL')} (voxel count), "
-                               f"ellipsoid estimate {number(uterus.get('ellipsoid_volume_ml'), unit='mL')}; "
-                               f"diameters {diameters(uterus.get('obb_diameters_mm'))} mm.")]
+    if uterus.get("present"):
+        uterus_blocks = [Paragraph(f"Uterine volume {number(uterus.get('volume_ml'), unit='mL')} (voxel count), "
+                                   f"ellipsoid estimate {number(uterus.get('ellipsoid_volume_ml'), unit='mL')}; "
+                                   f"diameters {diameters(uterus.get('obb_diameters_mm'))} mm.")]
+    else:
+        uterus_blocks = [Paragraph("Uterus not segmented (no myometrium): uterine volume and diameters not assessed.")]
     sections = [Section("Uterus", tuple(uterus_blocks))]
     count = fibroid_map.get("count", 0)
+    notes = tuple(Paragraph(f"Note: {note}.") for note in fibroid_map.get("notes", []))
     if not count:
-        sections.append(Section("Fibroids", (Paragraph("No fibroid segmented."),)))
+        sections.append(Section("Fibroids", (Paragraph("No fibroid segmented."), *notes)))
         return sections
     dominant = fibroid_map["fibroids"][0]
     burden = fibroid_map.get("burden_percent")
@@ -66,6 +72,6 @@ def fibroid_sections(document: dict) -> list[Section]:
                      else "without a skeletal-muscle reference: I/II (darker than myometrium) or III (not darker).")),
               BarChart("Fibroid volumes", tuple(f"{f['id']} (FIGO {f.get('figo_type') or '?'})"
                                                 for f in fibroid_map["fibroids"]),
-                       tuple(float(f["volume_ml"]) for f in fibroid_map["fibroids"]), "mL")]
+                       tuple(float(f["volume_ml"]) for f in fibroid_map["fibroids"]), "mL"), *notes]
     sections.append(Section("Fibroids", tuple(blocks)))
     return sections
