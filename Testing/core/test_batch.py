@@ -1,6 +1,7 @@
 """`gynai batch`: 20 phantom cases with 3 broken ones, cohort table, failure reasons, resume, workers."""
 
 import csv
+import dataclasses
 import json
 import subprocess
 import sys
@@ -129,3 +130,182 @@ def test_csv_list_duplicates_and_bad_outputs(cohort_input, tmp_path):
     assert unwritable.returncode == 2 and "cannot write" in unwritable.stderr
     missing = batch(tmp_path / "nothing-here", tmp_path / "o", "--task", "uterus-fibroid")
     assert missing.returncode == 2 and "neither a folder nor a .csv" in missing.stderr
+
+
+# --- Fast tests: the per-case work (segment, measure, report) replaced by a stand-in -------------------------
+
+@pytest.fixture
+def fake_run(monkeypatch):
+    """``gynai.batch.case._run`` writes a metrics.json only; returns the list of case ids it ran."""
+    from gynai.batch import case as case_module
+    from gynai.inference.bundle import load_task_bundle
+
+    calls = []
+    models = {}
+
+    def run(case, task, staging, device, threads, report_formats):
+        if task not in models:
+            info = load_task_bundle(task)
+            models[task] = {"name": info.name, "version": info.version}
+        calls.append(case.case_id)
+        document = {"task": task, "model": models[task]}
+        (staging / "metrics.json").write_text(json.dumps(document))
+        return document, []
+
+    monkeypatch.setattr(case_module, "_run", run)
+    return calls
+
+
+def fake_inputs(folder, *names):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(f"stand-in image {name}".encode())
+    return folder
+
+
+def cli(capsys, *args):
+    from gynai.cli.main import main
+
+    code = main(["batch", *map(str, args)])
+    return code, capsys.readouterr().err
+
+
+def test_duplicate_names_get_free_ids_and_keep_every_result(fake_run, tmp_path):
+    from gynai.batch import run_batch
+
+    folder = fake_inputs(tmp_path / "in", "case-2.nrrd", "case.nii.gz", "case.nrrd")
+    inputs = discover_cases(folder)
+    assert {c.case_id: c.image.name for c in inputs.cases} == \
+        {"case-2": "case-2.nrrd", "case": "case.nii.gz", "case-3": "case.nrrd"}
+    assert inputs.warnings == ["duplicate case name 'case': case.nrrd is processed as 'case-3'"]
+    result = run_batch(folder, tmp_path / "out", "uterus-fibroid", report_formats=())
+    assert len(result.done) == 3 and not result.failed
+    for case in inputs.cases:
+        recorded = json.loads((tmp_path / "out" / "cases" / case.case_id / "case.json").read_text())
+        assert recorded["image"] == str(case.image)
+    listing = tmp_path / "list.csv"                               # a CSV's given ids are reserved the same way
+    listing.write_text("case_id,image\na,in/case.nrrd\na,in/case-2.nrrd\na-2,in/case.nii.gz\nA,in/case.nrrd\n")
+    assert [c.case_id for c in discover_cases(listing).cases] == ["a", "a-3", "a-2", "A-4"]
+
+
+def test_a_finished_folder_of_another_image_is_never_replaced(fake_run, tmp_path):
+    from gynai.batch import run_batch
+
+    first = fake_inputs(tmp_path / "first", "x.nrrd")
+    output = tmp_path / "out"
+    run_batch(first, output, "uterus-fibroid", report_formats=())
+    before = (output / "cases" / "x" / "case.json").read_text()
+    other = fake_inputs(tmp_path / "second", "x.nrrd")
+    result = run_batch(other, output, "uterus-fibroid", report_formats=())
+    assert [row["case_id"] for row in result.failed] == ["x"]
+    assert "finished result of another image" in result.failed[0]["reason"]
+    assert (output / "cases" / "x" / "case.json").read_text() == before
+
+
+def test_resume_only_with_the_same_task_model_formats_and_input(fake_run, tmp_path, capsys, monkeypatch):
+    folder = fake_inputs(tmp_path / "in", "a.nrrd", "b.nrrd")
+    output = tmp_path / "out"
+    code, err = cli(capsys, folder, output, "--task", "uterus-fibroid", "--report-format", "none")
+    assert code == 0 and fake_run == ["a", "b"]
+    settings = json.loads((output / "cases" / "a" / "case.json").read_text())["settings"]
+    assert settings["task"] == "uterus-fibroid" and settings["report_formats"] == [] and settings["model"]["name"]
+    assert cli(capsys, folder, output, "--task", "uterus-fibroid", "--report-format", "none")[0] == 0
+    assert fake_run == ["a", "b"]                                                 # nothing changed: both kept
+
+    fake_run.clear()
+    code, err = cli(capsys, folder, output, "--task", "uterus-fibroid", "--report-format", "json")
+    assert code == 0 and fake_run == ["a", "b"] and "report formats changed" in err
+    (folder / "b.nrrd").write_bytes(b"a new version of the image")
+    fake_run.clear()
+    assert cli(capsys, folder, output, "--task", "uterus-fibroid", "--report-format", "json")[0] == 0
+    assert fake_run == ["b"]
+
+    from gynai.inference import bundle
+
+    real = bundle.load_task_bundle
+    fake_run.clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(bundle, "load_task_bundle", lambda task, *a, **k: dataclasses.replace(real(task), version="9"))
+        assert cli(capsys, folder, output, "--task", "uterus-fibroid", "--report-format", "json")[0] == 0
+    assert fake_run == ["a", "b"]                                                 # another model version
+
+    kept = {p.name: (p / "case.json").read_text() for p in (output / "cases").iterdir()}
+    marker = (output / ".gynai-batch").read_text()
+    code, err = cli(capsys, folder, output, "--task", "placenta")
+    assert code == 2 and err.count("\n") == 1 and "holds a batch of task 'uterus-fibroid'" in err
+    assert {p.name: (p / "case.json").read_text() for p in (output / "cases").iterdir()} == kept
+    assert (output / ".gynai-batch").read_text() == marker
+
+
+def test_cli_reports_progress_after_every_case(fake_run, tmp_path, capsys):
+    names = [f"c{number:02d}.nrrd" for number in range(12)]                      # several cases per 10 % step
+    code, err = cli(capsys, fake_inputs(tmp_path / "in", *names), tmp_path / "out", "--task", "uterus-fibroid")
+    assert code == 0
+    assert [line.split("% ", 1)[1] for line in err.splitlines() if line.startswith("batch ")] == \
+        [f"case {number + 1}/12: c{number:02d} done" for number in range(12)]
+
+
+def test_an_unexpected_exception_fails_only_its_case(fake_run, tmp_path, monkeypatch):
+    from gynai.batch import case as case_module
+    from gynai.batch import run_batch
+
+    stand_in = case_module._run
+
+    def run(case, *args):
+        if case.case_id == "b":
+            raise KeyError("no such\nkey")
+        return stand_in(case, *args)
+
+    monkeypatch.setattr(case_module, "_run", run)
+    messages = []
+    result = run_batch(fake_inputs(tmp_path / "in", "a.nrrd", "b.nrrd", "c.nrrd"), tmp_path / "out", "uterus-fibroid",
+                       report_formats=(), progress=lambda fraction, message: messages.append((fraction, message)))
+    assert [row["case_id"] for row in result.done] == ["a", "c"]
+    assert [row["reason"] for row in result.failed] == ["KeyError: 'no such\\nkey'"]
+    assert messages == [(pytest.approx(1 / 3), "case 1/3: a done"), (pytest.approx(2 / 3), "case 2/3: b failed"),
+                        (1.0, "case 3/3: c done")]
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["failed"] == 1
+    assert not [p for p in (tmp_path / "out" / "cases").iterdir() if p.name.startswith(".")]   # no staging left
+
+
+def test_a_dying_worker_fails_its_case_and_the_rest_continue(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from gynai.batch import run as run_module
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))         # worker processes import the stand-in
+    import batch_fakes
+
+    monkeypatch.setattr(run_module, "process_case", batch_fakes.crash_or_done)
+    names = ("a1.nrrd", "a2.nrrd", "crash.nrrd", "z1.nrrd", "z2.nrrd", "z3.nrrd")
+    messages = []
+    result = run_module.run_batch(fake_inputs(tmp_path / "in", *names), tmp_path / "out", "uterus-fibroid", workers=2,
+                                  report_formats=(), progress=lambda fraction, message: messages.append(message))
+    failed = {row["case_id"]: row["reason"] for row in result.failed}
+    assert "crash" in failed and set(failed) <= {"a1", "a2", "crash", "z1"}   # at most one case ran alongside
+    assert all(reason.startswith("worker process crashed") for reason in failed.values())
+    assert {"z2", "z3"} <= {row["case_id"] for row in result.done} and len(messages) == len(names)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (summary["done"] + summary["failed"], summary["failed"]) == (6, len(failed))
+    assert len(read_cohort(tmp_path / "out" / "cohort.csv")) == 6
+
+
+def test_disk_full_while_writing_the_cohort_table(fake_run, tmp_path, capsys, monkeypatch):
+    import errno
+    import pathlib
+
+    real_write_text = pathlib.Path.write_text
+
+    def write_text(self, text, *args, **kwargs):
+        if self.name.endswith(".tmp"):
+            real_write_text(self, text[:10], *args, **kwargs)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", write_text)
+    output = tmp_path / "out"
+    code, err = cli(capsys, fake_inputs(tmp_path / "in", "a.nrrd"), output, "--task", "uterus-fibroid")
+    assert code == 2 and err.endswith("\n") and err.splitlines()[-1].startswith("gynai: error: cannot write")
+    assert "No space left on device" in err and "Traceback" not in err
+    assert not list(output.glob(".*.tmp")) and not (output / "cohort.csv").exists()
+    assert json.loads((output / "cases" / "a" / "case.json").read_text())["status"] == "done"

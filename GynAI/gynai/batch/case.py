@@ -2,6 +2,10 @@
 
 The case is written into a hidden staging folder beside its final place and renamed when everything
 succeeded; a finished case folder is therefore complete, and a failed case leaves nothing behind.
+
+Each finished folder's ``case.json`` records the settings that made it (task, model, report formats, and
+the input's size and modification time): a re-run keeps the case only when all of them still match, and
+otherwise redoes it. A finished folder of another image is never replaced (the case fails instead).
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ from typing import Any, Optional, Sequence
 
 from gynai.batch.cohort import key_metrics
 from gynai.batch.inputs import BatchCase
-from gynai.errors import GynAIError
+from gynai.errors import GynAIError, OutputPathError
 
 logger = logging.getLogger(__name__)
 
 DONE_FILE = "case.json"
-"""Written last into each finished case folder: the case's summary row."""
+"""Written last into each finished case folder: the case's summary row and its ``settings``."""
 
 
 def case_folder(cases_dir: Path, case_id: str) -> Path:
@@ -29,14 +33,67 @@ def case_folder(cases_dir: Path, case_id: str) -> Path:
     return Path(cases_dir) / case_id
 
 
-def finished_row(cases_dir: Path, case: BatchCase) -> Optional[dict[str, Any]]:
-    """The summary row of a case finished in an earlier run on the same image, or ``None``."""
-    path = case_folder(cases_dir, case.case_id) / DONE_FILE
+def input_fingerprint(image: Path) -> dict[str, int]:
+    """Size and latest modification time of an input file, or of the files of a DICOM series folder.
+
+    Raises:
+        OSError: The input cannot be read.
+    """
+    image = Path(image)
+    files = sorted(p for p in image.rglob("*") if p.is_file()) if image.is_dir() else [image]
+    stats = [path.stat() for path in files]
+    return {"files": len(stats), "bytes": sum(s.st_size for s in stats),
+            "mtime_ns": max((s.st_mtime_ns for s in stats), default=0)}
+
+
+def case_settings(task: str, model: Optional[dict], report_formats: Sequence[str],
+                  fingerprint: dict[str, int]) -> dict[str, Any]:
+    """What a case's results depend on, as recorded in (and compared with) its ``case.json``."""
+    return {"task": task, "model": model, "report_formats": sorted(report_formats), "input": fingerprint}
+
+
+def _read_done(folder: Path) -> Optional[dict[str, Any]]:
     try:
-        row = json.loads(path.read_text(encoding="utf-8"))
+        row = json.loads((folder / DONE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return row if row.get("status") == "done" and row.get("image") == str(case.image) else None
+    return row if isinstance(row, dict) and row.get("status") == "done" else None
+
+
+def finished_row(cases_dir: Path, case: BatchCase, task: str, model: Optional[dict],
+                 report_formats: Sequence[str]) -> Optional[dict[str, Any]]:
+    """The summary row of a case finished earlier on the same image with the same settings, or ``None``.
+
+    ``None`` means the case is to be (re)done; a changed setting is logged.
+    """
+    row = _read_done(case_folder(cases_dir, case.case_id))
+    if row is None or row.get("image") != str(case.image):
+        return None
+    try:
+        expected = case_settings(task, model, report_formats, input_fingerprint(case.image))
+    except OSError:
+        return None
+    recorded = row.get("settings") or {}
+    changed = [key.replace("_", " ") for key in expected if recorded.get(key) != expected[key]]
+    if changed:
+        logger.info("case %s is redone: %s changed since its result", case.case_id, ", ".join(changed))
+        return None
+    return {key: value for key, value in row.items() if key != "settings"}
+
+
+def failure_reason(error: BaseException) -> str:
+    """One line: a GynAI error's own message, otherwise the exception type and message."""
+    if isinstance(error, GynAIError):
+        text = str(error)
+    else:
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return " ".join(text.split())
+
+
+def failed_row(case: BatchCase, reason: str, seconds: float = 0.0) -> dict[str, Any]:
+    """The summary row of a failed case."""
+    return {"case_id": case.case_id, "image": str(case.image), "status": "failed", "seconds": round(seconds, 2),
+            "reason": reason}
 
 
 def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Optional[int],
@@ -64,30 +121,56 @@ def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Option
     return document, warnings
 
 
+def _check_own_folder(final: Path, case: BatchCase) -> None:
+    earlier = _read_done(final)
+    if earlier is not None and earlier.get("image") != str(case.image):
+        raise OutputPathError(f"{final} holds the finished result of another image ({earlier.get('image')}); "
+                              "move that folder away or choose a new output folder")
+
+
+def _publish(staging: Path, final: Path) -> None:
+    """Move the finished staging folder into place, replacing this image's earlier or unfinished result."""
+    if not final.exists():
+        staging.rename(final)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old.", dir=final.parent))
+    final.rename(old / final.name)
+    try:
+        staging.rename(final)
+    except OSError:
+        (old / final.name).rename(final)                   # put the earlier result back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def process_case(case: BatchCase, task: str, cases_dir: Path, device: str = "cpu", threads: Optional[int] = None,
                  report_formats: Sequence[str] = ("json", "html")) -> dict[str, Any]:
     """Segment, measure and report one case; returns its summary row (``status`` ``done`` or ``failed``).
 
-    Never raises for a problem of the case itself: the row then says ``failed`` with the reason.
+    Never raises for an error of the case (any :class:`Exception`): the row then says ``failed`` with a
+    one-line reason (the exception type and message, or a GynAI error's own message).
     """
     start = time.perf_counter()
     row: dict[str, Any] = {"case_id": case.case_id, "image": str(case.image)}
-    final = case_folder(cases_dir, case.case_id)
-    staging = Path(tempfile.mkdtemp(prefix=f".{case.case_id}.", dir=cases_dir))
+    staging: Optional[Path] = None
     try:
+        fingerprint = input_fingerprint(case.image)          # before reading: a later change redoes the case
+        _check_own_folder(case_folder(cases_dir, case.case_id), case)
+        staging = Path(tempfile.mkdtemp(prefix=f".{case.case_id}.", dir=cases_dir))
         document, warnings = _run(case, task, staging, device, threads, report_formats)
+        settings = case_settings(task, document.get("model"), report_formats, fingerprint)
         row.update({"status": "done", "seconds": round(time.perf_counter() - start, 2), "warnings": warnings,
                     **key_metrics(document)})
-        (staging / DONE_FILE).write_text(json.dumps(row, indent=2) + "\n", encoding="utf-8")
-        if final.exists():
-            shutil.rmtree(final)                   # an unfinished folder of an earlier, interrupted run
-        staging.rename(final)
-    except (GynAIError, OSError, ValueError, RuntimeError) as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        reason = str(error) if isinstance(error, GynAIError) else f"{type(error).__name__}: {error}"
-        row.update({"status": "failed", "seconds": round(time.perf_counter() - start, 2), "reason": reason})
-        logger.warning("case %s failed: %s", case.case_id, reason)
+        (staging / DONE_FILE).write_text(json.dumps({**row, "settings": settings}, indent=2) + "\n",
+                                         encoding="utf-8")
+        _publish(staging, case_folder(cases_dir, case.case_id))
+    except Exception as error:  # noqa: BLE001 - any error of one case is that case's failure, never the batch's
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        row = failed_row(case, failure_reason(error), time.perf_counter() - start)
+        logger.warning("case %s failed: %s", case.case_id, row["reason"])
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     return row

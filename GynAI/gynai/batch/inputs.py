@@ -3,8 +3,8 @@
 A folder is scanned one level deep: every file with a volume suffix is a case, every sub-folder that holds
 DICOM files is a case (one series per folder), anything else is skipped and reported. A CSV names one case
 per row: column ``image`` (a path, relative to the CSV's folder when not absolute), optional ``case_id``.
-Case ids are file names without their suffix; repeated ids get ``-2``, ``-3``… and a warning, so no two
-cases write into the same output folder.
+Case ids are file names without their suffix; a repeated id gets the first free ``-2``, ``-3``… (never
+another case's id) and a warning, so no two cases write into the same output folder.
 """
 
 from __future__ import annotations
@@ -67,15 +67,23 @@ def _safe_id(text: str) -> str:
 
 
 def _unique(cases: list[tuple[str, Path]], warnings: list[str]) -> list[BatchCase]:
-    seen: dict[str, int] = {}
+    """Unique case ids (compared without case, for case-insensitive file systems).
+
+    Every name keeps its own id when it can: all names are reserved first, so a repeated ``case`` becomes
+    the first free ``case-2``, ``case-3``… that is neither another input's name nor an id given before.
+    """
+    names = [_safe_id(case_id) for case_id, _ in cases]
+    taken = {name.lower() for name in names}
+    given: set[str] = set()
     out = []
-    for case_id, image in cases:
-        base = _safe_id(case_id)
-        count = seen.get(base.lower(), 0) + 1
-        seen[base.lower()] = count
-        unique = base if count == 1 else f"{base}-{count}"
-        if count > 1:
+    for base, (_, image) in zip(names, cases):
+        unique, number = base, 1
+        while unique.lower() in given or (number > 1 and unique.lower() in taken):
+            number += 1
+            unique = f"{base}-{number}"
+        if unique != base:
             warnings.append(f"duplicate case name {base!r}: {image.name} is processed as {unique!r}")
+        given.add(unique.lower())
         out.append(BatchCase(unique, image.absolute()))
     return out
 

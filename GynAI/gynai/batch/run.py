@@ -2,14 +2,22 @@
 
 Output layout (``OUTPUT``)::
 
+    .gynai-batch    marker: the schema and task of the batch (JSON)
     cases/<case_id>/segmentation.seg.nrrd, metrics.json, report/…, case.json   (finished cases only)
     cohort.csv      key metrics (and input warnings, e.g. CT-like values) of the finished cases, then the
                     failed ones with their reason
     summary.json    counts, failures and reasons, per-case warnings, skipped inputs, renamed duplicates, timing
 
-Re-running on the same output resumes: finished cases are kept (not recomputed), failed ones are tried
-again. A failing case never stops the others. ``cohort.csv`` and ``summary.json`` are replaced atomically
-at the end of every run.
+Re-running on the same output resumes: a finished case is kept (not recomputed) when its image, the model,
+the report formats and the input file's size and modification time are unchanged, otherwise it is redone;
+failed cases are tried again. An output that holds a batch of another task is refused (one-line
+:class:`OutputPathError` naming that task), since resuming it would mix the tasks' results.
+
+A failing case never stops the others: any exception of a case is recorded as its failure. Each worker
+runs one case at a time; when a worker process dies, the cases in flight at that moment (at most one per
+worker) are recorded as failed ("worker process crashed") and the rest continue in a fresh pool. ``cohort.csv`` and ``summary.json`` are replaced atomically at the end of
+every run; when they cannot be written (e.g. disk full) the run ends with :class:`OutputPathError`, no
+temporary file is left and the finished case folders are kept.
 """
 
 from __future__ import annotations
@@ -18,21 +26,24 @@ import json
 import logging
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
-from gynai.batch.case import finished_row, process_case
+from gynai.batch.case import failed_row, failure_reason, finished_row, process_case
 from gynai.batch.cohort import cohort_csv
-from gynai.batch.inputs import discover_cases
+from gynai.batch.inputs import BatchCase, discover_cases
 from gynai.errors import OutputPathError, UsageError
 from gynai.progress import ProgressCallback, report
 
 logger = logging.getLogger(__name__)
 
 SCHEMA = "gynai.batch/1"
+CRASHED = "worker process crashed (run the batch again to retry this case)"
+"""Failure reason of the cases a dying worker process was running."""
 
 
 @dataclass
@@ -57,13 +68,36 @@ MARKER = ".gynai-batch"
 """Written into a batch output folder when a run starts, so an interrupted batch is recognised and resumed."""
 
 
-def _prepare_output(output: Path) -> Path:
-    if output.exists() and any(output.iterdir()) and not (output / MARKER).is_file():
-        raise OutputPathError(f"{output} is not empty and is not a GynAI batch output; choose a new folder")
+def _recorded_task(output: Path) -> Optional[str]:
+    """The task of the batch in ``output`` (marker, or summary of a run before the marker held it)."""
+    for name in (MARKER, "summary.json"):
+        try:
+            recorded = json.loads((output / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue                                  # missing, or the plain-text marker of earlier versions
+        if isinstance(recorded, dict) and isinstance(recorded.get("task"), str):
+            return recorded["task"]
+    return None
+
+
+def _check_output(output: Path, task: str) -> None:
+    """Refuse an output that is a file, holds other data, or holds a batch of another task (writes nothing)."""
+    if output.exists() and not output.is_dir():
+        raise OutputPathError(f"{output} is a file; give a folder for the batch output")
+    if output.exists() and any(output.iterdir()):
+        if not (output / MARKER).is_file():
+            raise OutputPathError(f"{output} is not empty and is not a GynAI batch output; choose a new folder")
+        found = _recorded_task(output)
+        if found is not None and found != task:
+            raise OutputPathError(f"{output} holds a batch of task {found!r}, not {task!r}; choose a new output "
+                                  f"folder (or run with --task {found} to resume it)")
+
+
+def _prepare_output(output: Path, task: str) -> Path:
     cases_dir = output / "cases"
     try:
         cases_dir.mkdir(parents=True, exist_ok=True)
-        (output / MARKER).write_text(f"{SCHEMA}\n", encoding="utf-8")
+        (output / MARKER).write_text(json.dumps({"schema": SCHEMA, "task": task}) + "\n", encoding="utf-8")
         probe = cases_dir / ".write-test"
         probe.write_text("")
         probe.unlink()
@@ -73,9 +107,19 @@ def _prepare_output(output: Path) -> Path:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` atomically.
+
+    Raises:
+        OutputPathError: It cannot be written (e.g. disk full); no temporary file is left.
+    """
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OutputPathError(f"cannot write {path}: {error.strerror or error}; the finished cases are kept in "
+                              f"{path.parent / 'cases'}: free space or fix permissions, then run again") from error
 
 
 def _write_summary(result: BatchResult, task: str, source: Path) -> None:
@@ -89,31 +133,97 @@ def _write_summary(result: BatchResult, task: str, source: Path) -> None:
     _write_atomic(result.output / "summary.json", json.dumps(summary, indent=2) + "\n")
 
 
+def _outcome(future: Future, case: BatchCase) -> tuple[dict[str, Any], bool]:
+    """The row of a finished future (its result, or the case's failure) and whether its worker crashed."""
+    try:
+        return future.result(), False
+    except BrokenProcessPool:
+        return failed_row(case, CRASHED), True
+    except Exception as error:  # noqa: BLE001 - e.g. a result that could not be sent back
+        return failed_row(case, failure_reason(error)), False
+
+
+def _run_in_pools(todo: list[BatchCase], workers: int, call: Callable[[BatchCase], dict],
+                  collect: Callable[[dict], None]) -> None:
+    """Run ``call(case)`` in ``workers`` processes, at most one case per worker at a time.
+
+    When a worker dies the pool breaks: the cases in flight are collected as crashed and the rest
+    continue in a fresh pool.
+    """
+    pending = list(todo)
+    while pending:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            running: dict[Future, BatchCase] = {}
+            broken = False
+            while (pending or running) and not broken:
+                while pending and len(running) < workers and not broken:
+                    try:
+                        running[pool.submit(call, pending[0])] = pending[0]
+                        pending.pop(0)
+                    except BrokenProcessPool:
+                        broken = True
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    row, crashed = _outcome(future, running.pop(future))
+                    broken = broken or crashed
+                    collect(row)
+            for future in wait(running).done:          # a broken pool fails every future still in flight
+                collect(_outcome(future, running[future])[0])
+        if broken:
+            logger.warning("a worker process crashed; %d case(s) left continue in a fresh pool", len(pending))
+
+
+class _CaseCall:
+    """``process(case, task, cases_dir, device, threads, report_formats)``, picklable for worker processes."""
+
+    def __init__(self, process: Callable[..., dict], task: str, cases_dir: Path, device: str, threads: int,
+                 report_formats: Sequence[str]):
+        self.process = process
+        self.args = (task, cases_dir, device, threads, tuple(report_formats))
+
+    def __call__(self, case: BatchCase) -> dict[str, Any]:
+        try:
+            return self.process(case, *self.args)
+        except Exception as error:  # noqa: BLE001 - a case's error never stops the batch
+            return failed_row(case, failure_reason(error))
+
+
 def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: str = "cpu",
               report_formats: Sequence[str] = ("json", "html"), progress: Optional[ProgressCallback] = None) -> BatchResult:
     """Process every case of ``source`` (folder or CSV) into ``output``; see the module docstring.
 
     Args:
         source: Folder of volumes / DICOM series folders, or a CSV with an ``image`` column.
-        output: New folder, or the output of an earlier run of the same batch (resumed).
+        output: New folder, or the output of an earlier run of the same batch and task (resumed).
         task: Segmentation task.
         workers: Cases processed in parallel (separate processes); CPU threads are shared among them.
         device: ``cpu``, ``cuda`` or ``auto``.
         report_formats: Report formats per case (``json``, ``html``, ``pdf``, ``dicom``; empty for none).
-        progress: ``progress(fraction, message)`` after each case.
+        progress: ``progress(fraction, "case i/n: <case_id> done|failed")`` after every case.
+
+    Raises:
+        UsageError: ``workers`` is below 1.
+        InputFileError: The input is not a folder or CSV, or holds no case.
+        ModelError: The task's model is missing or corrupt.
+        OutputPathError: ``output`` is not a batch output, holds another task's batch, or cannot be written.
     """
+    from gynai.inference.bundle import load_task_bundle
+
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
     start = time.perf_counter()
     source, output = Path(source), Path(output)
     inputs = discover_cases(source)
-    cases_dir = _prepare_output(output)
+    _check_output(output, task)
+    info = load_task_bundle(task)
+    model = {"name": info.name, "version": info.version}
+    cases_dir = _prepare_output(output, task)
     result = BatchResult(output, skipped=inputs.skipped, warnings=list(inputs.warnings))
     for entry, reason in inputs.skipped:
         logger.warning("skipped %s: %s", entry, reason)
     todo = []
     for case in inputs.cases:
-        row = finished_row(cases_dir, case)
+        row = finished_row(cases_dir, case, task, model, report_formats)
         if row is not None:
             result.done.append(row)
             result.resumed += 1
@@ -121,23 +231,19 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
             todo.append(case)
     if result.resumed:
         logger.info("resuming: %d finished case(s) kept, %d to process", result.resumed, len(todo))
-    threads = max(1, (os.cpu_count() or 1) // workers)
     total = len(inputs.cases)
 
     def collect(row: dict[str, Any]) -> None:
         (result.done if row["status"] == "done" else result.failed).append(row)
         finished = len(result.done) + len(result.failed)
-        report(progress, finished / total, f"case {finished}/{total} {row['case_id']}: {row['status']}")
+        report(progress, finished / total, f"case {finished}/{total}: {row['case_id']} {row['status']}")
 
+    call = _CaseCall(process_case, task, cases_dir, device, max(1, (os.cpu_count() or 1) // workers), report_formats)
     if workers == 1 or len(todo) <= 1:
         for case in todo:
-            collect(process_case(case, task, cases_dir, device, threads, report_formats))
+            collect(call(case))
     else:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(process_case, case, task, cases_dir, device, threads, report_formats)
-                       for case in todo]
-            for future in as_completed(futures):
-                collect(future.result())
+        _run_in_pools(todo, workers, call, collect)
     result.seconds = time.perf_counter() - start
     _write_summary(result, task, source)
     return result

@@ -72,9 +72,16 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_batch(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("batch", help="segment, measure and report every case of a folder or CSV list")
+    parser = sub.add_parser(
+        "batch", help="segment, measure and report every case of a folder or CSV list",
+        description="Segment, measure and report every case into OUTPUT/cases/<id>/, then write OUTPUT/cohort.csv "
+                    "and summary.json. A failing case is recorded and the others continue. Re-running on the same "
+                    "OUTPUT resumes: a finished case is kept only when its image file, the model and the report "
+                    "formats are unchanged (otherwise it is redone); failed cases are tried again. An OUTPUT holding "
+                    "a batch of another task is refused (exit code 2). Exit code 0: all cases done, 3: some failed.")
     parser.add_argument("input", type=Path, help="folder of volumes and DICOM series folders, or a CSV (column image)")
-    parser.add_argument("output", type=Path, help="output folder (new, or an earlier batch output to resume)")
+    parser.add_argument("output", type=Path,
+                        help="output folder (new, or an earlier batch output of the same task to resume)")
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
     parser.add_argument("--workers", type=int, default=1, help="cases processed in parallel")
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="compute device")
