@@ -59,21 +59,22 @@ TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
 
 @parameterNodeWrapper
 class GynAIParameterNode:
-    """Parameters: the sample phantom, and the batch panel's task and workers."""
+    """Parameters: the last loaded sample volume, and the batch panel's task and workers."""
 
-    sampleSeed: int = 2026
     sampleVolume: slicer.vtkMRMLScalarVolumeNode
     batchTask: str = "uterus-fibroid"
     batchWorkers: int = 1
 
 
 class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
-    """User interface: only wires widgets to the logic."""
+    """User interface: only wires widgets to the logic; every action shows its errors."""
 
     def __init__(self, parent=None):
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
         self._batchJob = None
         self._batchTimer = None
 
@@ -82,31 +83,74 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         uiWidget = slicer.util.loadUI(self.resourcePath("UI/GynAI.ui"))
         self.layout.addWidget(uiWidget)
         self.ui = slicer.util.childWidgetVariables(uiWidget)
+        uiWidget.setMRMLScene(slicer.mrmlScene)
         self.logic = GynAILogic()
         self.ui.versionLabel.text = self.logic.version()
         self.ui.batchTaskComboBox.addItems(list(TASKS))
+        self.ui.loadSampleButton.toolTip = _("Loads the Sample Data entry \"GynAI phantom: pelvic T2 with fibroids\": "
+                                             "the volume GynAIPhantomPelvisT2 and its ground-truth segmentation.")
         for button, slot in ((self.ui.loadSampleButton, self.onLoadSample),
                              (self.ui.checkDependenciesButton, self.onCheckDependencies),
                              (self.ui.packageInformationButton, self.onPackageInformation),
                              (self.ui.forceReinstallButton, self.onForceReinstall),
-                             (self.ui.verifyModelsButton, lambda: self.refreshModels(verify=True)),
+                             (self.ui.verifyModelsButton, self.onVerifyModels),
                              (self.ui.addModelFileButton, self.onAddModelFile),
                              (self.ui.addModelUrlButton, self.onAddModelUrl),
                              (self.ui.removeModelButton, self.onRemoveModel),
                              (self.ui.openModelsFolderButton, self.onOpenModelsFolder),
                              (self.ui.batchRunButton, self.onBatchRun)):
             button.connect("clicked(bool)", slot)
-        self.logic.getParameterNode().connectGui(self.ui)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.initializeParameterNode()
         if not self.logic.missingPackages():
-            self.refreshModels()
+            try:
+                self._showModels()
+            except Exception as error:  # shown in the panel; the module stays usable
+                self.ui.statusLabel.text = _("The models could not be listed: {reason}").format(reason=str(error))
+
+    # Parameter node lifecycle (as in Slicer's scripted module template)
+
+    def cleanup(self):
+        if self._batchJob is not None and not self._batchJob.finished:
+            self._batchJob.cancel()
+        self.setParameterNode(None)
+        self.removeObservers()
+
+    def enter(self):
+        self.initializeParameterNode()
+
+    def exit(self):
+        self.setParameterNode(None)
+
+    def onSceneStartClose(self, caller, event):
+        self.setParameterNode(None)
+
+    def onSceneEndClose(self, caller, event):
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self):
+        self.setParameterNode(self.logic.getParameterNode())
+
+    def setParameterNode(self, inputParameterNode):
+        """Connect the GUI to ``inputParameterNode`` (None disconnects it, e.g. while the scene closes)."""
+        if self._parameterNode is not None and self._parameterNodeGuiTag is not None:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+        self._parameterNode = inputParameterNode
+        self._parameterNodeGuiTag = None
+        if self._parameterNode is not None:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+
+    # Actions
 
     def _fillTable(self, table, headers, rows):
+        import qt
+
         table.clear()
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
         table.setRowCount(len(rows))
-        import qt
-
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 table.setItem(r, c, qt.QTableWidgetItem(str(value)))
@@ -114,114 +158,138 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onLoadSample(self):
         with slicer.util.tryWithErrorDisplay(_("Loading the sample phantom failed."), waitCursor=True):
-            if not self.logic.ensureDependencies():
-                return
-            parameterNode = self.logic.getParameterNode()
-            volume, segmentation = self.logic.loadSamplePhantom(parameterNode.sampleSeed)
-            parameterNode.sampleVolume = volume
+            volume, segmentation = self.logic.loadSamplePhantom()
+            if self._parameterNode is not None:
+                self._parameterNode.sampleVolume = volume
             slicer.util.setSliceViewerLayers(background=volume, fit=True)
-            self.ui.statusLabel.text = _("Loaded {name}").format(name=volume.GetName())
+            self.ui.statusLabel.text = _("Loaded {volume} and {segmentation} (the Sample Data entry "
+                                         "\"GynAI phantom: pelvic T2 with fibroids\")").format(
+                volume=volume.GetName(), segmentation=segmentation.GetName())
 
     def onCheckDependencies(self):
         with slicer.util.tryWithErrorDisplay(_("Installing dependencies failed."), waitCursor=True):
             ok = self.logic.ensureDependencies()
             self.ui.statusLabel.text = _("Dependencies ready.") if ok else _("Dependencies missing.")
             if ok:
-                self.refreshModels()
+                self._showModels()
 
     def onPackageInformation(self):
+        with slicer.util.tryWithErrorDisplay(_("Reading the package information failed.")):
+            self._showPackageInformation()
+
+    def _showPackageInformation(self):
         rows = [(s.name, s.requirement, s.installed_version or _("not installed"), _("yes") if s.satisfied else _("no"))
                 for s in self.logic.packageInformation()]
         self._fillTable(self.ui.packagesTable, [_("Package"), _("Required"), _("Installed"), _("OK")], rows)
         self.ui.packagesTable.visible = True
 
     def onForceReinstall(self):
-        if not slicer.util.confirmOkCancelDisplay(_("Reinstall all GynAI Python packages (including PyTorch)? "
-                                                    "Slicer may need a restart afterwards.")):
-            return
         with slicer.util.tryWithErrorDisplay(_("Reinstalling dependencies failed."), waitCursor=True):
-            self.logic.ensureDependencies(askConfirmation=False, forceReinstall=True)
-            self.onPackageInformation()
+            if not slicer.util.confirmOkCancelDisplay(_(
+                    "Reinstall GynAI's own Python packages, and PyTorch through the PyTorch extension? Packages "
+                    "that ship with Slicer (numpy, scipy, SimpleITK, ...) are kept as they are. Restart Slicer "
+                    "afterwards.")):
+                return
+            outcome = self.logic.reinstallDependencies()
+            lines = [_("Reinstalled: {packages}.").format(packages=", ".join(outcome.reinstalled) or _("none")),
+                     _("Kept as shipped with Slicer: {packages}.").format(packages=", ".join(outcome.kept) or _("none"))]
+            if outcome.torch_reinstalled is False:
+                lines.append(_("PyTorch is already loaded in this session, so it was not reinstalled: restart "
+                               "Slicer and press Force reinstall before running a segmentation, or use the PyTorch "
+                               "Utils module."))
+            if outcome.missing:
+                lines.append(_("Still missing: {packages}.").format(
+                    packages=", ".join(s.requirement for s in outcome.missing)))
+            lines.append(_("Restart Slicer to use the reinstalled packages."))
+            self.ui.statusLabel.text = "\n".join(lines)
+            self._showPackageInformation()
 
-    def refreshModels(self, verify=False):
-        with slicer.util.tryWithErrorDisplay(_("Listing the models failed."), waitCursor=True):
-            from GynAILib.model_manager import model_rows
+    def _showModels(self, verify=False):
+        from GynAILib.model_manager import model_rows
 
-            rows = [(m.name, m.task, m.version, m.origin, f"{m.size_mb:.2f}", m.status) for m in model_rows(verify)]
-            self._fillTable(self.ui.modelsTable, [_("Name"), _("Task"), _("Version"), _("Origin"), _("Size (MB)"),
-                                                  _("SHA-256")], rows)
+        rows = [(m.name, m.task, m.version, m.origin, f"{m.size_mb:.2f}", m.status) for m in model_rows(verify)]
+        self._fillTable(self.ui.modelsTable, [_("Name"), _("Task"), _("Version"), _("Origin"), _("Size (MB)"),
+                                              _("SHA-256")], rows)
+
+    def onVerifyModels(self):
+        with slicer.util.tryWithErrorDisplay(_("Verifying the models failed."), waitCursor=True):
+            self._showModels(verify=True)
 
     def onAddModelFile(self):
-        import qt
+        with slicer.util.tryWithErrorDisplay(_("Adding the model failed."), waitCursor=True):
+            import qt
 
-        path = qt.QFileDialog.getOpenFileName(None, _("Model bundle (.zip)"), "", "Zip (*.zip)") or \
-            qt.QFileDialog.getExistingDirectory(None, _("Or a model bundle folder"))
-        if path:
-            with slicer.util.tryWithErrorDisplay(_("Adding the model failed."), waitCursor=True):
+            path = qt.QFileDialog.getOpenFileName(None, _("Model bundle (.zip)"), "", "Zip (*.zip)") or \
+                qt.QFileDialog.getExistingDirectory(None, _("Or a model bundle folder"))
+            if path:
                 self.logic.addModel(path)
-                self.refreshModels()
+                self._showModels()
 
     def onAddModelUrl(self):
-        import qt
-
-        url = qt.QInputDialog.getText(None, _("Add model"), _("URL of the bundle .zip:"))
-        if not url:
-            return
-        digest = qt.QInputDialog.getText(None, _("Add model"), _("SHA-256 of the .zip (from its publisher):"))
         with slicer.util.tryWithErrorDisplay(_("Adding the model failed."), waitCursor=True):
+            import qt
+
+            url = qt.QInputDialog.getText(None, _("Add model"), _("URL of the bundle .zip:"))
+            if not url:
+                return
+            digest = qt.QInputDialog.getText(None, _("Add model"), _("SHA-256 of the .zip (from its publisher):"))
             self.logic.addModel(url, sha256=digest)
-            self.refreshModels()
+            self._showModels()
 
     def onRemoveModel(self):
-        row = self.ui.modelsTable.currentRow()
-        if row < 0:
-            return
-        name = self.ui.modelsTable.item(row, 0).text()
-        if slicer.util.confirmOkCancelDisplay(_("Remove the model {name}?").format(name=name)):
-            with slicer.util.tryWithErrorDisplay(_("Removing the model failed.")):
+        with slicer.util.tryWithErrorDisplay(_("Removing the model failed.")):
+            row = self.ui.modelsTable.currentRow()
+            if row < 0:
+                return
+            name = self.ui.modelsTable.item(row, 0).text()
+            if slicer.util.confirmOkCancelDisplay(_("Remove the model {name}?").format(name=name)):
                 self.logic.removeModel(name)
-                self.refreshModels()
+                self._showModels()
 
     def onOpenModelsFolder(self):
-        import qt
+        with slicer.util.tryWithErrorDisplay(_("Opening the models folder failed.")):
+            import qt
 
-        from GynAILib.model_manager import user_models_folder
+            from GynAILib.model_manager import user_models_folder
 
-        qt.QDesktopServices.openUrl(qt.QUrl.fromLocalFile(str(user_models_folder())))
+            qt.QDesktopServices.openUrl(qt.QUrl.fromLocalFile(str(user_models_folder())))
 
     def onBatchRun(self):
-        import qt
+        """Run batch starts the background batch; while it runs the same button cancels it."""
+        with slicer.util.tryWithErrorDisplay(_("The batch could not be started or cancelled.")):
+            if self._batchJob is not None and not self._batchJob.finished:
+                self._batchJob.cancel()
+                return
+            import qt
 
-        if self._batchJob is not None and not self._batchJob.finished:
-            self._batchJob.cancel()
-            return
-        with slicer.util.tryWithErrorDisplay(_("Starting the batch failed.")):
-            parameterNode = self.logic.getParameterNode()
             self._batchJob = self.logic.startBatch(self.ui.batchInputPath.currentPath,
                                                    self.ui.batchOutputPath.currentPath,
-                                                   parameterNode.batchTask, parameterNode.batchWorkers)
+                                                   self.ui.batchTaskComboBox.currentText,
+                                                   self.ui.batchWorkersSpinBox.value)
             self.ui.batchRunButton.text = _("Cancel")
             self._batchTimer = qt.QTimer()
             self._batchTimer.timeout.connect(self._pollBatch)
             self._batchTimer.start(500)
 
     def _pollBatch(self):
-        job = self._batchJob
-        self.ui.batchProgressBar.value = int(100 * job.poll())
-        self.ui.batchStatusLabel.text = job.message
-        if not job.finished:
-            return
-        self._batchTimer.stop()
-        self.ui.batchRunButton.text = _("Run batch")
         with slicer.util.tryWithErrorDisplay(_("The batch did not finish.")):
+            job = self._batchJob
+            try:
+                self.ui.batchProgressBar.value = int(100 * job.poll())
+                self.ui.batchStatusLabel.text = job.message
+                if not job.finished:
+                    return
+            except Exception:
+                self._stopBatchTimer()
+                raise
+            self._stopBatchTimer()
             summary = job.summary()
             self.ui.batchStatusLabel.text = _("{done} done, {failed} failed (see summary.json and cohort.csv)").format(
                 done=summary["done"], failed=summary["failed"])
 
-    def cleanup(self):
-        if self._batchJob is not None and not self._batchJob.finished:
-            self._batchJob.cancel()
-        self.removeObservers()
+    def _stopBatchTimer(self):
+        self._batchTimer.stop()
+        self.ui.batchRunButton.text = _("Run batch")
 
 
 class GynAILogic(ScriptedLoadableModuleLogic):
@@ -254,23 +322,39 @@ class GynAILogic(ScriptedLoadableModuleLogic):
         return [status.name for status in missing(__file__)]
 
     def ensureDependencies(self, askConfirmation=True, forceReinstall=False):
-        """Install missing packages (all with ``forceReinstall``) after one confirmation; True when ready."""
-        from GynAILib.dependencies import install
+        """Install missing packages (reinstall with ``forceReinstall``) after one confirmation; True when ready.
 
+        Never installs, and never asks, in testing mode.
+        """
         missing = self.missingPackages()
         if not missing and not forceReinstall:
             return True
         if slicer.app.testingEnabled():
-            logging.warning("GynAI: packages missing in testing mode (not installed): %s", missing)
+            logging.warning("GynAI: packages missing or reinstall asked in testing mode (nothing installed): %s",
+                            missing)
             return False
         if askConfirmation and not slicer.util.confirmOkCancelDisplay(
                 _("GynAI needs these Python packages: {packages}. Install them now?").format(
-                    packages=", ".join(missing))):
+                    packages=", ".join(missing or [_("all (reinstall)")]))):
             return False
-        still = install(slicer, __file__, forceReinstall)
+        if forceReinstall:
+            return not self.reinstallDependencies().missing
+        from GynAILib.dependencies import install
+
+        still = install(slicer, __file__).missing
         if still:
             logging.warning("GynAI: still missing after installation: %s", [s.requirement for s in still])
         return not still
+
+    def reinstallDependencies(self):
+        """Reinstall PyTorch (through PyTorchUtils, unless it is loaded already) and GynAI's own packages;
+        the packages Slicer ships are kept. Returns the ``InstallOutcome``; nothing is done in testing mode."""
+        from GynAILib.dependencies import InstallOutcome, install, missing
+
+        if slicer.app.testingEnabled():
+            logging.warning("GynAI: reinstall skipped in testing mode")
+            return InstallOutcome(missing=missing(__file__))
+        return install(slicer, __file__, force_reinstall=True)
 
     @staticmethod
     def addModel(source, name=None, sha256=None):
@@ -293,21 +377,17 @@ class GynAILogic(ScriptedLoadableModuleLogic):
 
         return BatchJob(inputPath, outputFolder, task, workers, reportFormats)
 
-    def loadSamplePhantom(self, seed=2026):
-        """Add a synthetic T2 phantom volume and its ground-truth segmentation to the scene."""
-        from gynai.phantom import FibroidSpec, generate_uterus_fibroid
-        from GynAILib.segmentations import label_image_to_segmentation_node
-        from GynAILib.volumes import image_to_volume_node
+    def loadSamplePhantom(self, sampleName=None):
+        """Load a shipped sample phantom exactly as Sample Data does (same files, SHA-256 checked, same node
+        names); by default "GynAI phantom: pelvic T2 with fibroids": ``GynAIPhantomPelvisT2`` and
+        ``GynAIPhantomPelvisT2 ground truth``. Returns ``(volumeNode, segmentationNode)``."""
+        from GynAILib.sample_data import DEFAULT_SAMPLE, load_sample
 
-        case = generate_uterus_fibroid(seed, [FibroidSpec("2", 28.0), FibroidSpec("4", 18.0),
-                                              FibroidSpec("6", 26.0)])
-        volume = image_to_volume_node(case.image, "GynAI phantom T2")
-        segmentation = label_image_to_segmentation_node(case.labels, volume, name="GynAI phantom ground truth")
-        return volume, segmentation
+        return load_sample(sampleName or DEFAULT_SAMPLE, __file__, slicer.util)
 
 
 class GynAITest(ScriptedLoadableModuleTest):
-    """Inside Slicer: the sample phantom loads with exact geometry and named segments."""
+    """Inside Slicer: the shipped sample phantom loads with its geometry and named segments."""
 
     def setUp(self):
         slicer.mrmlScene.Clear()
@@ -317,7 +397,8 @@ class GynAITest(ScriptedLoadableModuleTest):
         self.test_sample_phantom()
 
     def test_sample_phantom(self):
-        volume, segmentation = GynAILogic().loadSamplePhantom(seed=1)
+        volume, segmentation = GynAILogic().loadSamplePhantom()
+        self.assertEqual(volume.GetName(), "GynAIPhantomPelvisT2")
         self.assertEqual(volume.GetImageData().GetDimensions(), (192, 192, 30))
         names = [segmentation.GetSegmentation().GetNthSegment(i).GetName() for i in range(3)]
         self.assertEqual(names, ["Myometrium", "Endometrium", "Fibroid"])

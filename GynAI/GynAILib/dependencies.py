@@ -1,14 +1,22 @@
 """Python dependencies of GynAI inside Slicer: what is installed, what is missing, and installing them.
 
-Nothing here runs at import time. Installation goes through ``slicer.packaging.pip_ensure`` with the
-shipped ``requirements.txt`` on Slicer ≥ 5.12 and ``slicer.util.pip_install`` before; torch only through
-the PyTorch extension's PyTorchUtils (it knows which CUDA/CPU build fits the machine).
+Nothing here runs at import time. Missing packages are installed with ``slicer.packaging.pip_ensure`` and
+the shipped ``requirements.txt`` on Slicer ≥ 5.12 (found by importing ``slicer.packaging``) and with
+``slicer.util.pip_install`` before; torch only through the PyTorch extension's ``PyTorchUtilsLogic``
+(``installTorch``/``uninstallTorch``), which knows which CUDA/CPU build fits the machine.
+
+A forced reinstall rewrites only GynAI's own packages (``--force-reinstall --no-deps``) and then lets pip
+add any missing dependency under a constraints file that pins the packages Slicer ships (numpy, scipy,
+SimpleITK, ...) at their installed versions, so Slicer's own packages are never replaced.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
@@ -16,6 +24,11 @@ from typing import Any, Optional
 logger = logging.getLogger(__name__)
 
 TORCH_REQUIREMENT = "torch>=2.2"
+SLICER_PROVIDED_PACKAGES = frozenset({
+    "numpy", "scipy", "simpleitk", "pydicom", "requests", "urllib3", "idna", "certifi", "charset-normalizer",
+    "packaging", "pip", "setuptools", "wheel", "six", "python-dateutil", "pyparsing", "typing-extensions", "vtk",
+})
+"""Distributions that come with Slicer's Python (canonical names): a forced reinstall leaves them alone."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,34 @@ class PackageStatus:
     name: str
     installed_version: Optional[str]
     satisfied: bool
+
+
+@dataclass
+class InstallOutcome:
+    """What :func:`install` did.
+
+    Attributes:
+        missing: Requirements still absent or too old afterwards.
+        reinstalled: GynAI's own requirements rewritten by a forced reinstall.
+        kept: Requirements left as Slicer ships them (forced reinstall only).
+        torch_reinstalled: For a forced reinstall, whether PyTorch was reinstalled; False when it was
+            already loaded in this session (it cannot be replaced while in use: restart Slicer first).
+    """
+
+    missing: list[PackageStatus]
+    reinstalled: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    torch_reinstalled: Optional[bool] = None
+
+
+def canonical_name(name: str) -> str:
+    """Distribution name normalised as pip compares it (``SimpleITK`` → ``simpleitk``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def is_slicer_provided(name: str) -> bool:
+    """Whether the distribution ``name`` ships with Slicer (see :data:`SLICER_PROVIDED_PACKAGES`)."""
+    return canonical_name(name) in SLICER_PROVIDED_PACKAGES
 
 
 def requirements_file(module_file: str) -> Path:
@@ -62,6 +103,15 @@ def missing(module_file: str) -> list[PackageStatus]:
     return [status for status in package_information(module_file) if not status.satisfied]
 
 
+def slicer_packaging() -> Any:
+    """Slicer's package installer module ``slicer.packaging`` (Slicer ≥ 5.12), or None on older Slicer."""
+    try:
+        import slicer.packaging as packaging
+    except ImportError:
+        return None
+    return packaging
+
+
 def pytorch_utils_logic() -> Any:
     """The PyTorch extension's logic (raises a clear error when the extension is missing)."""
     try:
@@ -72,25 +122,88 @@ def pytorch_utils_logic() -> Any:
     return PyTorchUtils.PyTorchUtilsLogic()
 
 
-def install(slicer: Any, module_file: str, force_reinstall: bool = False) -> list[PackageStatus]:
-    """Install what is missing (everything with ``force_reinstall``); returns what is still missing.
+def torch_loaded() -> bool:
+    """Whether torch is imported in this process (then its files are in use and must not be replaced)."""
+    return "torch" in sys.modules
+
+
+def install_torch(torch_logic: Any) -> None:
+    """``PyTorchUtilsLogic.installTorch`` with GynAI's version requirement, without its own prompt."""
+    torch_logic.installTorch(askConfirmation=False, torchVersionRequirement=TORCH_REQUIREMENT[len("torch"):])
+
+
+def reinstall_torch(torch_logic: Any) -> bool:
+    """Uninstall and install torch with PyTorchUtils; False (nothing done) when torch is already loaded."""
+    if torch_loaded():
+        logger.warning("GynAI: torch is loaded in this session and was not reinstalled; restart Slicer first")
+        return False
+    torch_logic.uninstallTorch()
+    install_torch(torch_logic)
+    return True
+
+
+def slicer_pins(statuses: list[PackageStatus]) -> list[str]:
+    """``name==version`` constraints for every installed distribution Slicer provides (requirements or not)."""
+    pins = {}
+    for distribution in metadata.distributions():
+        name = distribution.metadata["Name"]
+        if name and is_slicer_provided(name):
+            pins[canonical_name(name)] = f"{name}=={distribution.version}"
+    for status in statuses:   # the requirement's own spelling wins
+        if status.installed_version and is_slicer_provided(status.name):
+            pins[canonical_name(status.name)] = f"{status.name}=={status.installed_version}"
+    return [pins[key] for key in sorted(pins)]
+
+
+def _install_missing(slicer: Any, module_file: str, statuses: list[PackageStatus]) -> None:
+    others = [s.requirement for s in statuses if not s.satisfied]
+    if not others:
+        return
+    packaging = slicer_packaging()
+    if packaging is None or not hasattr(packaging, "pip_ensure"):
+        slicer.util.pip_install(others)
+    else:
+        requirements = packaging.load_requirements(str(requirements_file(module_file)))
+        packaging.pip_ensure(requirements, prompt_install=False, requester="GynAI")
+
+
+def _force_reinstall(slicer: Any, statuses: list[PackageStatus], outcome: InstallOutcome) -> None:
+    own = [s for s in statuses if not is_slicer_provided(s.name)]
+    outcome.kept = [s.requirement for s in statuses if is_slicer_provided(s.name)]
+    outcome.reinstalled = [s.requirement for s in own]
+    if not own:
+        return
+    slicer.util.pip_install(["--force-reinstall", "--no-deps"] + outcome.reinstalled)
+    with tempfile.TemporaryDirectory(prefix="gynai-pip-") as folder:   # dependencies of GynAI's packages
+        constraints = Path(folder) / "slicer-constraints.txt"
+        constraints.write_text("\n".join(slicer_pins(statuses)) + "\n", encoding="utf-8")
+        slicer.util.pip_install(["-c", str(constraints)] + outcome.reinstalled)
+
+
+def install(slicer: Any, module_file: str, force_reinstall: bool = False) -> InstallOutcome:
+    """Install what is missing; with ``force_reinstall`` also rewrite torch and GynAI's own packages.
 
     The caller asks the user first (one confirmation for everything); this function never prompts.
+
+    Args:
+        slicer: The ``slicer`` module (``slicer.util.pip_install`` is used).
+        module_file: ``GynAI.py``; its ``Resources/requirements.txt`` lists the packages.
+        force_reinstall: Reinstall torch (through PyTorchUtils, unless already loaded) and every requirement
+            that Slicer does not ship itself; Slicer's own packages are kept as they are.
     """
     statuses = package_information(module_file)
-    torch = statuses[0]
-    if force_reinstall or not torch.satisfied:
-        torch_logic = pytorch_utils_logic()
-        if force_reinstall and hasattr(torch_logic, "uninstallTorch"):
-            torch_logic.uninstallTorch()
-        torch_logic.installTorch(askConfirmation=False, torchVersionRequirement=TORCH_REQUIREMENT[len("torch"):])
-    others = [s.requirement for s in statuses[1:] if force_reinstall or not s.satisfied]
-    if others:
-        packaging = getattr(slicer, "packaging", None)
-        if force_reinstall or packaging is None or not hasattr(packaging, "pip_ensure"):
-            slicer.util.pip_install((["--force-reinstall"] if force_reinstall else []) + others)
-        else:
-            requirements = packaging.load_requirements(str(requirements_file(module_file)))
-            packaging.pip_ensure(requirements, prompt_install=False, requester="GynAI")
-    logger.info("GynAI dependencies installed: torch %s, %s", "reinstalled" if force_reinstall else "checked", others)
-    return missing(module_file)
+    torch, others = statuses[0], statuses[1:]
+    outcome = InstallOutcome(missing=[])
+    if force_reinstall:
+        outcome.torch_reinstalled = reinstall_torch(pytorch_utils_logic())
+        if not torch.satisfied and not outcome.torch_reinstalled:
+            logger.warning("GynAI: torch is loaded but does not satisfy %s", TORCH_REQUIREMENT)
+        _force_reinstall(slicer, others, outcome)
+        others = package_information(module_file)[1:]
+    elif not torch.satisfied:
+        install_torch(pytorch_utils_logic())
+    _install_missing(slicer, module_file, others)
+    outcome.missing = missing(module_file)
+    logger.info("GynAI dependencies installed (force: %s); still missing: %s", force_reinstall,
+                [s.requirement for s in outcome.missing])
+    return outcome

@@ -1,5 +1,7 @@
-"""The GynAI module's dependency helpers (GynAILib.dependencies) with a fake Slicer: what is missing, and
-which installer is called (pip_ensure on Slicer >= 5.12, pip_install before, torch via PyTorchUtils)."""
+"""The GynAI module's dependency helpers (GynAILib.dependencies) with a fake Slicer: what is missing, which
+installer is called (``slicer.packaging.pip_ensure`` when ``import slicer.packaging`` works, pip_install
+before), torch only through PyTorchUtils' real API, and a forced reinstall that never replaces the packages
+Slicer ships (numpy, scipy, SimpleITK, ...)."""
 
 import sys
 import types
@@ -19,24 +21,52 @@ def module_with(tmp_path, lines):
 
 
 class FakeSlicer:
-    def __init__(self, with_packaging: bool):
+    """``slicer`` with ``util.pip_install`` recording its argument lists (and constraints file contents)."""
+
+    def __init__(self):
         self.calls = []
-        self.util = types.SimpleNamespace(pip_install=lambda args: self.calls.append(("pip_install", args)))
-        if with_packaging:
-            self.packaging = types.SimpleNamespace(
-                load_requirements=lambda path: self.calls.append(("load", Path(path).name)) or ["parsed"],
-                pip_ensure=lambda reqs, **kw: self.calls.append(("pip_ensure", reqs, kw.get("requester"))))
+        self.util = types.SimpleNamespace(pip_install=self._pip_install)
+
+    def _pip_install(self, args):
+        args = list(args)
+        if "-c" in args:
+            constraints = Path(args[args.index("-c") + 1]).read_text().split()
+            self.calls.append(("pip_install -c", constraints, [a for a in args[args.index("-c") + 2:]]))
+        else:
+            self.calls.append(("pip_install", args))
+
+
+@pytest.fixture()
+def packaging_module(monkeypatch):
+    """Makes ``import slicer.packaging`` succeed (Slicer >= 5.12) with a recording fake."""
+    calls = []
+    fake = types.ModuleType("slicer.packaging")
+    fake.load_requirements = lambda path: calls.append(("load", Path(path).name)) or ["parsed"]
+    fake.pip_ensure = lambda reqs, **kw: calls.append(("pip_ensure", reqs, kw.get("requester"),
+                                                        kw.get("prompt_install")))
+    monkeypatch.setitem(sys.modules, "slicer", types.ModuleType("slicer"))
+    monkeypatch.setitem(sys.modules, "slicer.packaging", fake)
+    return calls
+
+
+@pytest.fixture()
+def old_slicer(monkeypatch):
+    """``import slicer.packaging`` raises ImportError, as on Slicer < 5.12."""
+    monkeypatch.setitem(sys.modules, "slicer", types.ModuleType("slicer"))
+    monkeypatch.setitem(sys.modules, "slicer.packaging", None)
 
 
 @pytest.fixture()
 def fake_pytorch(monkeypatch):
+    """PyTorchUtilsLogic with the signatures of the PyTorch extension (SlicerPyTorch, 2023 and later)."""
     calls = []
 
     class Logic:
-        def installTorch(self, askConfirmation=False, torchVersionRequirement=None):
+        def installTorch(self, askConfirmation=False, forceComputationBackend=None, torchVersionRequirement=None,
+                         torchvisionVersionRequirement=None):
             calls.append(("installTorch", askConfirmation, torchVersionRequirement))
 
-        def uninstallTorch(self):
+        def uninstallTorch(self, askConfirmation=False, forceComputationBackend=None):
             calls.append(("uninstallTorch",))
 
     monkeypatch.setitem(sys.modules, "PyTorchUtils", types.SimpleNamespace(PyTorchUtilsLogic=Logic))
@@ -51,24 +81,69 @@ def test_shipped_requirements_are_satisfied_here():
     assert info["torch"].installed_version and info["torch"].satisfied
 
 
-def test_missing_packages_go_to_pip_ensure(tmp_path, fake_pytorch):
+def test_installer_is_detected_by_importing_slicer_packaging(packaging_module, monkeypatch):
+    assert dependencies.slicer_packaging() is sys.modules["slicer.packaging"]
+    monkeypatch.setitem(sys.modules, "slicer.packaging", None)
+    assert dependencies.slicer_packaging() is None
+    monkeypatch.setattr(sys.modules["slicer"], "packaging", object(), raising=False)   # an attribute is not enough
+    monkeypatch.delitem(sys.modules, "slicer.packaging")
+    monkeypatch.setattr(sys.modules["slicer"], "__path__", [], raising=False)          # a package without the module
+    assert dependencies.slicer_packaging() is None
+
+
+def test_missing_packages_go_to_pip_ensure(tmp_path, fake_pytorch, packaging_module):
     module = module_with(tmp_path, ["numpy>=1.0", "gynai-no-such-package>=1", "scipy>=999"])
     assert [s.name for s in dependencies.missing(module)] == ["gynai-no-such-package", "scipy"]
-    slicer = FakeSlicer(with_packaging=True)
-    dependencies.install(slicer, module)
-    assert slicer.calls == [("load", "requirements.txt"), ("pip_ensure", ["parsed"], "GynAI")]
-    assert fake_pytorch == []                                      # torch is already there
+    slicer = FakeSlicer()
+    outcome = dependencies.install(slicer, module)
+    assert packaging_module == [("load", "requirements.txt"), ("pip_ensure", ["parsed"], "GynAI", False)]
+    assert slicer.calls == [] and fake_pytorch == []                  # torch is already there
+    assert [s.name for s in outcome.missing] == ["gynai-no-such-package", "scipy"]   # the fakes installed nothing
 
 
-def test_old_slicer_falls_back_to_pip_install_and_force_reinstalls(tmp_path, fake_pytorch):
+def test_old_slicer_falls_back_to_pip_install(tmp_path, fake_pytorch, old_slicer):
     module = module_with(tmp_path, ["numpy>=1.0", "gynai-no-such-package>=1"])
-    slicer = FakeSlicer(with_packaging=False)
+    slicer = FakeSlicer()
     dependencies.install(slicer, module)
     assert slicer.calls == [("pip_install", ["gynai-no-such-package>=1"])]
-    forced = FakeSlicer(with_packaging=True)
-    dependencies.install(forced, module, force_reinstall=True)
-    assert forced.calls == [("pip_install", ["--force-reinstall", "numpy>=1.0", "gynai-no-such-package>=1"])]
+    assert fake_pytorch == []
+
+
+def test_force_reinstall_keeps_slicers_packages(tmp_path, fake_pytorch, packaging_module, monkeypatch):
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    module = module_with(tmp_path, ["numpy>=1.0", "SciPy>=1.0", "monai>=1.0", "gynai-no-such-package>=1"])
+    slicer = FakeSlicer()
+    outcome = dependencies.install(slicer, module, force_reinstall=True)
     assert fake_pytorch == [("uninstallTorch",), ("installTorch", False, ">=2.2")]
+    own = ["monai>=1.0", "gynai-no-such-package>=1"]
+    assert slicer.calls[0] == ("pip_install", ["--force-reinstall", "--no-deps"] + own)
+    kind, constraints, requirements = slicer.calls[1]
+    assert kind == "pip_install -c" and requirements == own      # missing dependencies, Slicer's packages pinned
+    import numpy
+    import scipy
+
+    assert f"numpy=={numpy.__version__}" in constraints and f"SciPy=={scipy.__version__}" in constraints
+    assert not any(name.split("==")[0].lower() in ("monai", "torch") for name in constraints)
+    assert outcome.reinstalled == own and outcome.kept == ["numpy>=1.0", "SciPy>=1.0"]
+    assert outcome.torch_reinstalled is True
+    flat = [arg for call in slicer.calls for arg in (call[1] if call[0] == "pip_install" else call[2])]
+    assert not any(arg.lower().startswith(("numpy", "scipy")) for arg in flat)
+    # what is still missing afterwards (the fakes install nothing) goes the ordinary way
+    assert packaging_module[-1] == ("pip_ensure", ["parsed"], "GynAI", False)
+
+
+def test_force_reinstall_leaves_torch_alone_while_it_is_loaded(tmp_path, fake_pytorch, old_slicer, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    module = module_with(tmp_path, ["numpy>=1.0"])
+    slicer = FakeSlicer()
+    outcome = dependencies.install(slicer, module, force_reinstall=True)
+    assert fake_pytorch == [] and outcome.torch_reinstalled is False
+    assert slicer.calls == [] and outcome.kept == ["numpy>=1.0"] and outcome.reinstalled == []
+
+
+def test_slicer_provided_names_are_compared_canonically():
+    assert dependencies.is_slicer_provided("SimpleITK") and dependencies.is_slicer_provided("typing_extensions")
+    assert not dependencies.is_slicer_provided("monai") and not dependencies.is_slicer_provided("torch")
 
 
 def test_missing_pytorch_extension_is_a_clear_error(monkeypatch):
