@@ -43,13 +43,16 @@ class GynAIReportParameterNode:
 
 
 class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
-    """User interface: only wires widgets to the logic."""
+    """User interface: only wires widgets to the logic; every action shows its errors."""
 
     def __init__(self, parent=None):
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
         self._watcher = None
+        self._reportVolume = None
         self._written = {}
 
     def setup(self):
@@ -66,7 +69,46 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.openPdfButton.connect("clicked(bool)", self.onOpenPdfButton)
         self.ui.sendToPacsButton.connect("clicked(bool)", self.onSendToPacsButton)
         self.ui.sendToPacsButton.visible = bool(self.logic.pacsConfigFile())
-        self.logic.getParameterNode().connectGui(self.ui)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.initializeParameterNode()
+
+    # Parameter node lifecycle (as in Slicer's scripted module template)
+
+    def cleanup(self):
+        self._stopWatching()
+        self.setParameterNode(None)
+        self.removeObservers()
+
+    def enter(self):
+        self.initializeParameterNode()
+
+    def exit(self):
+        self.setParameterNode(None)
+
+    def onSceneStartClose(self, caller, event):
+        self._stopWatching()   # its nodes are about to be removed
+        self._written = {}
+        self.ui.openPdfButton.enabled = False
+        self.setParameterNode(None)
+
+    def onSceneEndClose(self, caller, event):
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self):
+        self.setParameterNode(self.logic.getParameterNode())
+
+    def setParameterNode(self, inputParameterNode):
+        """Connect the GUI to ``inputParameterNode`` (None disconnects it, e.g. while the scene closes)."""
+        if self._parameterNode is not None and self._parameterNodeGuiTag is not None:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+        self._parameterNode = inputParameterNode
+        self._parameterNodeGuiTag = None
+        if self._parameterNode is not None:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+
+    # Display
 
     def _createReportView(self):
         """A web view for the HTML report (figures and charts render as in a browser)."""
@@ -79,36 +121,46 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def _showHtml(self, html):
         self.reportView.setHtml(html)
 
-    def onComputeButton(self):
-        """Compute once, then keep the tables and report up to date while the segmentation is edited."""
-        with slicer.util.tryWithErrorDisplay(_("Computing metrics failed."), waitCursor=True):
-            if self._watcher is not None:
-                self._watcher.stop()
-            volume = self.ui.inputVolumeSelector.currentNode()
-            self._watcher = self.logic.watch(volume, self.ui.segmentationSelector.currentNode(),
-                                             self.ui.taskComboBox.currentText,
-                                             lambda metrics: self._showMetrics(metrics, volume))
-            self.ui.tableView.setMRMLTableNode(self._watcher.table_node)
-            self.ui.findingsTableView.setMRMLTableNode(self._watcher.findings_table_node)
-            self._showMetrics(self._watcher.metrics, volume)
-
     def _showMetrics(self, metrics, volume):
         from GynAIReportLib.logic import report_html
 
         self._showHtml(report_html(metrics, volume))
+
+    def _stopWatching(self):
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
 
     def _formats(self):
         boxes = (("html", self.ui.htmlCheckBox), ("pdf", self.ui.pdfCheckBox), ("json", self.ui.jsonCheckBox),
                  ("dicom", self.ui.dicomCheckBox))
         return [name for name, box in boxes if box.checked]
 
-    def onGenerateReportButton(self):
-        import qt
+    # Actions
 
-        folder = qt.QFileDialog.getExistingDirectory(None, _("Choose an empty folder for the report"))
-        if not folder:
-            return
+    def onComputeButton(self):
+        """Compute once, then keep the tables and report up to date while the segmentation is edited."""
+        with slicer.util.tryWithErrorDisplay(_("Computing metrics failed."), waitCursor=True):
+            self._stopWatching()
+            self._reportVolume = self.ui.inputVolumeSelector.currentNode()
+            self._watcher = self.logic.watch(self._reportVolume, self.ui.segmentationSelector.currentNode(),
+                                             self.ui.taskComboBox.currentText, self.onMetricsUpdated)
+            self.ui.tableView.setMRMLTableNode(self._watcher.table_node)
+            self.ui.findingsTableView.setMRMLTableNode(self._watcher.findings_table_node)
+            self._showMetrics(self._watcher.metrics, self._reportVolume)
+
+    def onMetricsUpdated(self, metrics):
+        """Called by the watcher after each edit of the segmentation: refresh the report view."""
+        with slicer.util.tryWithErrorDisplay(_("Updating the report after the edit failed.")):
+            self._showMetrics(metrics, self._reportVolume)
+
+    def onGenerateReportButton(self):
         with slicer.util.tryWithErrorDisplay(_("Writing the report failed."), waitCursor=True):
+            import qt
+
+            folder = qt.QFileDialog.getExistingDirectory(None, _("Choose an empty folder for the report"))
+            if not folder:
+                return
             result = self.logic.generateReport(
                 self.ui.inputVolumeSelector.currentNode(), self.ui.segmentationSelector.currentNode(),
                 self.ui.taskComboBox.currentText, folder, self._formats(),
@@ -122,9 +174,12 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.ui.statusLabel.text = _("Report written to {folder}").format(folder=folder)
 
     def onOpenPdfButton(self):
-        import qt
+        with slicer.util.tryWithErrorDisplay(_("Opening the PDF failed.")):
+            import qt
 
-        qt.QDesktopServices.openUrl(qt.QUrl.fromLocalFile(self._written["pdf"]))
+            if "pdf" not in self._written:
+                raise ValueError(_("Generate the report with PDF first."))
+            qt.QDesktopServices.openUrl(qt.QUrl.fromLocalFile(self._written["pdf"]))
 
     def onSendToPacsButton(self):
         with slicer.util.tryWithErrorDisplay(_("Sending to PACS failed; the local files are kept."), waitCursor=True):
@@ -132,12 +187,6 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                 raise ValueError(_("Generate the report first (with DICOM and/or PDF)."))
             stored = self.logic.sendToPacs(self._written)
             self.ui.statusLabel.text = _("Sent {count} DICOM objects to PACS").format(count=stored)
-
-    def cleanup(self):
-        if self._watcher is not None:
-            self._watcher.stop()
-            self._watcher = None
-        self.removeObservers()
 
 
 class GynAIReportLogic(ScriptedLoadableModuleLogic):

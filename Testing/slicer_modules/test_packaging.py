@@ -114,3 +114,15 @@ def test_layering_of_imports():
 
 def test_license_is_apache():
     assert "Apache License" in (ROOT / "LICENSE").read_text()
+
+
+def test_description_names_all_three_tasks():
+    """The extension description (CMake; the catalog entry of schema v1.0.1 has no description field) names
+    every shipped task and stays one short paragraph."""
+    from gynai.tasks import TASKS
+
+    text = re.search(r'set\(EXTENSION_DESCRIPTION "([^"]+)"\)', (ROOT / "CMakeLists.txt").read_text()).group(1)
+    for task in TASKS:                      # uterus-fibroid, placenta, adnexal-mass
+        for word in task.split("-"):
+            assert word in text.lower(), (task, word)
+    assert len(TASKS) == 3 and "Research use only" in text and len(text) < 400
