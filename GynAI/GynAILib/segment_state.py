@@ -4,6 +4,10 @@ GynAI stores a fingerprint of the segments it wrote (IDs, names, label values an
 node attribute. A later run compares it with the node's current content: a segmentation edited in the
 Segment Editor, or with renamed segments, is not overwritten unless the user asks.
 
+The model that wrote the segments is kept in the attributes ``GynAI.ModelName`` and ``GynAI.ModelVersion``;
+:func:`segmentation_provenance` turns them, with the fingerprint, into the provenance record of
+:mod:`gynai.provenance` (model output, model output edited since, or supplied by the user).
+
 Only vtk, slicer and gynai are used (no Qt).
 """
 
@@ -11,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from typing import Any, Optional
 
 logger = logging.getLogger(__name__)
 
 FINGERPRINT_ATTRIBUTE = "GynAI.fingerprint"
 TASK_ATTRIBUTE = "GynAI.task"
+MODEL_NAME_ATTRIBUTE = "GynAI.ModelName"
+MODEL_VERSION_ATTRIBUTE = "GynAI.ModelVersion"
 
 
 def segmentation_fingerprint(node: Any) -> str:
@@ -47,10 +53,37 @@ def segmentation_fingerprint(node: Any) -> str:
     return digest.hexdigest()
 
 
-def mark_as_generated(node: Any, task: str) -> None:
-    """Record that GynAI produced the node's current content (task and fingerprint attributes)."""
+def mark_as_generated(node: Any, task: str, model: Optional[dict] = None) -> None:
+    """Record that GynAI produced the node's current content (task, fingerprint and model attributes).
+
+    Args:
+        node: The segmentation node just filled.
+        task: Task id.
+        model: Provenance of the model that produced it (``name``, ``version``); without it the model
+            attributes are removed, and the segmentation is reported as supplied by the user.
+    """
     node.SetAttribute(TASK_ATTRIBUTE, task)
     node.SetAttribute(FINGERPRINT_ATTRIBUTE, segmentation_fingerprint(node))
+    if model and model.get("name"):
+        node.SetAttribute(MODEL_NAME_ATTRIBUTE, str(model["name"]))
+        node.SetAttribute(MODEL_VERSION_ATTRIBUTE, str(model.get("version", "")))
+    else:
+        node.RemoveAttribute(MODEL_NAME_ATTRIBUTE)
+        node.RemoveAttribute(MODEL_VERSION_ATTRIBUTE)
+
+
+def segmentation_provenance(node: Any) -> Optional[dict]:
+    """The provenance record of a segmentation node (``None``: no model recorded, supplied by the user).
+
+    ``edited`` is True when the segments differ from what GynAI wrote (:func:`edited_since_generated`).
+    """
+    from gynai.provenance import model_provenance
+
+    name = node.GetAttribute(MODEL_NAME_ATTRIBUTE) if node is not None else None
+    if not name:
+        return None
+    return model_provenance(name, node.GetAttribute(MODEL_VERSION_ATTRIBUTE) or "",
+                            node.GetAttribute(TASK_ATTRIBUTE) or "", edited_since_generated(node))
 
 
 def edited_since_generated(node: Any) -> bool:

@@ -5,22 +5,32 @@ DICOM). The conversion negates the first two rows of that matrix (``Geometry.ijk
 ``Geometry.from_ijk_to_ras``) and is exact up to floating-point rounding. Voxel arrays are indexed
 ``[k, j, i]`` on both sides (``slicer.util.arrayFromVolume`` order), so no axis is reordered.
 
+A volume loaded by Slicer's DICOM module carries the SOP Instance UIDs of its files in the node attribute
+``DICOM.instanceUIDs``; :func:`volume_node_to_image_with_identity` finds those files (through Slicer's DICOM
+database, or a lookup the caller gives) and adds the DICOM identity that ``gynai`` gives a series read from
+disk, so reports reference the real patient, study and series.
+
 Only vtk, slicer and gynai are used (no Qt): these functions run in Slicer and in headless tests.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 import numpy as np
 
-from gynai.errors import GeometryError, ImageDimensionError, InvalidVoxelDataError
+from gynai.errors import GeometryError, ImageDimensionError, InputFileError, InvalidVoxelDataError
 from gynai.image import Geometry, Image
 
 logger = logging.getLogger(__name__)
 
 _DEFAULT_NAME = "GynAI volume"
+DICOM_UIDS_ATTRIBUTE = "DICOM.instanceUIDs"
+
+FileForInstance = Callable[[str], str]
+"""Maps a SOP Instance UID to its file path ("" when unknown), like ``slicer.dicomDatabase.fileForInstance``."""
 
 
 def _vtk_friendly(array: np.ndarray) -> np.ndarray:
@@ -149,3 +159,70 @@ def volume_node_to_image(node: Any) -> Image:
         raise GeometryError(f"volume '{node.GetName()}': {error}") from None
     array = np.array(slicer.util.arrayFromVolume(node), copy=True)
     return Image(array, geometry, {"node_name": node.GetName()})
+
+
+def _database_lookup() -> Optional[FileForInstance]:
+    import slicer
+
+    database = getattr(slicer, "dicomDatabase", None)
+    return database.fileForInstance if database is not None else None
+
+
+def volume_node_dicom_files(node: Any, file_for_instance: Optional[FileForInstance] = None) -> list[Path]:
+    """The DICOM files a volume was loaded from, in the order of its ``DICOM.instanceUIDs`` attribute.
+
+    Args:
+        node: A volume node.
+        file_for_instance: UID → file path lookup; default ``slicer.dicomDatabase.fileForInstance``.
+
+    Returns:
+        The files; empty for a volume not loaded from DICOM (no attribute).
+
+    Raises:
+        InputFileError: The volume was loaded from DICOM but its files cannot be found (no DICOM database,
+            instances no longer in it, or files moved or deleted).
+    """
+    uids = list(dict.fromkeys((node.GetAttribute(DICOM_UIDS_ATTRIBUTE) or "").split()))
+    if not uids:
+        return []
+    lookup = file_for_instance or _database_lookup()
+    if lookup is None:
+        raise InputFileError(f"volume '{node.GetName()}' was loaded from DICOM but no DICOM database is open to "
+                             "find its files; open the DICOM database it was loaded from")
+    files = [Path(lookup(uid) or "") for uid in uids]
+    missing = sum(1 for path in files if not str(path) or not path.is_file())
+    if missing:
+        raise InputFileError(f"{missing} of the {len(uids)} DICOM files of volume '{node.GetName()}' are not in the "
+                             "DICOM database or no longer on disk; re-import the series into the DICOM database")
+    return files
+
+
+def volume_node_to_image_with_identity(node: Any, file_for_instance: Optional[FileForInstance] = None,
+                                       strict: bool = True) -> Image:
+    """:func:`volume_node_to_image` plus, for a volume loaded from DICOM, its DICOM identity.
+
+    The metadata then holds the ``dicom.<Tag>`` identifiers (patient, study, series) and the file list
+    (``gynai.dicom_files``), exactly as for a DICOM series read by ``gynai``: DICOM SEG and SR reference
+    the original series and study.
+
+    Args:
+        node: A scalar volume node.
+        file_for_instance: UID → file path lookup; default ``slicer.dicomDatabase.fileForInstance``.
+        strict: Raise when the DICOM files cannot be found; otherwise log a warning and return the image
+            without identity (it is then reported as de-identified).
+
+    Raises:
+        InputFileError: With ``strict``, the volume came from DICOM but its files cannot be found.
+    """
+    from gynai.io.dicom import dicom_identity
+
+    image = volume_node_to_image(node)
+    try:
+        files = volume_node_dicom_files(node, file_for_instance)
+    except InputFileError as error:
+        if strict:
+            raise
+        logger.warning("%s; reported without patient and study identity", error)
+        return image
+    image.metadata.update(dicom_identity(files))
+    return image

@@ -26,12 +26,17 @@ def task_of_template(template: str) -> str:
 
 def generate_report(volume_node, segmentation_node, template: str, output_dir, formats: Sequence[str],
                     prior_metrics: Optional[dict] = None, prior_volume_node=None, prior_segmentation_node=None,
-                    progress: Optional[Callable[[float, str], None]] = None) -> dict:
+                    progress: Optional[Callable[[float, str], None]] = None,
+                    file_for_instance: Optional[Callable[[str], str]] = None) -> dict:
     """Write the report of a segmentation on a volume into ``output_dir`` (a new or empty folder).
 
     Args:
-        volume_node: The analysed scalar volume (its DICOM identity is kept when it was loaded from DICOM).
-        segmentation_node: The segmentation (model output or edited in Segment Editor).
+        volume_node: The analysed scalar volume. When Slicer's DICOM module loaded it (node attribute
+            ``DICOM.instanceUIDs``), its DICOM files are found and the report keeps its patient, study and
+            series: SEG, SR and encapsulated PDF join the original study (as ``gynai report`` on a DICOM
+            series). Otherwise a source series is generated (new UIDs, de-identified).
+        segmentation_node: The segmentation: GynAISegment output (SEG algorithm type AUTOMATIC, or
+            SEMIAUTOMATIC once edited) or made by the user (MANUAL).
         template: ``fibroid-mapping``, ``placenta-accreta`` or ``adnexal-mass`` (or the task id).
         output_dir: New or empty folder; nothing is written there unless every format succeeds.
         formats: Any of ``json``, ``html``, ``pdf``, ``dicom``.
@@ -40,18 +45,25 @@ def generate_report(volume_node, segmentation_node, template: str, output_dir, f
         prior_volume_node, prior_segmentation_node: The prior study in the scene instead (its metrics are
             computed, and its masks enable the rigid alignment).
         progress: ``progress(fraction, message)``.
+        file_for_instance: SOP Instance UID → file path lookup for a DICOM-loaded volume; default
+            ``slicer.dicomDatabase.fileForInstance``.
 
     Returns:
-        The metrics document and the written files: ``{"metrics": ..., "files": {format: path}}``.
+        The metrics document, the written files and the report's notes (e.g. why no SEG was written):
+        ``{"metrics": ..., "files": {format: path}, "followup": ..., "notes": [...]}``.
+
+    Raises:
+        InputFileError: The volume was loaded from DICOM, the DICOM format is asked for and its files
+            cannot be found (for the other formats the report is then written without identity).
     """
     from gynai.report.outputs import write_report
     from gynai.tasks import get_task
     from GynAILib.segmentations import segmentation_node_to_label_image
-    from GynAILib.volumes import volume_node_to_image
+    from GynAILib.volumes import volume_node_to_image_with_identity
     from GynAIReportLib.logic import compute_metrics
 
     task = task_of_template(template)
-    image = volume_node_to_image(volume_node)
+    image = volume_node_to_image_with_identity(volume_node, file_for_instance, strict="dicom" in formats)
     labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
     document = compute_metrics(volume_node, segmentation_node, task)
     prior = None
@@ -65,7 +77,8 @@ def generate_report(volume_node, segmentation_node, template: str, output_dir, f
                            model=document.get("model"), progress=progress, prior=prior)
     logger.info("GynAI report written to %s", output_dir)
     return {"metrics": document, "files": {key: str(Path(output_dir) / value) for key, value in written.items()
-                                           if isinstance(value, str)}, "followup": _followup(output_dir, formats)}
+                                           if isinstance(value, str)}, "followup": _followup(output_dir, formats),
+            "notes": written.get("notes", [])}
 
 
 def _followup(output_dir, formats):

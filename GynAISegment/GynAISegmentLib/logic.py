@@ -31,12 +31,13 @@ WARNINGS_ATTRIBUTE = "GynAI.warnings"
 
 
 def apply_result(labels, volume_node: Any, task: str, segmentation_node: Any = None,
-                 warnings: Optional[list[str]] = None) -> Any:
+                 warnings: Optional[list[str]] = None, model: Optional[dict] = None) -> Any:
     """Put a task's label image into the scene: segments with names, colours and terminology.
 
     The node's reference geometry is the input volume; it is placed under the input's study and marked
-    as GynAI output (so a later run knows whether the user edited it). Warnings about the input or the
-    result are kept in the node attribute ``GynAI.warnings`` (one per line).
+    as GynAI output (so a later run knows whether the user edited it), with the ``model`` that made it
+    (attributes ``GynAI.ModelName``/``GynAI.ModelVersion``, read by reports). Warnings about the input or
+    the result are kept in the node attribute ``GynAI.warnings`` (one per line).
     """
     from gynai.tasks import get_task
     from gynai.terminology import task_terminology
@@ -46,7 +47,7 @@ def apply_result(labels, volume_node: Any, task: str, segmentation_node: Any = N
     name = f"{volume_node.GetName()} {task}"
     node = label_image_to_segmentation_node(labels, volume_node, segmentation_node, name,
                                             task_terminology(get_task(task)))
-    mark_as_generated(node, task)
+    mark_as_generated(node, task, model)
     node.SetAttribute(WARNINGS_ATTRIBUTE, "\n".join(warnings or []))
     place_under_study(node, volume_node)
     logger.info("segmented %s with task %s", volume_node.GetName(), task)
@@ -79,5 +80,7 @@ def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = No
     check_output_node(segmentation_node, overwrite_edited)
     image = volume_node_to_image(volume_node)
     warnings: list[str] = []
-    labels = segment_image(image, task, device, progress=progress, model=model, warnings=warnings)
-    return apply_result(labels, volume_node, task, segmentation_node, warnings)
+    provenance: dict = {}
+    labels = segment_image(image, task, device, progress=progress, model=model, warnings=warnings,
+                           provenance=provenance)
+    return apply_result(labels, volume_node, task, segmentation_node, warnings, provenance)

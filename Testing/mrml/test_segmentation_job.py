@@ -77,6 +77,17 @@ def test_child_process_and_in_process_results_are_identical(scene):
     for label_id, entry in expected.items():
         assert segmentation.GetSegment(label_id).GetTerminology() == entry
     assert child_node.GetAttribute("GynAI.task") == "uterus-fibroid"
+    # both paths record the model that made the segmentation, for the report's provenance
+    from gynai.inference.bundle import read_bundle
+    from gynai.inference.catalog import find_entry
+    from GynAILib.segment_state import segmentation_provenance
+
+    shipped = read_bundle(find_entry("uterus-fibroid").path)
+    for node in (child_node, direct_node):
+        assert node.GetAttribute("GynAI.ModelName") == shipped.name
+        assert node.GetAttribute("GynAI.ModelVersion") == shipped.version
+        assert segmentation_provenance(node) == {"name": shipped.name, "version": shipped.version,
+                                                 "task": "uterus-fibroid", "edited": False}
 
 
 def test_edited_segmentation_is_not_overwritten(scene):

@@ -48,12 +48,14 @@ def run_segment(args: argparse.Namespace) -> dict:
     image = read_image(args.image)
     progress = getattr(args, "progress", None) or _progress_logger("segment")
     warnings: list[str] = []
+    provenance: dict = {}
     labels = segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
-                           model=args.model, warnings=warnings)
-    write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite)
+                           model=args.model, warnings=warnings, provenance=provenance)
+    write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite,
+                   model=provenance)
     logger.info("segmentation written to %s", args.output)
     counts = {label.id: int((labels.array == label.value).sum()) for label in labels.labels}
-    return {"output": str(Path(args.output).resolve()), "voxels": counts, "warnings": warnings}
+    return {"output": str(Path(args.output).resolve()), "voxels": counts, "warnings": warnings, "model": provenance}
 
 
 def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, resample: bool = False):
@@ -144,6 +146,18 @@ def _load_priors(args: argparse.Namespace):
     return {"metrics": metrics, "labels": prior_labels, "label": label, "earlier": priors[:-1]}
 
 
+def _segmentation_provenance(path: Path):
+    """The model provenance of a ``.seg.nrrd`` written by ``gynai segment`` (None: supplied by the user)."""
+    from gynai.io.segnrrd import read_seg_provenance
+
+    if not str(path).endswith(".seg.nrrd"):
+        return None
+    model = read_seg_provenance(path)
+    if model is not None and model["edited"]:
+        logger.info("%s was edited after the model %s wrote it: reported as semi-automatic", path.name, model["name"])
+    return model
+
+
 def run_report(args: argparse.Namespace) -> dict:
     """``gynai report IMAGE SEGMENTATION --task TASK -o DIR [--format json,html,dicom]``."""
     from gynai.io.images import read_image
@@ -158,10 +172,11 @@ def run_report(args: argparse.Namespace) -> dict:
     for spec in args.roi or []:
         name, centre, radius = parse_roi(spec)
         references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
-    document = metrics_document(image, labels, args.task, None,
+    model = _segmentation_provenance(args.segmentation)
+    document = metrics_document(image, labels, args.task, model,
                                 {"image": args.image.name, "segmentation": args.segmentation.name}, references)
     prior = _load_priors(args)
-    written = write_report(image, labels, args.task, args.output, formats, document,
+    written = write_report(image, labels, args.task, args.output, formats, document, model=model,
                            progress=_progress_logger("report"), prior=prior)
     logger.info("report written to %s", args.output)
     return {"output": str(Path(args.output).resolve()), **written}
@@ -173,12 +188,8 @@ def run_batch(args: argparse.Namespace) -> dict:
     from gynai.report.outputs import parse_formats
 
     formats = () if args.report_format.strip().lower() == "none" else parse_formats(args.report_format)
-
-    def each_case(fraction: float, message: str) -> None:         # "case i/n: <id> done|failed", every case
-        logger.info("batch %3d%% %s", int(fraction * 100), message)
-
     result = batch(args.input, args.output, args.task, args.workers, args.device, formats,
-                   getattr(args, "progress", None) or each_case)
+                   getattr(args, "progress", None) or _progress_logger("batch"))
     logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
                 len(result.done), result.resumed, len(result.failed), len(result.skipped),
                 Path(args.output) / "cohort.csv")

@@ -69,7 +69,7 @@ def predict_model_grid(network, array: np.ndarray, info: BundleInfo, device: str
 def segment_image(image: Image, task: str, device: str = "auto", overlap: float = 0.25,
                   progress: Optional[ProgressCallback] = None, models_directory: Optional[Path] = None,
                   threads: Optional[int] = None, model: Optional[str] = None,
-                  warnings: Optional[list[str]] = None) -> LabelImage:
+                  warnings: Optional[list[str]] = None, provenance: Optional[dict] = None) -> LabelImage:
     """Segment ``image`` with the bundled model of ``task``.
 
     Args:
@@ -83,6 +83,8 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
         threads: CPU threads for torch (default: torch's choice).
         model: Name of an installed bundle for the task (default: the shipped one).
         warnings: Optional list that receives warnings about the input and the result (also logged).
+        provenance: Optional dict that receives the model's provenance record (name, version, task;
+            :func:`gynai.provenance.model_provenance`), to store with the result.
 
     Returns:
         A label image on exactly the input geometry, with the task's label table.
@@ -104,6 +106,10 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
         logger.warning("%s", note)
     if warnings is not None:
         warnings.extend(notes)
+    if provenance is not None:
+        from gynai.provenance import model_provenance
+
+        provenance.update(model_provenance(info.name, info.version, info.task))
     return labels
 
 

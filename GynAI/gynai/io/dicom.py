@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import SimpleITK as sitk
 
@@ -68,3 +68,16 @@ def dicom_files_of(metadata: dict) -> list[Path]:
     """The DICOM files a volume was read from (empty for other formats)."""
     text = metadata.get(DICOM_FILES_KEY, "")
     return [Path(line) for line in text.splitlines() if line]
+
+
+def dicom_identity(files: Sequence[Path]) -> dict[str, str]:
+    """Image metadata that ties a volume to the DICOM files it was read from (as the DICOM reader sets it).
+
+    ``dicom.<Tag>`` identifiers (:data:`METADATA_TAGS`) of the first file and :data:`DICOM_FILES_KEY`;
+    the report uses them for its header and for SEG/SR that reference the real series.
+    """
+    if not files:
+        return {}
+    identity = {f"dicom.{key}": value for key, value in _identifying_metadata(Path(files[0])).items()}
+    identity[DICOM_FILES_KEY] = "\n".join(str(Path(f).resolve()) for f in files)
+    return identity

@@ -10,11 +10,12 @@ structured report are renderings of it.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from gynai import __version__
 from gynai.image import Image
 from gynai.metrics.findings import Finding, findings
+from gynai.provenance import segmentation_origin
 
 SCHEMA = "gynai.report/1"
 NOTICE = ("AI-generated measurements; they require review by a qualified reader. Research use only; "
@@ -52,6 +53,8 @@ def _header(document: dict, image: Optional[Image]) -> dict[str, Any]:
 
 
 def _summary(document: dict) -> list[str]:
+    if not any(values.get("present", values.get("voxel_count", 0) > 0) for values in document["structures"].values()):
+        return [f"No segmented structure: the segmentation is empty, so every measurement is {NOT_ASSESSED}."]
     lines = []
     fibroid_map = document.get("fibroid_map")
     if fibroid_map is not None:
@@ -81,24 +84,25 @@ def _summary(document: dict) -> list[str]:
     return lines
 
 
-def report_model(document: dict, image: Optional[Image] = None, followup: Optional[dict] = None) -> dict[str, Any]:
+def report_model(document: dict, image: Optional[Image] = None, followup: Optional[dict] = None,
+                 notes: Sequence[str] = ()) -> dict[str, Any]:
     """The report model of a metrics document (see the module docstring).
 
     Args:
         document: The ``gynai.metrics/1`` document.
         image: The measured image; its DICOM attributes (when read from DICOM) identify patient and study.
         followup: A ``gynai.followup/1`` comparison with a prior study, shown in its own section.
+        notes: Lines about the report itself (e.g. DICOM objects left out and why), kept as ``output_notes``.
     """
     metadata = image.metadata if image is not None else {}
     template, title = TEMPLATES[document["task"]]
-    model = document.get("model") or {}
     technique = (f"{'DICOM' if 'dicom.StudyInstanceUID' in metadata else 'Non-DICOM'} volume of "
                  f"{' × '.join(str(n) for n in document['image']['size_xyz'])} voxels "
                  f"({' × '.join(f'{s:.2f}' for s in document['image']['spacing_mm'])} mm); segmentation "
-                 + (f"by the model {model.get('name')} {model.get('version')}" if model else "supplied by the user")
+                 + segmentation_origin(document.get("model"))
                  + f"; measurements by gynai {__version__}.")
     rows = [{"group": row.group, "key": row.key, "name": row.name, "value": row.value, "unit": row.unit,
              "display": display_value(row)} for row in findings(document)]
     return {"schema": SCHEMA, "template": template, "title": title, "header": _header(document, image),
             "technique": technique, "summary": _summary(document), "findings": rows, "metrics": document,
-            "notice": NOTICE, **({"followup": followup} if followup else {})}
+            "notice": NOTICE, "output_notes": list(notes), **({"followup": followup} if followup else {})}

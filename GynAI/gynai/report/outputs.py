@@ -4,7 +4,10 @@ Formats: ``json`` (the report model, schema ``gynai.report/1``: header, template
 document, the follow-up comparison when a prior is given, notice), ``html`` and ``pdf`` (readable report
 with key images and charts), ``dicom`` (``dicom/seg.dcm``, ``dicom/sr.dcm``, ``dicom/report-pdf.dcm`` (the
 PDF as Encapsulated PDF, with ``pdf``) and, when the input was not DICOM, the generated source series in
-``dicom/source/``).
+``dicom/source/``). The SEG is marked AUTOMATIC, SEMIAUTOMATIC (model output edited) or MANUAL
+(segmentation supplied by the user) from the ``model`` provenance (:mod:`gynai.provenance`). An empty
+segmentation still gets its HTML/PDF/JSON report; the SEG and SR are then left out (there is no segment
+to store and nothing for the SR to reference), with a logged warning and a note in the report.
 Everything is written into a temporary sibling folder and renamed into place at the end, so a failure
 leaves no partial output.
 """
@@ -41,21 +44,30 @@ def _check_output(folder: Path) -> None:
         raise OutputPathError(f"{folder} exists and is not an empty folder; choose a new output folder")
 
 
+EMPTY_SEGMENTATION_NOTE = ("No DICOM SEG or SR was written: the segmentation is empty, so there is no segment "
+                           "to store and no measurement to reference.")
+
+
 def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, document: dict,
-                 model: Optional[dict], pdf_path: Optional[Path] = None) -> dict:
+                 model: Optional[dict], pdf_path: Optional[Path] = None, with_seg: bool = True) -> dict:
     from gynai.dicom.seg import build_seg
     from gynai.dicom.source import source_for
     from gynai.dicom.sr import build_sr
     from gynai.io.dicom import dicom_files_of
+    from gynai.provenance import algorithm_type
 
+    if not with_seg and pdf_path is None:
+        return {}
     source = source_for(image, dicom_files_of(image.metadata))
-    seg, entries = build_seg(labels, source, task_id, model)
-    sr = build_sr(document, seg, entries, source, model)
     dicom_folder = folder / "dicom"
     dicom_folder.mkdir()
-    seg.save_as(dicom_folder / "seg.dcm", enforce_file_format=True)
-    sr.save_as(dicom_folder / "sr.dcm", enforce_file_format=True)
-    written = {"seg": "dicom/seg.dcm", "sr": "dicom/sr.dcm", "source_generated": source.generated}
+    written: dict = {"source_generated": source.generated}
+    if with_seg:
+        seg, entries = build_seg(labels, source, task_id, model, algorithm_type(model))
+        sr = build_sr(document, seg, entries, source, model)
+        seg.save_as(dicom_folder / "seg.dcm", enforce_file_format=True)
+        sr.save_as(dicom_folder / "sr.dcm", enforce_file_format=True)
+        written.update(seg="dicom/seg.dcm", sr="dicom/sr.dcm")
     if pdf_path is not None:
         from gynai.dicom.pdf import build_encapsulated_pdf
 
@@ -68,7 +80,7 @@ def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, d
             dataset.save_as(dicom_folder / "source" / f"mr{number:04d}.dcm", enforce_file_format=True)
         written["source"] = "dicom/source"
         logger.warning("the input is not DICOM: a source MR series was generated (new UIDs, de-identified "
-                       "placeholders) in dicom/source; send it together with the SEG and SR")
+                       "placeholders) in dicom/source; send it together with the report's other DICOM objects")
     return written
 
 
@@ -80,15 +92,26 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
     ``prior``: a follow-up comparison's inputs, ``{"metrics": prior document, "labels": prior LabelImage or
     None, "label": name of the prior study, "earlier": [(name, document), ...] oldest first}``.
 
+    ``model``: the segmentation's provenance (:mod:`gynai.provenance`); ``None`` means supplied by the user.
+
     Returns:
         What was written, relative to ``output`` (``json``, ``html``, ``pdf``, ``seg``, ``sr``, ``pdf_dicom``,
-        ``source``), and ``source_generated`` (the input was not DICOM).
+        ``source``), ``source_generated`` (the input was not DICOM) and ``notes`` (what was left out and why).
     """
     output = Path(output)
     _check_output(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     written: dict = {}
+    notes: list[str] = []
+    with_seg = True
+    if "dicom" in formats:
+        from gynai.dicom.seg import has_segments
+
+        with_seg = has_segments(labels, task_id)
+        if not with_seg:
+            logger.warning("%s", EMPTY_SEGMENTATION_NOTE)
+            notes.append(EMPTY_SEGMENTATION_NOTE)
     try:
         followup = None
         if prior is not None:
@@ -98,7 +121,7 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
             followup = compare_studies(document, prior["metrics"], labels if prior.get("labels") is not None else None,
                                        prior.get("labels"), current_label, prior.get("label") or "prior",
                                        prior.get("earlier") or ())
-        model_doc = report_model(document, image, followup)
+        model_doc = report_model(document, image, followup, notes)
         if "json" in formats:
             (staging / "report.json").write_text(json.dumps(model_doc, indent=2), encoding="utf-8")
             written["json"] = "report.json"
@@ -121,7 +144,7 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
             progress(0.5, "report written")
         if "dicom" in formats:
             written.update(_write_dicom(staging, image, labels, task_id, document, model,
-                                        staging / "report.pdf" if "pdf" in formats else None))
+                                        staging / "report.pdf" if "pdf" in formats else None, with_seg))
         if output.exists():
             output.rmdir()
         staging.rename(output)
@@ -130,4 +153,4 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
         raise
     if progress:
         progress(1.0, "done")
-    return written
+    return {**written, "notes": notes}

@@ -46,7 +46,7 @@ def report_sections(model: dict, figures: Optional[ReportFigures] = None) -> lis
 
         sections.append(followup_section(model["followup"]))
     sections.append(Section("Structures", (structures_table(document),)))
-    optional = [key_images_section(figures), notes_section(_notes(document))]
+    optional = [key_images_section(figures), notes_section(_notes(document) + list(model.get("output_notes", ())))]
     sections += [section for section in optional if section is not None]
     sections.append(measurements_section(model))
     return sections

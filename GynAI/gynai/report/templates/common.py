@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Optional
 
 from gynai.report.blocks import Bullets, Paragraph, Section, Table, diameters, number
+from gynai.provenance import model_label
 from gynai.report.figures import ReportFigures
 from gynai.tasks import get_task
 
@@ -15,9 +16,7 @@ NOT_ASSESSED = "not assessed"
 def identification_section(model: dict) -> Section:
     """Patient and study identifiers (or "de-identified"), series, models and dates."""
     header = model["header"]
-    segmentation_model = header.get("model") or {}
-    model_text = (f"{segmentation_model.get('name')} {segmentation_model.get('version', '')}".strip()
-                  if segmentation_model else "none (segmentation supplied by the user)")
+    model_text = model_label(header.get("model")) or "none (segmentation supplied by the user)"
     rows = [("Patient ID", str(header["patient_id"])),
             ("Study date", str(header.get("study_date") or NOT_ASSESSED if header.get("input_is_dicom") else "—")),
             ("Series", str(header.get("series_description") or header.get("input") or "—")),
@@ -77,7 +76,7 @@ def measurements_section(model: dict) -> Section:
 
 
 def notes_section(notes: list[str]) -> Optional[Section]:
-    """Why figures were not assessed, as the metrics recorded it."""
+    """Why figures were not assessed (as the metrics recorded it) and what the report left out."""
     if not notes:
         return None
     return Section("Notes", (Bullets(tuple(f"{note[0].upper()}{note[1:]}." if not note.endswith(".") else note
