@@ -188,8 +188,12 @@ def run_batch(args: argparse.Namespace) -> dict:
     from gynai.report.outputs import parse_formats
 
     formats = () if args.report_format.strip().lower() == "none" else parse_formats(args.report_format)
+
+    def each_case(fraction: float, message: str) -> None:         # "case i/n: <id> done|failed", every case
+        logger.info("batch %3d%% %s", int(fraction * 100), message)
+
     result = batch(args.input, args.output, args.task, args.workers, args.device, formats,
-                   getattr(args, "progress", None) or _progress_logger("batch"))
+                   getattr(args, "progress", None) or each_case)
     logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
                 len(result.done), result.resumed, len(result.failed), len(result.skipped),
                 Path(args.output) / "cohort.csv")
