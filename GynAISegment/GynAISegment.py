@@ -42,15 +42,17 @@ class GynAISegmentParameterNode:
 
 
 class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
-    """User interface: only wires widgets to the logic."""
+    """User interface: only wires widgets to the logic; every action shows its errors."""
 
     def __init__(self, parent=None):
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
         self._parameterNode = None
+        self._parameterNodeGuiTag = None
         self._job = None
         self._timer = None
+        self._lastProgressMessage = None
 
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
@@ -61,46 +63,92 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.taskComboBox.addItems(list(TASKS))
         self.ui.deviceComboBox.addItems(list(DEVICES))
         self.logic = GynAISegmentLogic()
-        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self._timer = qt.QTimer()
         self._timer.setInterval(200)
         self._timer.connect("timeout()", self._pollJob)
-        self.ui.inputVolumeSelector.connect("currentNodeChanged(vtkMRMLNode*)", self.updateButtonState)
-        self.ui.inputVolumeSelector.connect("currentNodeChanged(vtkMRMLNode*)", self.updateHints)
-        self.ui.taskComboBox.connect("currentIndexChanged(int)", self.updateHints)
+        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self.ui.openSegmentEditorButton.connect("clicked(bool)", self.onOpenSegmentEditor)
+        self.ui.inputVolumeSelector.connect("currentNodeChanged(vtkMRMLNode*)", self.onInputChanged)
+        self.ui.taskComboBox.connect("currentIndexChanged(int)", self.onInputChanged)
         self.ui.progressBar.setValue(0)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.initializeParameterNode()
 
-    def initializeParameterNode(self):
-        self._parameterNode = self.logic.getParameterNode()
-        if not self._parameterNode.inputVolume:
-            self._parameterNode.inputVolume = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
-        self._parameterNode.connectGui(self.ui)
-        self.updateButtonState()
-        self.updateHints()
+    # Parameter node lifecycle (as in Slicer's scripted module template)
 
-    def updateHints(self, *args):
-        """The selected model's card summary and a warning when the volume's modality does not fit."""
-        from GynAISegmentLib.model_info import model_card_summary, modality_hint
+    def cleanup(self):
+        self._cancelJob(_("Cancelled; the scene was not changed."))
+        self.setParameterNode(None)
+        self.removeObservers()
+
+    def enter(self):
+        self.initializeParameterNode()
+
+    def exit(self):
+        self.setParameterNode(None)   # a running job goes on and fills the scene when it ends
+
+    def onSceneStartClose(self, caller, event):
+        self._cancelJob(_("Cancelled: the scene was closed."))
+        self.setParameterNode(None)
+
+    def onSceneEndClose(self, caller, event):
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self):
+        self.setParameterNode(self.logic.getParameterNode())
+        if not self._parameterNode.inputVolume:
+            volume = self.logic.defaultInputVolume()
+            if volume is not None:
+                self._parameterNode.inputVolume = volume
+
+    def setParameterNode(self, inputParameterNode):
+        """Connect the GUI to ``inputParameterNode`` (None disconnects it, e.g. while the scene closes)."""
+        if self._parameterNode is not None and self._parameterNodeGuiTag is not None:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+        self._parameterNode = inputParameterNode
+        self._parameterNodeGuiTag = None
+        if self._parameterNode is not None:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            self._updateButtonState()
+            self._updateHints()
+
+    # Display
+
+    def onInputChanged(self, *args):
+        with slicer.util.tryWithErrorDisplay(_("Updating the model information failed.")):
+            self._updateButtonState()
+            self._updateHints()
+
+    def _updateHints(self):
+        """The selected model's card summary, and a warning when the volume does not fit the model."""
+        from GynAISegmentLib.model_info import is_segmentable_volume, modality_mismatch, model_card_facts
 
         task = self.ui.taskComboBox.currentText
         try:
-            self.ui.modelCardLabel.text = model_card_summary(task)
+            card = model_card_facts(task)
+            self.ui.modelCardLabel.text = _(
+                "{name} {version} ({size} MB, {modality}). Held-out phantom Dice: {dice}. Trained and evaluated "
+                "only on synthetic phantoms; not validated on patient data; not for clinical use.").format(
+                name=card.name, version=card.version, size=f"{card.size_mb:.1f}", modality=card.modality,
+                dice=card.dice_text() or _("not measured"))
         except Exception as error:  # shown, not raised: a missing dependency or a tampered bundle
             self.ui.modelCardLabel.text = _("Model not available: {reason}").format(reason=str(error))
-        self.ui.modalityHintLabel.text = modality_hint(self.ui.inputVolumeSelector.currentNode(), task,
-                                                       getattr(slicer, "dicomDatabase", None))
+        volume = self.ui.inputVolumeSelector.currentNode()
+        mismatch = modality_mismatch(volume, task, getattr(slicer, "dicomDatabase", None))
+        if mismatch is not None:
+            hint = _("{volume} is {modality}, but the {task} model expects {expected}: the result would not be "
+                     "meaningful").format(volume=mismatch.volume_name, modality=mismatch.modality,
+                                          task=mismatch.task, expected=mismatch.expected)
+        elif volume is not None and not is_segmentable_volume(volume):
+            hint = _("{volume} is not a single-component scalar volume (a label map, vector or empty volume): "
+                     "choose the MRI volume").format(volume=volume.GetName())
+        else:
+            hint = ""
+        self.ui.modalityHintLabel.text = hint
 
-    def onOpenSegmentEditor(self):
-        """Show the result in Segment Editor for review and correction."""
-        segmentation = self.ui.outputSegmentationSelector.currentNode()
-        slicer.util.selectModule("SegmentEditor")
-        editor = slicer.modules.segmenteditor.widgetRepresentation().self().editor
-        editor.setSegmentationNode(segmentation)
-        editor.setSourceVolumeNode(self.ui.inputVolumeSelector.currentNode())
-
-    def updateButtonState(self, *args):
+    def _updateButtonState(self):
         if self._job is None:
             self.ui.applyButton.text = _("Apply")
             self.ui.applyButton.enabled = self.ui.inputVolumeSelector.currentNode() is not None
@@ -108,54 +156,78 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.ui.applyButton.text = _("Cancel")
             self.ui.applyButton.enabled = True
 
-    def onProgress(self, fraction, message):
+    def _appendLog(self, message):
+        """Add one line to the log panel (the child's messages, progress steps, warnings)."""
+        self.ui.logTextEdit.appendPlainText(str(message))
+
+    def _showProgress(self, fraction, message):
+        """Progress of the running job (called from its ``poll``): bar, status line and, when it changes, log."""
         self.ui.progressBar.setValue(int(100 * fraction))
         self.ui.statusLabel.text = message
+        if message and message != self._lastProgressMessage:
+            self._lastProgressMessage = message
+            self._appendLog(f"{int(100 * fraction):3d} %  {message}")
+
+    # Actions
+
+    def onOpenSegmentEditor(self):
+        """Show the result in Segment Editor for review and correction."""
+        with slicer.util.tryWithErrorDisplay(_("Opening Segment Editor failed.")):
+            segmentation = self.ui.outputSegmentationSelector.currentNode()
+            slicer.util.selectModule("SegmentEditor")
+            editor = slicer.modules.segmenteditor.widgetRepresentation().self().editor
+            editor.setSegmentationNode(segmentation)
+            editor.setSourceVolumeNode(self.ui.inputVolumeSelector.currentNode())
 
     def onApplyButton(self):
         """Apply starts a child-process job; while it runs the same button cancels it."""
-        if self._job is not None:
-            self._job.cancel()
-            self._stopJob(_("Cancelled; the scene was not changed."))
-            return
         with slicer.util.tryWithErrorDisplay(_("Segmentation could not start."), waitCursor=True):
-            self._job = self.logic.segment(self.ui.inputVolumeSelector.currentNode(),
-                                           self.ui.taskComboBox.currentText,
-                                           self.ui.outputSegmentationSelector.currentNode(),
-                                           self.ui.deviceComboBox.currentText, waitForCompletion=False,
-                                           progress=self.onProgress)
+            if self._job is not None:
+                self._cancelJob(_("Cancelled; the scene was not changed."))
+                return
+            volume = self.ui.inputVolumeSelector.currentNode()
+            task, device = self.ui.taskComboBox.currentText, self.ui.deviceComboBox.currentText
+            self.ui.logTextEdit.clear()
+            self._lastProgressMessage = None
+            self._appendLog(_("Segmenting {volume} with the {task} model ({device}).").format(
+                volume=volume.GetName() if volume else "", task=task, device=device))
+            self._job = self.logic.segment(volume, task, self.ui.outputSegmentationSelector.currentNode(), device,
+                                           waitForCompletion=False, progress=self._showProgress, log=self._appendLog)
             self.ui.progressBar.setValue(0)
             self._timer.start()
-        self.updateButtonState()
+            self._updateButtonState()
 
     def _pollJob(self):
-        job = self._job
-        if job is None:
-            return
-        try:
-            if job.poll():
+        with slicer.util.tryWithErrorDisplay(_("Segmentation failed; the scene was not changed.")):
+            job = self._job
+            if job is None:
                 return
-        except Exception as error:  # shown to the user; the scene was not changed
-            self._stopJob(_("Failed: {reason}").format(reason=str(error)))
-            slicer.util.errorDisplay(_("Segmentation failed: {reason}").format(reason=str(error)))
-            return
-        self.ui.outputSegmentationSelector.setCurrentNode(job.result_node)
-        job.result_node.CreateClosedSurfaceRepresentation()
-        self.ui.openSegmentEditorButton.enabled = True
-        warnings = job.result_node.GetAttribute("GynAI.warnings") or ""
-        self._stopJob(_("Done: {name}").format(name=job.result_node.GetName()) + ("\n" + warnings if warnings else ""))
+            try:
+                if job.poll():
+                    return
+            except Exception as error:
+                self._stopJob(_("Failed: {reason}").format(reason=str(error)))
+                raise
+            node = job.result_node
+            self.ui.outputSegmentationSelector.setCurrentNode(node)
+            node.CreateClosedSurfaceRepresentation()
+            self.ui.openSegmentEditorButton.enabled = True
+            warnings = [line for line in (node.GetAttribute("GynAI.warnings") or "").splitlines() if line]
+            for warning in warnings:
+                self._appendLog(_("Warning: {message}").format(message=warning))
+            self._stopJob("\n".join([_("Done: {name}").format(name=node.GetName())] + warnings))
+
+    def _cancelJob(self, message):
+        if self._job is not None:
+            self._job.cancel()
+            self._stopJob(message)
 
     def _stopJob(self, message):
         self._timer.stop()
         self._job = None
         self.ui.statusLabel.text = message
-        self.updateButtonState()
-
-    def cleanup(self):
-        if self._job is not None:
-            self._job.cancel()
-            self._job = None
-        self.removeObservers()
+        self._appendLog(message)
+        self._updateButtonState()
 
 
 class GynAISegmentLogic(ScriptedLoadableModuleLogic):
@@ -167,14 +239,22 @@ class GynAISegmentLogic(ScriptedLoadableModuleLogic):
     def getParameterNode(self):
         return GynAISegmentParameterNode(super().getParameterNode())
 
+    @staticmethod
+    def defaultInputVolume():
+        """The first volume of the scene that can be segmented (not a label map or vector volume), or None."""
+        from GynAISegmentLib.model_info import first_segmentable_volume
+
+        return first_segmentable_volume(slicer.mrmlScene)
+
     def segment(self, inputVolumeNode, task="uterus-fibroid", outputSegmentationNode=None, device="auto",
-                waitForCompletion=True, progress=None, overwriteEdited=False, model=None):
+                waitForCompletion=True, progress=None, overwriteEdited=False, model=None, log=None):
         """Segment ``inputVolumeNode``.
 
         With ``waitForCompletion`` (console, batch) the model runs in this process and the segmentation node
         is returned. Without it, a child process runs the model and a ``SegmentationJob`` is returned: call
-        its ``poll()`` (GUI timer) or ``wait()``; ``cancel()`` leaves the scene unchanged. ``model`` names an
-        installed model for the task (default: the shipped one).
+        its ``poll()`` (GUI timer) or ``wait()``; ``cancel()`` leaves the scene unchanged; ``log(message)``
+        receives the child's other output lines. ``model`` names an installed model for the task (default:
+        the shipped one).
         """
         from GynAISegmentLib.job import SegmentationJob
         from GynAISegmentLib.logic import segment_volume_node
@@ -184,7 +264,7 @@ class GynAISegmentLogic(ScriptedLoadableModuleLogic):
             return segment_volume_node(inputVolumeNode, task, outputSegmentationNode, device, progress,
                                        overwriteEdited, model)
         return SegmentationJob(inputVolumeNode, task, outputSegmentationNode, device, progress, overwriteEdited,
-                               model=model)
+                               model=model, log=log)
 
 
 class GynAISegmentTest(ScriptedLoadableModuleTest):

@@ -36,6 +36,8 @@ class SegmentationJob:
         command: Replaces the child's command line (tests use fake children); ``{input}``, ``{output}``,
             ``{task}`` and ``{device}`` in it are filled in.
         model: Name of an installed model for the task (default: the shipped one).
+        log: Optional ``log(message)`` called from :meth:`poll` with each line the child writes that is
+            not a progress event (e.g. library messages), for a log panel.
 
     Raises:
         gynai.errors.GynAIError: Bad input or an edited output segmentation (before anything starts).
@@ -44,7 +46,7 @@ class SegmentationJob:
     def __init__(self, volume_node: Any, task: str, segmentation_node: Any = None, device: str = "auto",
                  progress: Optional[ProgressCallback] = None, overwrite_edited: bool = False,
                  python_executable: Optional[str] = None, command: Optional[Sequence[str]] = None,
-                 model: Optional[str] = None) -> None:
+                 model: Optional[str] = None, log: Optional[Callable[[str], None]] = None) -> None:
         from gynai.io.images import write_image
         from gynai.runner import ChildProcess, gynai_command
         from gynai.tasks import get_task
@@ -55,6 +57,7 @@ class SegmentationJob:
         check_output_node(segmentation_node, overwrite_edited)
         self.volume_node, self.task, self.segmentation_node = volume_node, task, segmentation_node
         self.progress = progress
+        self.log = log
         self.result_node: Any = None
         self._folder = Path(tempfile.mkdtemp(prefix="gynai-job-"))
         try:
@@ -99,6 +102,8 @@ class SegmentationJob:
                 self.progress(event.fraction, event.message)
             elif event.kind == "log":
                 logger.debug("child: %s", event.message)
+                if self.log is not None and event.message:
+                    self.log(event.message)
         if not self._child.finished:
             return True
         if self.result_node is None:

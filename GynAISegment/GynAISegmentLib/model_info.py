@@ -1,16 +1,47 @@
-"""What GynAISegment shows beside the task selector and the input: the model card's summary and whether
-the selected volume's modality fits the task (Qt-free)."""
+"""What GynAISegment shows beside the task selector and the input (Qt-free): the model card's summary,
+whether the selected volume's modality fits the task, and whether a node can be segmented at all.
+
+The ``*_facts`` functions return plain data so that the module widget builds the sentences with its
+translatable ``_()`` templates; :func:`model_card_summary` and :func:`modality_hint` give the English
+sentences (console, logs).
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 MODALITY_TAG = "0008,0060"
 
 
-def model_card_summary(task: str) -> str:
-    """One paragraph: model name, version, size, held-out phantom Dice, and the synthetic-data caveat.
+@dataclass(frozen=True)
+class ModelCardFacts:
+    """The figures of a task's model card that the module shows."""
+
+    name: str
+    version: str
+    size_mb: float
+    modality: str
+    held_out_dice: dict[str, float] = field(default_factory=dict)
+
+    def dice_text(self) -> str:
+        """``"myometrium 0.91, endometrium 0.80"`` ("" when not measured)."""
+        return ", ".join(f"{name} {value:.2f}" for name, value in self.held_out_dice.items())
+
+
+@dataclass(frozen=True)
+class ModalityMismatch:
+    """A volume whose DICOM modality is not the one the task's model expects."""
+
+    volume_name: str
+    modality: str
+    task: str
+    expected: str
+
+
+def model_card_facts(task: str) -> ModelCardFacts:
+    """Name, version, size, modality and held-out phantom Dice of the task's model.
 
     Loading the bundle checks its SHA-256, so a tampered bundle is reported here already.
     """
@@ -21,11 +52,16 @@ def model_card_summary(task: str) -> str:
     entry = find_entry(task)
     metadata = json.loads((info.path / "configs" / "metadata.json").read_text(encoding="utf-8"))
     held_out = ((metadata.get("gynai") or {}).get("evaluation") or {}).get("held_out") or {}
-    dice = held_out.get("dice_mean") or {}
-    figures = ", ".join(f"{name} {value:.2f}" for name, value in dice.items() if name != "union")
-    return (f"{info.name} {info.version} ({entry.size_bytes / 1e6:.1f} MB, {info.modality}). Held-out phantom Dice: "
-            f"{figures or 'not measured'}. Trained and evaluated only on synthetic phantoms; not validated on "
-            "patient data; not for clinical use.")
+    dice = {name: float(value) for name, value in (held_out.get("dice_mean") or {}).items() if name != "union"}
+    return ModelCardFacts(info.name, str(info.version), entry.size_bytes / 1e6, info.modality, dice)
+
+
+def model_card_summary(task: str) -> str:
+    """One paragraph: model name, version, size, held-out phantom Dice, and the synthetic-data caveat."""
+    facts = model_card_facts(task)
+    return (f"{facts.name} {facts.version} ({facts.size_mb:.1f} MB, {facts.modality}). Held-out phantom Dice: "
+            f"{facts.dice_text() or 'not measured'}. Trained and evaluated only on synthetic phantoms; not validated "
+            "on patient data; not for clinical use.")
 
 
 def volume_modality(volume_node: Any, dicom_database: Any = None) -> Optional[str]:
@@ -38,15 +74,45 @@ def volume_modality(volume_node: Any, dicom_database: Any = None) -> Optional[st
     return value.strip().upper() or None
 
 
-def modality_hint(volume_node: Any, task: str, dicom_database: Any = None) -> str:
-    """A one-line hint on whether the volume's modality fits the task's model ("" when it fits or is unknown)."""
+def modality_mismatch(volume_node: Any, task: str, dicom_database: Any = None) -> Optional[ModalityMismatch]:
+    """The mismatch between the volume's DICOM modality and the task's model (None when it fits or is unknown)."""
     from gynai.tasks import get_task
 
     if volume_node is None:
-        return ""
+        return None
     modality = volume_modality(volume_node, dicom_database)
     expected = get_task(task).modality
     if modality is None or modality == expected:
+        return None
+    return ModalityMismatch(volume_node.GetName(), modality, task, expected)
+
+
+def modality_hint(volume_node: Any, task: str, dicom_database: Any = None) -> str:
+    """A one-line hint on whether the volume's modality fits the task's model ("" when it fits or is unknown)."""
+    mismatch = modality_mismatch(volume_node, task, dicom_database)
+    if mismatch is None:
         return ""
-    return (f"{volume_node.GetName()} is {modality}, but the {task} model expects {expected}: "
-            "the result would not be meaningful")
+    return (f"{mismatch.volume_name} is {mismatch.modality}, but the {mismatch.task} model expects "
+            f"{mismatch.expected}: the result would not be meaningful")
+
+
+def is_segmentable_volume(node: Any) -> bool:
+    """True for a single-component scalar volume with image data: not a label map, vector, tensor or DWI."""
+    if node is None or not node.IsA("vtkMRMLScalarVolumeNode"):
+        return False
+    for other in ("vtkMRMLLabelMapVolumeNode", "vtkMRMLTensorVolumeNode", "vtkMRMLDiffusionWeightedVolumeNode",
+                  "vtkMRMLDiffusionImageVolumeNode", "vtkMRMLVectorVolumeNode"):
+        if node.IsA(other):
+            return False
+    image = node.GetImageData()
+    return image is not None and image.GetNumberOfScalarComponents() == 1
+
+
+def first_segmentable_volume(scene: Any) -> Any:
+    """The first volume of ``scene`` that :func:`is_segmentable_volume` accepts (None when there is none)."""
+    nodes = scene.GetNodesByClass("vtkMRMLScalarVolumeNode")
+    for index in range(nodes.GetNumberOfItems()):
+        node = nodes.GetItemAsObject(index)
+        if is_segmentable_volume(node):
+            return node
+    return None
