@@ -59,9 +59,13 @@ def run_segment(args: argparse.Namespace) -> dict:
 
 
 def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, resample: bool = False):
-    """Read a .seg.nrrd or a labelmap (with ``--labels``) and bring it onto the image grid.
+    """Read a .seg.nrrd or a labelmap (with ``--labels``), bring it onto the image grid and match its
+    segments to the task (:mod:`gynai.segment_matching`).
 
     A crop on the image's lattice is placed exactly; another grid is refused unless ``resample``.
+
+    Returns:
+        ``(labels on the task's table, reference masks from segments named Muscle/Myometrium)``.
     """
     from gynai.errors import LabelError
     from gynai.image import LabelImage
@@ -69,6 +73,7 @@ def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, r
     from gynai.io.images import read_label_array
     from gynai.io.segnrrd import read_seg_nrrd
     from gynai.labelspec import parse_label_spec
+    from gynai.segment_matching import match_segments
 
     if str(path).endswith(".seg.nrrd"):
         labels = read_seg_nrrd(path)
@@ -82,7 +87,24 @@ def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, r
     unknown = labels.unknown_values()
     if unknown:
         raise LabelError(f"segmentation {path} has label values {unknown} without a name; list them in --labels")
-    return labels
+    try:
+        matched = match_segments(labels, task_id)
+    except LabelError as error:
+        raise LabelError(f"segmentation {path.name}: {error}") from None
+    return matched.labels, matched.references
+
+
+def _reference_masks(args: argparse.Namespace, image, from_segments: dict) -> dict:
+    """Reference masks: segments named Muscle/Myometrium, then ``--roi`` spheres (which take precedence)."""
+    from gynai.roi import parse_roi, sphere_mask
+
+    references = dict(from_segments)
+    for spec in args.roi or []:
+        name, centre, radius = parse_roi(spec)
+        if name in references:
+            logger.info("--roi %s replaces the segment of the same name as the reference region", name)
+        references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
+    return references
 
 
 def run_measure(args: argparse.Namespace) -> None:
@@ -90,7 +112,6 @@ def run_measure(args: argparse.Namespace) -> None:
     from gynai.io.images import read_image, write_image
     from gynai.metrics.document import metrics_document
     from gynai.metrics.placenta import analyse_placenta
-    from gynai.roi import parse_roi, sphere_mask
 
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
@@ -101,14 +122,11 @@ def run_measure(args: argparse.Namespace) -> None:
         if map_path.exists() and not args.overwrite:
             raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
     image = read_image(args.image)
-    labels = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
-    references = {}
-    for spec in args.roi or []:
-        name, centre, radius = parse_roi(spec)
-        references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
+    labels, segment_references = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
+    references = _reference_masks(args, image, segment_references)
     document = metrics_document(image, labels, args.task, None,
                                 {"image": args.image.name, "segmentation": args.segmentation.name}, references)
-    for block in ("placenta", "adnexal"):
+    for block in ("placenta", "adnexal", "fibroid_map"):
         for note in (document.get(block) or {}).get("notes", []):
             logger.warning("%s", note)
     thickness_map = analyse_placenta(labels).thickness_map if map_path is not None else None
@@ -163,15 +181,11 @@ def run_report(args: argparse.Namespace) -> dict:
     from gynai.io.images import read_image
     from gynai.metrics.document import metrics_document
     from gynai.report.outputs import parse_formats, write_report
-    from gynai.roi import parse_roi, sphere_mask
 
     formats = parse_formats(args.format)
     image = read_image(args.image)
-    labels = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
-    references = {}
-    for spec in args.roi or []:
-        name, centre, radius = parse_roi(spec)
-        references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
+    labels, segment_references = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
+    references = _reference_masks(args, image, segment_references)
     model = _segmentation_provenance(args.segmentation)
     document = metrics_document(image, labels, args.task, model,
                                 {"image": args.image.name, "segmentation": args.segmentation.name}, references)

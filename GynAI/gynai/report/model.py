@@ -58,9 +58,11 @@ def _summary(document: dict) -> list[str]:
     lines = []
     fibroid_map = document.get("fibroid_map")
     if fibroid_map is not None:
-        lines.append(f"Uterine volume {fibroid_map['uterine_volume_ml']:.1f} mL; {fibroid_map['count']} fibroid(s)"
+        uterine_ml = fibroid_map.get("uterine_volume_ml")
+        lines.append(f"Uterine volume {'not assessed' if uterine_ml is None else f'{uterine_ml:.1f} mL'}; "
+                     f"{fibroid_map['count']} fibroid(s)"
                      + (f", dominant fibroid {fibroid_map['dominant_fibroid_id']} "
-                        f"(FIGO {fibroid_map['fibroids'][0]['figo_type']}, "
+                        f"(FIGO {fibroid_map['fibroids'][0]['figo_type'] or 'not assessed'}, "
                         f"{fibroid_map['fibroids'][0]['volume_ml']:.1f} mL)" if fibroid_map["count"] else "")
                      + (f"; burden {fibroid_map['burden_percent']:.1f} % of the uterus"
                         if fibroid_map.get("burden_percent") is not None else "") + ".")
