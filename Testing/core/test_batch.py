@@ -12,6 +12,7 @@ import pytest
 from gynai.batch.inputs import discover_cases
 from gynai.image import Geometry, Image
 from gynai.io.images import write_image
+from gynai.io.segnrrd import read_seg_provenance
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
 
 GRID = PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 20))
@@ -78,7 +79,8 @@ def test_twenty_cases_three_broken_then_resume(cohort_input, tmp_path):
         if row["case_id"] != CT_LIKE:
             assert float(row["uterine_volume_ml"]) == pytest.approx(truth[row["case_id"]], rel=0.15)   # model output
         assert ("look like CT" in row["warnings"]) is (row["case_id"] == CT_LIKE)
-        assert (output / "cases" / row["case_id"] / "segmentation.seg.nrrd").is_file()
+        seg_provenance = read_seg_provenance(output / "cases" / row["case_id"] / "segmentation.seg.nrrd")
+        assert seg_provenance["name"] == metrics["model"]["name"] and seg_provenance["edited"] is False
         assert (output / "cases" / row["case_id"] / "report" / "report.html").is_file()
     assert sorted(p.name for p in (output / "cases").iterdir()) == sorted(r["case_id"] for r in done)
     stamps = {p.name: (p / "case.json").stat().st_mtime_ns for p in (output / "cases").iterdir()}

@@ -109,8 +109,9 @@ def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Option
 
     image = read_image(case.image)
     warnings: list[str] = []
-    labels = segment_image(image, task, device, threads=threads, warnings=warnings)
-    write_seg_nrrd(labels, staging / "segmentation.seg.nrrd", task_terminology(get_task(task)))
+    provenance: dict = {}
+    labels = segment_image(image, task, device, threads=threads, warnings=warnings, provenance=provenance)
+    write_seg_nrrd(labels, staging / "segmentation.seg.nrrd", task_terminology(get_task(task)), model=provenance)
     info = load_task_bundle(task)
     model = {"name": info.name, "version": info.version}
     document = metrics_document(image, labels, task, model,
