@@ -74,19 +74,44 @@ def _row_extremes(mask: np.ndarray) -> np.ndarray:
     return np.concatenate([np.stack([k, j, first], axis=1), np.stack([k, j, last], axis=1)])
 
 
+_PROBE_DIRECTIONS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, -1, 0], [1, 0, 1], [1, 0, -1],
+                              [0, 1, 1], [0, 1, -1], [1, 1, 1], [1, 1, -1], [1, -1, 1], [-1, 1, 1]], float)
+MAX_PAIR_CANDIDATES = 6000
+"""Above this many candidate points the convex hull is taken first (e.g. a sphere, where the bound below
+prunes little)."""
+
+
+def _diameter_candidates(points: np.ndarray) -> np.ndarray:
+    """The points that can be an end of the farthest pair.
+
+    For any pair, ``|p − q| ≤ |p − c| + |q − c| ≤ |p − c| + r_max`` (c the points' mean, r_max the largest
+    distance to it), so an end p of the farthest pair has ``|p − c| ≥ D − r_max ≥ d − r_max``, where d ≤ D
+    is the length of any pair: here the longest of the extreme pairs along 13 directions.
+    """
+    centre = points.mean(axis=0)
+    radius = np.linalg.norm(points - centre, axis=1)
+    projection = points @ _PROBE_DIRECTIONS.T
+    ends = np.linalg.norm(points[projection.argmax(axis=0)] - points[projection.argmin(axis=0)], axis=1)
+    return points[radius >= float(ends.max()) - float(radius.max()) - 1e-9]
+
+
 def max_feret_diameter_mm(mask: np.ndarray, geometry: Geometry) -> float:
-    """Largest distance (mm) between two voxel centres of a non-empty mask."""
-    points = geometry.index_to_lps(_row_extremes(mask)[:, ::-1].astype(float))
-    points = np.atleast_2d(points)
-    if len(points) > 4:
+    """Largest distance (mm) between two voxel centres of a non-empty mask (exact).
+
+    Candidates are the row ends (:func:`_row_extremes`), pruned by a distance bound
+    (:func:`_diameter_candidates`; for round shapes after the convex hull), then compared pairwise.
+    """
+    points = np.atleast_2d(geometry.index_to_lps(_row_extremes(mask)[:, ::-1].astype(float)))
+    candidates = _diameter_candidates(points)
+    if len(candidates) > MAX_PAIR_CANDIDATES:
         try:
-            points = points[ConvexHull(points).vertices]
-        except QhullError:  # flat (coplanar) structure: keep all candidate points
+            candidates = _diameter_candidates(points[ConvexHull(points).vertices])
+        except QhullError:  # flat (coplanar) structure: keep the pruned points
             pass
     best = 0.0
-    for start in range(0, len(points), 2048):
-        chunk = points[start:start + 2048]
-        best = max(best, float(cdist(chunk, points, "sqeuclidean").max()))
+    for start in range(0, len(candidates), 2048):
+        chunk = candidates[start:start + 2048]
+        best = max(best, float(cdist(chunk, candidates, "sqeuclidean").max()))
     return math.sqrt(best)
 
 
