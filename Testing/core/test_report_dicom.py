@@ -76,6 +76,14 @@ def test_sr_measurements_read_back(task, tmp_path):
               and m.method is not None and m.method.value == "126030"][0]
     expected = document["structures"][entries[0].label_id]["volume_ml"]
     assert volume.value == pytest.approx(expected, rel=1e-6) and volume.unit.value == "ml"
+    ellipsoid = [m for m in first.get_measurements() if m.name.value == "118565006"
+                 and m.method is not None and m.method.value == "126029"]            # LWH ellipsoid method
+    assert len(ellipsoid) == 1
+    assert ellipsoid[0].value == pytest.approx(document["structures"][entries[0].label_id]["ellipsoid_volume_ml"],
+                                               rel=1e-6)
+    lengths = {m.name.value: m.value for m in first.get_measurements() if m.unit.value == "mm"}
+    diameters = document["structures"][entries[0].label_id]["obb_diameters_mm"]
+    assert [lengths["410668003"], lengths["103355008"], lengths["121207"]] == pytest.approx(diameters, rel=1e-6)
     assert first.referenced_segment.referenced_sop_instance_uid == seg.SOPInstanceUID
     schemes = {item.CodingSchemeDesignator for item in back.CodingSchemeIdentificationSequence}
     assert "99GYNAI" in schemes
