@@ -1,8 +1,8 @@
 """GynAI home module: dependencies, model manager, batch processing, sample data, version."""
 
 import logging
-from pathlib import Path
 
+import qt
 import slicer
 from slicer.i18n import tr as _
 from slicer.i18n import translate
@@ -10,6 +10,10 @@ from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
+
+from GynAILib.batch_job import BatchControl
+from GynAILib.home_logic import HomeLogic
+
 
 class GynAI(ScriptedLoadableModule):
     """Module description."""
@@ -43,15 +47,10 @@ def registerGynAISampleData():
 
 def loadGynAITerminology():
     """Register GynAI's terminology context so that the Segment Editor offers its coded concepts."""
-    here = Path(__file__).resolve().parent
-    for folder in (here, here.parent):  # installed extension, source tree
-        path = folder / "Resources" / "Terminology" / "GynAI.term.json"
-        if path.is_file():
-            terminologies = getattr(slicer.modules, "terminologies", None)
-            if terminologies is not None:
-                terminologies.logic().LoadTerminologyFromFile(str(path))
-            return
-    logging.warning("GynAI terminology file not found; segments keep their codes but the list is not loaded")
+    from GynAILib.home_logic import load_terminology
+
+    terminologies = getattr(slicer.modules, "terminologies", None)
+    load_terminology(__file__, terminologies.logic() if terminologies is not None else None)
 
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
@@ -75,7 +74,7 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.logic = None
         self._parameterNode = None
         self._parameterNodeGuiTag = None
-        self._batchJob = None
+        self._batch = None
         self._batchTimer = None
 
     def setup(self):
@@ -85,10 +84,12 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
         self.logic = GynAILogic()
-        self.ui.versionLabel.text = self.logic.version()
+        self.ui.versionLabel.text = self.logic.version() or _("GynAI (dependencies not installed)")
+        self._batch = BatchControl(self.logic.startBatch)
+        self._batchTimer = qt.QTimer()
+        self._batchTimer.setInterval(500)
+        self._batchTimer.connect("timeout()", self._pollBatch)
         self.ui.batchTaskComboBox.addItems(list(TASKS))
-        self.ui.loadSampleButton.toolTip = _("Loads the Sample Data entry \"GynAI phantom: pelvic T2 with fibroids\": "
-                                             "the volume GynAIPhantomPelvisT2 and its ground-truth segmentation.")
         for button, slot in ((self.ui.loadSampleButton, self.onLoadSample),
                              (self.ui.checkDependenciesButton, self.onCheckDependencies),
                              (self.ui.packageInformationButton, self.onPackageInformation),
@@ -112,8 +113,7 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     # Parameter node lifecycle (as in Slicer's scripted module template)
 
     def cleanup(self):
-        if self._batchJob is not None and not self._batchJob.finished:
-            self._batchJob.cancel()
+        self._batch.cancel()
         self.setParameterNode(None)
         self.removeObservers()
 
@@ -145,8 +145,6 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     # Actions
 
     def _fillTable(self, table, headers, rows):
-        import qt
-
         table.clear()
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
@@ -185,12 +183,9 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onForceReinstall(self):
         with slicer.util.tryWithErrorDisplay(_("Reinstalling dependencies failed."), waitCursor=True):
-            if not slicer.util.confirmOkCancelDisplay(_(
-                    "Reinstall GynAI's own Python packages, and PyTorch through the PyTorch extension? Packages "
-                    "that ship with Slicer (numpy, scipy, SimpleITK, ...) are kept as they are. Restart Slicer "
-                    "afterwards.")):
+            outcome = self.logic.reinstallDependencies(askConfirmation=True)
+            if outcome is None:
                 return
-            outcome = self.logic.reinstallDependencies()
             lines = [_("Reinstalled: {packages}.").format(packages=", ".join(outcome.reinstalled) or _("none")),
                      _("Kept as shipped with Slicer: {packages}.").format(packages=", ".join(outcome.kept) or _("none"))]
             if outcome.torch_reinstalled is False:
@@ -217,8 +212,6 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onAddModelFile(self):
         with slicer.util.tryWithErrorDisplay(_("Adding the model failed."), waitCursor=True):
-            import qt
-
             path = qt.QFileDialog.getOpenFileName(None, _("Model bundle (.zip)"), "", "Zip (*.zip)") or \
                 qt.QFileDialog.getExistingDirectory(None, _("Or a model bundle folder"))
             if path:
@@ -227,8 +220,6 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onAddModelUrl(self):
         with slicer.util.tryWithErrorDisplay(_("Adding the model failed."), waitCursor=True):
-            import qt
-
             url = qt.QInputDialog.getText(None, _("Add model"), _("URL of the bundle .zip:"))
             if not url:
                 return
@@ -248,8 +239,6 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onOpenModelsFolder(self):
         with slicer.util.tryWithErrorDisplay(_("Opening the models folder failed.")):
-            import qt
-
             from GynAILib.model_manager import user_models_folder
 
             qt.QDesktopServices.openUrl(qt.QUrl.fromLocalFile(str(user_models_folder())))
@@ -257,133 +246,49 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def onBatchRun(self):
         """Run batch starts the background batch; while it runs the same button cancels it."""
         with slicer.util.tryWithErrorDisplay(_("The batch could not be started or cancelled.")):
-            if self._batchJob is not None and not self._batchJob.finished:
-                self._batchJob.cancel()
-                return
-            import qt
-
-            self._batchJob = self.logic.startBatch(self.ui.batchInputPath.currentPath,
-                                                   self.ui.batchOutputPath.currentPath,
-                                                   self.ui.batchTaskComboBox.currentText,
-                                                   self.ui.batchWorkersSpinBox.value)
-            self.ui.batchRunButton.text = _("Cancel")
-            self._batchTimer = qt.QTimer()
-            self._batchTimer.timeout.connect(self._pollBatch)
-            self._batchTimer.start(500)
+            if self._batch.toggle(self.ui.batchInputPath.currentPath, self.ui.batchOutputPath.currentPath,
+                                  self.ui.batchTaskComboBox.currentText, self.ui.batchWorkersSpinBox.value):
+                self.ui.batchRunButton.text = _("Cancel")
+                self._batchTimer.start()
 
     def _pollBatch(self):
         with slicer.util.tryWithErrorDisplay(_("The batch did not finish.")):
-            job = self._batchJob
             try:
-                self.ui.batchProgressBar.value = int(100 * job.poll())
-                self.ui.batchStatusLabel.text = job.message
-                if not job.finished:
-                    return
+                status = self._batch.poll()
             except Exception:
                 self._stopBatchTimer()
                 raise
-            self._stopBatchTimer()
-            summary = job.summary()
-            self.ui.batchStatusLabel.text = _("{done} done, {failed} failed (see summary.json and cohort.csv)").format(
-                done=summary["done"], failed=summary["failed"])
+            self.ui.batchProgressBar.value = status.percent
+            self.ui.batchStatusLabel.text = status.message
+            if status.finished:
+                self._stopBatchTimer()
+                summary = self._batch.summary()
+                self.ui.batchStatusLabel.text = _("{done} done, {failed} failed (see summary.json and "
+                                                  "cohort.csv)").format(done=summary["done"], failed=summary["failed"])
 
     def _stopBatchTimer(self):
         self._batchTimer.stop()
         self.ui.batchRunButton.text = _("Run batch")
 
 
-class GynAILogic(ScriptedLoadableModuleLogic):
-    """Thin logic: dependencies (after one confirmation), models, batch and sample data; usable from the
-    Python console, e.g. ``GynAILogic().startBatch(inputFolder, outputFolder, "uterus-fibroid").wait()``."""
+class GynAILogic(ScriptedLoadableModuleLogic, HomeLogic):
+    """Thin logic: the console API is GynAILib.home_logic.HomeLogic (dependencies, models, batch, samples),
+    e.g. ``GynAILogic().startBatch(inputFolder, outputFolder, "uterus-fibroid").wait()``."""
+
+    moduleFile = __file__
 
     def getParameterNode(self):
         return GynAIParameterNode(super().getParameterNode())
 
-    @staticmethod
-    def version():
-        try:
-            import gynai
-            return f"GynAI {gynai.__version__}"
-        except ImportError:
-            return _("GynAI (dependencies not installed)")
-
-    @staticmethod
-    def packageInformation():
-        """Every required package with the installed version."""
-        from GynAILib.dependencies import package_information
-
-        return package_information(__file__)
-
-    @staticmethod
-    def missingPackages():
-        """Names of the packages that are absent or too old."""
-        from GynAILib.dependencies import missing
-
-        return [status.name for status in missing(__file__)]
-
-    def ensureDependencies(self, askConfirmation=True, forceReinstall=False):
-        """Install missing packages (reinstall with ``forceReinstall``) after one confirmation; True when ready.
-
-        Never installs, and never asks, in testing mode.
-        """
-        missing = self.missingPackages()
-        if not missing and not forceReinstall:
-            return True
-        if slicer.app.testingEnabled():
-            logging.warning("GynAI: packages missing or reinstall asked in testing mode (nothing installed): %s",
-                            missing)
-            return False
-        if askConfirmation and not slicer.util.confirmOkCancelDisplay(
-                _("GynAI needs these Python packages: {packages}. Install them now?").format(
-                    packages=", ".join(missing or [_("all (reinstall)")]))):
-            return False
-        if forceReinstall:
-            return not self.reinstallDependencies().missing
-        from GynAILib.dependencies import install
-
-        still = install(slicer, __file__).missing
-        if still:
-            logging.warning("GynAI: still missing after installation: %s", [s.requirement for s in still])
-        return not still
-
-    def reinstallDependencies(self):
-        """Reinstall PyTorch (through PyTorchUtils, unless it is loaded already) and GynAI's own packages;
-        the packages Slicer ships are kept. Returns the ``InstallOutcome``; nothing is done in testing mode."""
-        from GynAILib.dependencies import InstallOutcome, install, missing
-
-        if slicer.app.testingEnabled():
-            logging.warning("GynAI: reinstall skipped in testing mode")
-            return InstallOutcome(missing=missing(__file__))
-        return install(slicer, __file__, force_reinstall=True)
-
-    @staticmethod
-    def addModel(source, name=None, sha256=None):
-        """Install a model bundle from a folder, a .zip or a URL (with its SHA-256)."""
-        from GynAILib.model_manager import add_model
-
-        return add_model(source, name, sha256)
-
-    @staticmethod
-    def removeModel(name):
-        """Remove a user-installed model bundle."""
-        from GynAILib.model_manager import remove_model
-
-        remove_model(name)
-
-    @staticmethod
-    def startBatch(inputPath, outputFolder, task, workers=1, reportFormats=("json", "html")):
-        """Start ``gynai batch`` in a background process; returns a ``BatchJob`` (poll/cancel/wait)."""
-        from GynAILib.batch_job import BatchJob
-
-        return BatchJob(inputPath, outputFolder, task, workers, reportFormats)
-
-    def loadSamplePhantom(self, sampleName=None):
-        """Load a shipped sample phantom exactly as Sample Data does (same files, SHA-256 checked, same node
-        names); by default "GynAI phantom: pelvic T2 with fibroids": ``GynAIPhantomPelvisT2`` and
-        ``GynAIPhantomPelvisT2 ground truth``. Returns ``(volumeNode, segmentationNode)``."""
-        from GynAILib.sample_data import DEFAULT_SAMPLE, load_sample
-
-        return load_sample(sampleName or DEFAULT_SAMPLE, __file__, slicer.util)
+    def confirmInstall(self, packages, reinstall):
+        """The one confirmation before GynAI installs (or, with ``reinstall``, reinstalls) packages."""
+        if reinstall:
+            return slicer.util.confirmOkCancelDisplay(_(
+                "Reinstall GynAI's own Python packages, and PyTorch through the PyTorch extension? Packages "
+                "that ship with Slicer (numpy, scipy, SimpleITK, ...) are kept as they are. Restart Slicer "
+                "afterwards."))
+        return slicer.util.confirmOkCancelDisplay(_("GynAI needs these Python packages: {packages}. Install "
+                                                    "them now?").format(packages=", ".join(packages)))
 
 
 class GynAITest(ScriptedLoadableModuleTest):

@@ -1,7 +1,6 @@
 """GynAIReport: metrics, structured report (HTML/PDF/JSON), DICOM SEG + SR and PACS export of a segmentation."""
 
-import logging
-
+import qt
 import slicer
 from slicer.i18n import tr as _
 from slicer.i18n import translate
@@ -9,6 +8,8 @@ from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
+
+from GynAIReportLib.report_logic import ReportLogic
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
 PACS_CONFIG_SETTING = "GynAI/PacsConfigFile"
@@ -112,8 +113,6 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def _createReportView(self):
         """A web view for the HTML report (figures and charts render as in a browser)."""
-        import qt
-
         view = slicer.qSlicerWebWidget() if hasattr(slicer, "qSlicerWebWidget") else qt.QTextBrowser()
         self.ui.reportViewFrame.layout().addWidget(view)
         return view
@@ -156,8 +155,6 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onGenerateReportButton(self):
         with slicer.util.tryWithErrorDisplay(_("Writing the report failed."), waitCursor=True):
-            import qt
-
             folder = qt.QFileDialog.getExistingDirectory(None, _("Choose an empty folder for the report"))
             if not folder:
                 return
@@ -175,8 +172,6 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onOpenPdfButton(self):
         with slicer.util.tryWithErrorDisplay(_("Opening the PDF failed.")):
-            import qt
-
             if "pdf" not in self._written:
                 raise ValueError(_("Generate the report with PDF first."))
             qt.QDesktopServices.openUrl(qt.QUrl.fromLocalFile(self._written["pdf"]))
@@ -189,66 +184,16 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.ui.statusLabel.text = _("Sent {count} DICOM objects to PACS").format(count=stored)
 
 
-class GynAIReportLogic(ScriptedLoadableModuleLogic):
-    """Thin logic, usable from the Python console (see README): ``compute``, ``findingsTable``,
-    ``thicknessMap``, ``watch``, ``generateReport`` and ``sendToPacs``."""
+class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
+    """Thin logic: the console API (``compute``, ``findingsTable``, ``thicknessMap``, ``watch``,
+    ``generateReport``, ``sendToPacs``; see the README) is GynAIReportLib.report_logic.ReportLogic's."""
 
     def getParameterNode(self):
         return GynAIReportParameterNode(super().getParameterNode())
 
-    def compute(self, volumeNode, segmentationNode, task="uterus-fibroid", tableNode=None):
-        """Metrics document, filled table node and report HTML for a segmentation on a volume."""
-        from GynAIReportLib.logic import compute_metrics, metrics_to_table_node, report_html
-
-        logging.info("GynAI: measuring %s on %s", segmentationNode.GetName(), volumeNode.GetName())
-        metrics = compute_metrics(volumeNode, segmentationNode, task)
-        return metrics, metrics_to_table_node(metrics, tableNode), report_html(metrics, volumeNode)
-
-    def findingsTable(self, metrics, tableNode=None):
-        """Table node with one row per coded finding (group, measurement, value, unit, DICOM codes)."""
-        from GynAIReportLib.findings_table import findings_to_table_node
-
-        return findings_to_table_node(metrics, tableNode)
-
-    def thicknessMap(self, volumeNode, segmentationNode, outputVolumeNode=None):
-        """Placenta: volume node of the retroplacental myometrial thickness (mm), or None when not assessable."""
-        from GynAIReportLib.logic import thickness_map_volume_node
-
-        return thickness_map_volume_node(volumeNode, segmentationNode, outputVolumeNode)
-
-    def watch(self, volumeNode, segmentationNode, task="uterus-fibroid", onUpdate=None, tableNode=None):
-        """Compute the metrics table now and again after every edit of the segmentation.
-
-        Returns a ``MetricsAutoUpdate`` (``.metrics``, ``.table_node``; ``.stop()`` ends the watching).
-        """
-        from GynAIReportLib.logic import MetricsAutoUpdate
-
-        return MetricsAutoUpdate(volumeNode, segmentationNode, task, tableNode, onUpdate)
-
-    def generateReport(self, volumeNode, segmentationNode, template, outputDir,
-                       formats=("html", "pdf", "json", "dicom"), priorVolumeNode=None, priorSegmentationNode=None,
-                       priorMetrics=None, progress=None):
-        """Write the report files (as ``gynai report``) into ``outputDir``, a new or empty folder.
-
-        ``template``: ``fibroid-mapping``, ``placenta-accreta``, ``adnexal-mass`` or a task id. The prior study
-        is given as nodes or as a metrics document (``priorMetrics``). Returns ``{"metrics", "files"}``.
-        """
-        from GynAIReportLib.report_files import generate_report
-
-        return generate_report(volumeNode, segmentationNode, template, outputDir, formats, priorMetrics,
-                               priorVolumeNode, priorSegmentationNode, progress)
-
     def pacsConfigFile(self):
         """The PACS configuration file set in the application settings, or "" (nothing is ever sent then)."""
-        import qt
-
         return str(qt.QSettings().value(PACS_CONFIG_SETTING, "") or "")
-
-    def sendToPacs(self, files, configFile=None):
-        """Store the report's DICOM objects (SEG, SR, encapsulated PDF) on the configured DICOMweb server."""
-        from GynAIReportLib.report_files import send_report_to_pacs
-
-        return send_report_to_pacs(files, configFile or self.pacsConfigFile())
 
 
 class GynAIReportTest(ScriptedLoadableModuleTest):

@@ -1,7 +1,5 @@
 """GynAISegment: run a bundled GynAI model on a volume and create a named, coloured segmentation."""
 
-import logging
-
 import qt
 import slicer
 from slicer.i18n import tr as _
@@ -10,6 +8,8 @@ from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
+
+from GynAISegmentLib.segment_logic import SegmentLogic, finish_result
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
 DEVICES = ("auto", "cpu", "cuda")
@@ -210,9 +210,8 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                 raise
             node = job.result_node
             self.ui.outputSegmentationSelector.setCurrentNode(node)
-            node.CreateClosedSurfaceRepresentation()
+            warnings = finish_result(node)
             self.ui.openSegmentEditorButton.enabled = True
-            warnings = [line for line in (node.GetAttribute("GynAI.warnings") or "").splitlines() if line]
             for warning in warnings:
                 self._appendLog(_("Warning: {message}").format(message=warning))
             self._stopJob("\n".join([_("Done: {name}").format(name=node.GetName())] + warnings))
@@ -230,41 +229,14 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._updateButtonState()
 
 
-class GynAISegmentLogic(ScriptedLoadableModuleLogic):
-    """Thin logic, usable from the Python console::
+class GynAISegmentLogic(ScriptedLoadableModuleLogic, SegmentLogic):
+    """Thin logic: ``segment`` and ``defaultInputVolume`` are GynAISegmentLib.segment_logic.SegmentLogic's::
 
         node = slicer.util.getModuleLogic("GynAISegment").segment(getNode("T2"), "uterus-fibroid")
     """
 
     def getParameterNode(self):
         return GynAISegmentParameterNode(super().getParameterNode())
-
-    @staticmethod
-    def defaultInputVolume():
-        """The first volume of the scene that can be segmented (not a label map or vector volume), or None."""
-        from GynAISegmentLib.model_info import first_segmentable_volume
-
-        return first_segmentable_volume(slicer.mrmlScene)
-
-    def segment(self, inputVolumeNode, task="uterus-fibroid", outputSegmentationNode=None, device="auto",
-                waitForCompletion=True, progress=None, overwriteEdited=False, model=None, log=None):
-        """Segment ``inputVolumeNode``.
-
-        With ``waitForCompletion`` (console, batch) the model runs in this process and the segmentation node
-        is returned. Without it, a child process runs the model and a ``SegmentationJob`` is returned: call
-        its ``poll()`` (GUI timer) or ``wait()``; ``cancel()`` leaves the scene unchanged; ``log(message)``
-        receives the child's other output lines. ``model`` names an installed model for the task (default:
-        the shipped one).
-        """
-        from GynAISegmentLib.job import SegmentationJob
-        from GynAISegmentLib.logic import segment_volume_node
-
-        logging.info("GynAI: segmenting %s (%s)", inputVolumeNode.GetName(), task)
-        if waitForCompletion:
-            return segment_volume_node(inputVolumeNode, task, outputSegmentationNode, device, progress,
-                                       overwriteEdited, model)
-        return SegmentationJob(inputVolumeNode, task, outputSegmentationNode, device, progress, overwriteEdited,
-                               model=model, log=log)
 
 
 class GynAISegmentTest(ScriptedLoadableModuleTest):

@@ -3,14 +3,16 @@
 The child is the same command line users run (``gynai --json-progress batch …``), so the panel never
 blocks Slicer and a cancelled batch can be resumed later by running it again on the same output folder.
 Exit code 3 (some cases failed) is a finished batch: its summary lists the failures.
+:class:`BatchControl` is what the panel's Run/Cancel button and timer do with one job.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +93,56 @@ class BatchJob:
             if self._child.returncode not in FINISHED_CODES:
                 raise
         return self.summary()
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    """What the batch panel shows after a poll: ``percent`` done, the last progress ``message``, ``finished``."""
+
+    percent: int
+    message: str
+    finished: bool
+
+
+class BatchControl:
+    """The batch panel's one background batch: the Run button starts it, the same button cancels it.
+
+    Args:
+        start: Starts a batch and returns its :class:`BatchJob` (e.g. ``GynAILogic().startBatch``); it
+            receives the arguments of :meth:`toggle`.
+    """
+
+    def __init__(self, start: Callable[..., BatchJob]) -> None:
+        self._start = start
+        self.job: Optional[BatchJob] = None
+
+    @property
+    def running(self) -> bool:
+        """A batch was started and has not ended yet."""
+        return self.job is not None and not self.job.finished
+
+    def toggle(self, *args: Any, **kwargs: Any) -> bool:
+        """Cancel the running batch, or else start one; True when a batch was started."""
+        if self.running:
+            self.cancel()
+            return False
+        self.job = self._start(*args, **kwargs)
+        return True
+
+    def cancel(self) -> None:
+        """Cancel the running batch (finished cases stay; a later run resumes from them)."""
+        if self.running:
+            self.job.cancel()
+
+    def poll(self) -> BatchStatus:
+        """Read the batch's progress (call it from a timer until ``finished``)."""
+        if self.job is None:
+            raise RuntimeError("no batch was started")
+        fraction = self.job.poll()
+        return BatchStatus(int(100 * fraction), self.job.message, self.job.finished)
+
+    def summary(self) -> dict:
+        """The summary of the ended batch (see :meth:`BatchJob.summary` for the errors it raises)."""
+        if self.job is None:
+            raise RuntimeError("no batch was started")
+        return self.job.summary()
