@@ -11,7 +11,7 @@ SMALL = PhantomConfig(spacing_mm=(1.2, 1.2, 4.0), size_xyz=(160, 160, 30))
 
 
 @pytest.mark.parametrize("task, block, group", [("placenta", "placenta", "placenta"),
-                                                ("adnexal-mass", "adnexal", "adnexal lesion")])
+                                                ("adnexal-mass", "adnexal", "adnexal lesion 1")])
 def test_rows_carry_the_document_values_and_units(task, block, group):
     case = generate(task, 3, SMALL)
     document = metrics_document(case.image, case.labels, task)

@@ -11,9 +11,11 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
                        "dominant_fibroid_volume_ml", "dominant_fibroid_figo_type"),
     "placenta": ("placenta_volume_ml", "placenta_max_thickness_mm", "min_myometrial_thickness_mm",
                  "thin_myometrium_area_cm2", "dark_band_fraction", "bulge_depth_mm", "bladder_contact"),
-    "adnexal-mass": ("lesion_volume_ml", "max_diameter_mm", "solid_volume_ml", "solid_fraction", "locule_count"),
+    "adnexal-mass": ("lesion_count", "lesion_volume_ml", "max_diameter_mm", "solid_volume_ml", "solid_fraction",
+                     "locule_count"),
 }
-"""Key metrics per task, in column order (units in the names)."""
+"""Key metrics per task, in column order (units in the names). For ``adnexal-mass`` the lesion figures are
+those of the largest lesion (the metrics' top level); ``lesion_count`` counts every lesion."""
 COMMON_COLUMNS = ("case_id", "image", "status", "seconds")
 
 
@@ -35,7 +37,8 @@ def key_metrics(document: dict) -> dict[str, Any]:
                 **{key: placenta.get(key) for key in ("min_myometrial_thickness_mm", "thin_myometrium_area_cm2",
                                                       "dark_band_fraction", "bulge_depth_mm", "bladder_contact")}}
     adnexal = document.get("adnexal") or {}
-    return {"lesion_volume_ml": adnexal.get("volume_ml"),
+    count = adnexal.get("lesion_count", 1 if adnexal.get("present") else 0)   # documents before lesion_count
+    return {"lesion_count": count, "lesion_volume_ml": adnexal.get("volume_ml"),
             **{key: adnexal.get(key) for key in ("max_diameter_mm", "solid_volume_ml", "solid_fraction", "locule_count")}}
 
 

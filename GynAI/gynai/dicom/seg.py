@@ -2,14 +2,19 @@
 
 Segments follow the task's labels in order; the fibroid label is split into one segment per instance
 ("Fibroid 1" … numbered as in the fibroid map, largest first) so that the structured report can point at
-each lesion. Empty labels are left out. The segment codes (category, type, anatomic region) are those
-of :mod:`gynai.tasks` / ``Resources/Terminology/GynAI.term.json``; myometrium uses the private
-``99GYNAI`` code because no standard one exists.
+each lesion. An adnexal lesion spans two labels (cystic part and solid tissue), so for ``adnexal-mass``
+the two label segments are followed by one extra, overlapping segment per lesion ("Adnexal lesion 1
+(whole)" … = mass ∪ solid tissue of that lesion, numbered as in ``adnexal.lesions``): the lesion's
+measurement group references it. Its name matches no task label or synonym, so re-measuring the SEG in
+Slicer leaves it out (with a warning) instead of merging it into the adnexal mass. Empty labels are left
+out. The segment codes (category, type, anatomic region) are those of :mod:`gynai.tasks` /
+``Resources/Terminology/GynAI.term.json``; myometrium uses the private ``99GYNAI`` code because no
+standard one exists; a whole adnexal lesion has the adnexal mass's codes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import highdicom as hd
@@ -21,11 +26,14 @@ from pydicom.uid import generate_uid
 from gynai import __version__
 from gynai.dicom.source import SourceSeries
 from gynai.errors import LabelError
-from gynai.image import LabelImage
+from gynai.image import LabelImage, LabelInfo
+from gynai.metrics.adnexal import adnexal_lesion_map
 from gynai.metrics.instances import split_instances
 from gynai.tasks import Code, SegmentSpec, get_task
 
 SEG_SERIES_NUMBER = 901
+ADNEXAL_LESION_SEGMENT = "Adnexal lesion {} (whole)"
+"""Name of the overlapping segment of adnexal lesion n (mass ∪ solid tissue)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,24 @@ def segment_labelmap(labels: LabelImage, task_id: str) -> tuple[np.ndarray, list
     return out, entries
 
 
+def _adnexal_lesion_spec() -> SegmentSpec:
+    """Codes of a whole adnexal lesion: those of the adnexal mass (Mass, ovary); value 0 = no voxel value
+    of its own (the segment is derived from two labels)."""
+    mass = next(spec for spec in get_task("adnexal-mass").segments if spec.label.id == "adnexal-mass")
+    return replace(mass, label=LabelInfo(0, "adnexal-lesion", "Adnexal lesion", (0.95, 0.8, 0.2)))
+
+
+def lesion_segments(labels: LabelImage, task_id: str, first_number: int) -> list[tuple[SegmentEntry, np.ndarray]]:
+    """The overlapping whole-lesion segments (``adnexal-mass``: one per lesion, mask = mass ∪ solid tissue
+    of the lesion, numbered as :func:`gynai.metrics.adnexal.adnexal_lesion_map`); empty for other tasks."""
+    if task_id != "adnexal-mass":
+        return []
+    lesion_map, _ = adnexal_lesion_map(labels)
+    spec = _adnexal_lesion_spec()
+    return [(SegmentEntry(first_number + n - 1, "adnexal-lesion", ADNEXAL_LESION_SEGMENT.format(n), spec, n),
+             lesion_map == n) for n in range(1, int(lesion_map.max(initial=0)) + 1)]
+
+
 def build_seg(labels: LabelImage, source: SourceSeries, task_id: str, model: Optional[dict] = None,
               algorithm_type: str = "AUTOMATIC") -> tuple[Dataset, list[SegmentEntry]]:
     """The DICOM SEG of a label image on the source series' grid (slice k ↔ source image k).
@@ -92,6 +118,10 @@ def build_seg(labels: LabelImage, source: SourceSeries, task_id: str, model: Opt
         raise LabelError(f"the segmentation has {labels.array.shape[0]} slices but the source series "
                          f"{len(source.datasets)} images")
     array, entries = segment_labelmap(labels, task_id)
+    overlapping = lesion_segments(labels, task_id, len(entries) + 1)
+    if overlapping:   # one boolean layer per segment (frames, rows, columns, segments)
+        array = np.stack([array == entry.number for entry in entries] + [mask for _, mask in overlapping], axis=-1)
+        entries = entries + [entry for entry, _ in overlapping]
     model = model or {}
     algorithm = None
     if algorithm_type != "MANUAL":

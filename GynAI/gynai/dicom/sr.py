@@ -4,8 +4,9 @@ One measurement group per SEG segment (TID 1411, referencing the segment and the
 (voxel sum, DCM 126030), ellipsoid volume (LWH method, DCM 126029), length / width / height (the oriented
 bounding box edges), maximum 3D diameter and surface area (IBSI), plus the lesion's coded findings (FIGO
 type, distances, T2 ratio and Funaki class for each fibroid; the placenta research metrics on the
-placenta). Findings about no single segment (uterus summary, adnexal lesion = mass ∪ solid tissue) are
-TID 1501 groups. Numbers become measurements with UCUM units, classes and yes/no become qualitative
+placenta; the O-RADS MRI inputs on each adnexal lesion's whole-lesion segment, see :mod:`gynai.dicom.seg`).
+Findings about no single segment (uterus summary, adnexal lesion count and total volume) are TID 1501
+groups. Numbers become measurements with UCUM units, classes and yes/no become qualitative
 evaluations; figures that were not assessed are left out (the report says "not assessed"). Codes come
 from :mod:`gynai.metrics.codes`; private ``99GYNAI`` codes are declared in the Coding Scheme
 Identification Sequence.
@@ -25,7 +26,7 @@ from gynai import __version__
 from gynai.dicom.seg import SegmentEntry, coded
 from gynai.dicom.source import SourceSeries
 from gynai.metrics.codes import MEASUREMENT_CODES, Code
-from gynai.metrics.findings import Finding, findings
+from gynai.metrics.findings import Finding, adnexal_lesions, findings
 
 SR_SERIES_NUMBER = 902
 IMAGING_PROCEDURE = Code("363679005", "SCT", "Imaging procedure")
@@ -85,9 +86,20 @@ def _finding_items(rows: list[Finding], skip: set[str]) -> tuple[list, list]:
 
 
 def _segment_values(document: dict, entry: SegmentEntry) -> dict:
+    if entry.instance is not None and entry.label_id == "adnexal-lesion":
+        lesions = adnexal_lesions(document.get("adnexal") or {})
+        lesion = lesions[entry.instance - 1] if entry.instance <= len(lesions) else {}
+        return {**(lesion.get("lesion") or {}), **lesion}        # shape figures, then the lesion's own
     if entry.instance is not None:
         return document["fibroid_map"]["fibroids"][entry.instance - 1]
     return document["structures"].get(entry.label_id, {})
+
+
+def _group_name(entry: SegmentEntry) -> str:
+    """The findings group a segment's measurement group takes its findings from."""
+    if entry.instance is None:
+        return entry.label_id
+    return f"{'adnexal lesion' if entry.label_id == 'adnexal-lesion' else entry.label_id} {entry.instance}"
 
 
 def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: SourceSeries,
@@ -103,7 +115,7 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
     groups = []
     for entry in entries:
         values = _segment_values(document, entry)
-        group_name = f"fibroid {entry.instance}" if entry.instance is not None else entry.label_id
+        group_name = _group_name(entry)
         shape = _shape_measurements(values)
         extra, evaluations = _finding_items(by_group.pop(group_name, []), {key for key, _ in SHAPE_CONCEPTS})
         groups.append(hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
@@ -117,7 +129,7 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
         measurements, evaluations = _finding_items(rows, set())
         if not measurements and not evaluations:
             continue
-        finding_type = _GROUP_FINDING_TYPES.get(group_name)
+        finding_type = _GROUP_FINDING_TYPES.get(group_name.rstrip("0123456789 "))
         groups.append(hd.sr.MeasurementsAndQualitativeEvaluations(
             tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=group_name),
             finding_type=coded(finding_type) if finding_type else None, algorithm_id=algorithm,

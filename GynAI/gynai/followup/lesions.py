@@ -1,11 +1,13 @@
 """The lesions followed between studies: from a metrics document, and as masks from a segmentation.
 
 Lesions are the fibroid instances (``uterus-fibroid``; ids of ``fibroid_map.fibroids``), the placenta
-(``placenta``) or the adnexal lesion = mass ∪ solid tissue (``adnexal-mass``); the last two have id 1.
-The organ whose volume is followed is the uterus, the placenta, or the adnexal lesion.
+(``placenta``, id 1) or the adnexal lesions (``adnexal-mass``; ids of ``adnexal.lesions``; a document
+written before lesions were separated has one, id 1, = mass ∪ solid tissue). The organ whose volume is
+followed is the uterus, the placenta, or all adnexal lesion tissue (``structures.adnexal-lesion``).
 
 With a segmentation, the lesion masks are rebuilt the way the metrics document numbered them (fibroid
-instances by :func:`gynai.metrics.instances.split_instances`, numbered by decreasing volume). Whether
+instances by :func:`gynai.metrics.instances.split_instances`, adnexal lesions by
+:func:`gynai.metrics.adnexal.adnexal_lesion_map`, both numbered by decreasing volume). Whether
 they really are the document's lesions is checked (count, volumes, centroids) before they are used.
 """
 
@@ -18,6 +20,8 @@ from typing import Any, Optional
 import numpy as np
 
 from gynai.image import Geometry, LabelImage
+from gynai.metrics.adnexal import adnexal_lesion_map
+from gynai.metrics.findings import adnexal_lesions
 from gynai.metrics.instances import split_instances
 
 logger = logging.getLogger(__name__)
@@ -78,6 +82,9 @@ def document_lesions(document: dict) -> list[Lesion]:
                 if isinstance(item, dict)]
     block_key, structure_key = ("placenta", "placenta") if task == "placenta" else ("adnexal", "lesion")
     block = document.get(block_key) if isinstance(document.get(block_key), dict) else {}
+    if task == "adnexal-mass" and isinstance(block.get("lesions"), list):
+        return [_lesion(n, {**(item.get("lesion") if isinstance(item.get("lesion"), dict) else {}), **item},
+                        "obb_diameters_mm") for n, item in enumerate(adnexal_lesions(block), start=1)]
     structure = block.get(structure_key) if isinstance(block.get(structure_key), dict) else {}
     if not structure.get("present"):
         return []
@@ -103,7 +110,10 @@ def organ_centroid_lps_mm(document: dict) -> Optional[tuple[float, float, float]
 
 
 def lesion_instance_map(labels: LabelImage, task: str) -> np.ndarray:
-    """Instance map [k, j, i] of the task's lesions (0 = none; fibroids 1..n as in the document)."""
+    """Instance map [k, j, i] of the task's lesions (0 = none; fibroids and adnexal lesions 1..n as in the
+    document)."""
+    if task == "adnexal-mass":
+        return adnexal_lesion_map(labels)[0]
     values = [label.value for label in labels.labels if label.id in LESION_LABELS.get(task, ())]
     mask = np.isin(labels.array, values) if values else np.zeros(labels.array.shape, bool)
     if task == "uterus-fibroid":

@@ -1,14 +1,18 @@
-"""Adnexal lesion features: the measurable inputs of O-RADS MRI (no score is claimed).
+"""Adnexal lesion features: the measurable inputs of O-RADS MRI (no score is claimed), per lesion.
 
 Input: an ``adnexal-mass`` label image (adnexal mass 1 = cystic part with wall and septa, solid tissue 2)
 and, for the intensity-based figures, the T2 image. Definitions:
 
-* ``lesion``: shape metrics of mass ∪ solid tissue (:mod:`gynai.metrics.shape`); ``max_diameter_mm`` is
-  its longest oriented-bounding-box diameter.
+* Lesions: the 26-connected components of mass ∪ solid tissue, numbered 1..n by decreasing volume
+  (:func:`adnexal_lesion_map`; ties in raster order of their first voxel). Components smaller than
+  :data:`MIN_LESION_ML` are fragments, not lesions (a note counts them). O-RADS MRI scores each lesion,
+  so bilateral or multiple lesions are measured separately, each on its own bounding box.
+* Per lesion: ``lesion``: shape metrics of the lesion (:mod:`gynai.metrics.shape`);
+  ``max_diameter_mm`` is its longest oriented-bounding-box diameter.
 * ``solid_volume_ml`` and ``solid_fraction`` (solid / lesion volume).
-* Fluid: voxels of the cystic part brighter than the Otsu threshold of the cystic part's T2 values
-  (fluid is bright, wall and septa dark). ``locule_count``: 6-connected fluid compartments of at least
-  :data:`MIN_LOCULE_ML`. Septa thinner than the slice thickness may not separate locules.
+* Fluid: voxels of the lesion's cystic part brighter than the Otsu threshold of that lesion's cystic T2
+  values (fluid is bright, wall and septa dark). ``locule_count``: 6-connected fluid compartments of at
+  least :data:`MIN_LOCULE_ML`. Septa thinner than the slice thickness may not separate locules.
 * ``wall_thickness_mm``: median, over the lesion's outer surface voxels outside the solid tissue, of the
   distance to the nearest fluid voxel centre (a wall of n voxels between outside and fluid measures n
   voxels); accuracy about one voxel.
@@ -21,7 +25,10 @@ and, for the intensity-based figures, the T2 image. Definitions:
 * ``solid_t2_ratio_to_fluid``: median T2 of the solid tissue / median T2 of the fluid (solid tissue is
   intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given.
 
-Without an image, the intensity-based figures are ``None`` ("not assessed").
+The document block (:func:`adnexal_features`) keeps the single-lesion keys at its top level for the
+dominant (largest) lesion, and adds ``lesion_count``, ``total_volume_ml`` and ``lesions`` (one dict per
+lesion with ``id``, ``volume_ml``, ``centroid_lps_mm``, the nested ``lesion`` shape figures and the
+features above). Without an image, the intensity-based figures are ``None`` ("not assessed").
 """
 
 from __future__ import annotations
@@ -32,12 +39,18 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from gynai.image import Image, LabelImage
-from gynai.metrics.shape import bounding_slices, shape_metrics
+from gynai.image import Geometry, Image, LabelImage
+from gynai.metrics.shape import bounding_slices, crop_geometry, shape_metrics
 from gynai.metrics.surface import boundary_area_mm2
 
+MIN_LESION_ML = 0.1
+"""Smallest lesion: 26-connected components of mass ∪ solid tissue below this (a 5.8 mm ball) are
+fragments (e.g. editing debris), counted in a note and not measured as lesions."""
 MIN_LOCULE_ML = 0.05
 SEPTUM_REACH_MM = 10.0
+CONNECTIVITY_26 = np.ones((3, 3, 3), bool)
+LESION_LABELS = ("adnexal-mass", "solid-tissue")
+_DOMINANT_ONLY = ("id", "centroid_lps_mm")
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
@@ -51,6 +64,33 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     mean_high = (sum_low[-1] - sum_low) / np.maximum(weight_high, 1)
     between = weight_low * weight_high * (mean_low - mean_high) ** 2
     return float(centres[int(np.argmax(between))])
+
+
+def adnexal_lesion_map(labels: LabelImage, min_lesion_ml: float = MIN_LESION_ML) -> tuple[np.ndarray, int]:
+    """Lesion numbers [k, j, i] of an ``adnexal-mass`` label image and the number of fragments.
+
+    Args:
+        labels: Label image with the ``adnexal-mass`` and/or ``solid-tissue`` labels.
+        min_lesion_ml: Components smaller than this are fragments (0 in the map).
+
+    Returns:
+        The map (0 = no lesion; lesions 1..n by decreasing volume, ties in raster order of their first
+        voxel) and the count of fragments left out.
+    """
+    values = [label.value for label in labels.labels if label.id in LESION_LABELS]
+    out = np.zeros(labels.array.shape, np.int32)
+    mask = np.isin(labels.array, values) if values else np.zeros(labels.array.shape, bool)
+    box = bounding_slices(mask, margin=0)
+    if box is None:
+        return out, 0
+    components, count = ndimage.label(mask[box], structure=CONNECTIVITY_26)
+    voxels = np.bincount(components.ravel(), minlength=count + 1)[1:]
+    large = voxels * labels.geometry.voxel_volume_mm3 / 1000.0 >= min_lesion_ml
+    order = [int(i) for i in np.argsort(-voxels, kind="stable") if large[i]]
+    lookup = np.zeros(count + 1, np.int32)
+    lookup[np.array(order, int) + 1] = np.arange(1, len(order) + 1)
+    out[box] = lookup[components]
+    return out, int(count - len(order))
 
 
 def _wall_thickness_mm(lesion: np.ndarray, fluid: np.ndarray, solid: np.ndarray,
@@ -84,48 +124,111 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
     return float(septum.sum() * np.prod(spacing_zyx) / (faces_mm2 / 2.0))
 
 
-def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
-                     myometrium_mask: Optional[np.ndarray] = None) -> dict[str, Any]:
-    """O-RADS MRI input features of the adnexal lesion (see the module docstring)."""
-    geometry = labels.geometry
-    values = {label.id: label.value for label in labels.labels}
-    cystic_full = labels.array == values.get("adnexal-mass", -1)
-    solid_full = labels.array == values.get("solid-tissue", -1)
-    lesion_full = cystic_full | solid_full
-    lesion_shape = shape_metrics(lesion_full, geometry)
+def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t2: Optional[np.ndarray] = None,
+                    myometrium_median: Optional[float] = None) -> dict[str, Any]:
+    """O-RADS MRI input features of ONE lesion (see the module docstring).
+
+    Args:
+        cystic: The lesion's cystic part (mass label) [k, j, i], on a crop around the lesion with at least
+            one voxel of margin; voxels of other lesions must be False.
+        solid: The lesion's solid tissue, same grid.
+        geometry: Geometry of the crop.
+        t2: T2 values on the crop, or None (intensity-based figures not assessed).
+        myometrium_median: Median T2 of the myometrium reference region, or None when none was given.
+
+    Returns:
+        ``volume_ml``, ``centroid_lps_mm``, ``lesion`` (shape figures), ``max_diameter_mm``,
+        ``solid_volume_ml``, ``solid_fraction``, ``fluid_volume_ml``, ``locule_count``,
+        ``wall_thickness_mm``, ``septal_thickness_mm``, the two T2 ratios and ``notes``.
+    """
+    lesion = cystic | solid
+    shape = shape_metrics(lesion, geometry)
     voxel_ml = geometry.voxel_volume_mm3 / 1000.0
-    solid_ml = float(solid_full.sum()) * voxel_ml
+    solid_ml = float(solid.sum()) * voxel_ml
     result: dict[str, Any] = {
-        "present": lesion_shape["present"], "volume_ml": lesion_shape["volume_ml"], "lesion": lesion_shape,
-        "max_diameter_mm": lesion_shape["obb_diameters_mm"][0] if lesion_shape["present"] else None,
+        "volume_ml": shape["volume_ml"], "centroid_lps_mm": shape["centroid_lps_mm"], "lesion": shape,
+        "max_diameter_mm": shape["obb_diameters_mm"][0] if shape["present"] else None,
         "solid_volume_ml": solid_ml,
-        "solid_fraction": solid_ml / lesion_shape["volume_ml"] if lesion_shape["volume_ml"] > 0 else None,
+        "solid_fraction": solid_ml / shape["volume_ml"] if shape["volume_ml"] > 0 else None,
         "locule_count": None, "wall_thickness_mm": None, "septal_thickness_mm": None, "fluid_volume_ml": None,
         "solid_t2_ratio_to_fluid": None, "solid_t2_ratio_to_myometrium": None, "notes": []}
-    box = bounding_slices(lesion_full, margin=1)
-    if box is None:
-        result["notes"].append("no adnexal lesion segmented: features not assessed")
-        return result
-    if image is None or not cystic_full.any():
+    if t2 is None or not cystic.any():
         result["notes"].append("no image given: fluid, locules, wall, septa and T2 ratios not assessed"
-                               if image is None else "no cystic part segmented: locules, wall and septa not assessed")
+                               if t2 is None else "no cystic part segmented: locules, wall and septa not assessed")
         return result
     spacing_zyx = np.array(geometry.spacing_mm[::-1], dtype=float)
-    cystic, solid, lesion, t2 = cystic_full[box], solid_full[box], lesion_full[box], image.array[box]
-    threshold = otsu_threshold(t2[cystic])
-    fluid = cystic & (t2 > threshold)
-    components, count = ndimage.label(fluid)
+    fluid = cystic & (t2 > otsu_threshold(t2[cystic]))
+    components, _ = ndimage.label(fluid)
     sizes = np.bincount(components.ravel())[1:] * voxel_ml
     locule_ids = np.flatnonzero(sizes >= MIN_LOCULE_ML) + 1
     result["locule_count"] = int(len(locule_ids))
-    result["septal_thickness_mm"] = _septal_thickness_mm(components, locule_ids, cystic & ~fluid, lesion,
-                                                         spacing_zyx)
+    result["septal_thickness_mm"] = _septal_thickness_mm(components, locule_ids, cystic & ~fluid, lesion, spacing_zyx)
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml
     result["wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid, spacing_zyx)
     if fluid.any() and solid.any():
         result["solid_t2_ratio_to_fluid"] = float(np.median(t2[solid]) / np.median(t2[fluid]))
-    if myometrium_mask is None or not myometrium_mask.any():
+    if myometrium_median is None:
         result["notes"].append("no myometrium reference region: solid tissue ratio to myometrium not assessed")
     elif solid.any():
-        result["solid_t2_ratio_to_myometrium"] = float(np.median(t2[solid]) / np.median(image.array[myometrium_mask]))
+        result["solid_t2_ratio_to_myometrium"] = float(np.median(t2[solid]) / myometrium_median)
     return result
+
+
+def _lesions(labels: LabelImage, lesion_map: np.ndarray, image: Optional[Image],
+             myometrium_median: Optional[float]) -> list[dict[str, Any]]:
+    values = {label.id: label.value for label in labels.labels}
+    lesions = []
+    for number, tight in enumerate(ndimage.find_objects(lesion_map), start=1):
+        box = tuple(slice(max(s.start - 1, 0), min(s.stop + 1, n)) for s, n in zip(tight, lesion_map.shape))
+        own = lesion_map[box] == number
+        part = labels.array[box]
+        features = lesion_features(own & (part == values.get("adnexal-mass", -1)),
+                                   own & (part == values.get("solid-tissue", -1)), crop_geometry(labels.geometry, box),
+                                   None if image is None else image.array[box], myometrium_median)
+        lesions.append({"id": number, **features})
+    return lesions
+
+
+def _notes(lesions: list[dict[str, Any]], fragments: int) -> list[str]:
+    notes = list(lesions[0]["notes"]) if lesions else []
+    if len(lesions) > 1:
+        notes.append(f"{len(lesions)} adnexal lesions: the single-lesion figures describe lesion 1 (the largest); "
+                     "every lesion is measured in 'lesions'")
+    for lesion in lesions[1:]:
+        notes += [f"lesion {lesion['id']}: {note}" for note in lesion["notes"] if note not in notes]
+    if fragments:
+        notes.append(f"{fragments} segmented fragment(s) smaller than {MIN_LESION_ML:g} mL not counted as lesions")
+    return notes
+
+
+def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
+                     myometrium_mask: Optional[np.ndarray] = None) -> dict[str, Any]:
+    """The ``adnexal`` block of the metrics document: every lesion, the dominant one at the top level.
+
+    Args:
+        labels: The ``adnexal-mass`` label image.
+        image: The T2 image on the same grid, or None (intensity-based figures not assessed).
+        myometrium_mask: Myometrium reference region on the same grid, or None.
+
+    Returns:
+        ``present``, the dominant lesion's figures under the single-lesion keys (``volume_ml``, ``lesion``,
+        ``max_diameter_mm``, ``solid_volume_ml``, ``solid_fraction``, … as in :func:`lesion_features`),
+        ``lesion_count``, ``total_volume_ml`` (sum over the lesions), ``lesions`` (list, largest first)
+        and ``notes`` (the dominant lesion's, then the segmentation's, then other lesions' own).
+    """
+    lesion_map, fragments = adnexal_lesion_map(labels)
+    reference = None
+    if image is not None and myometrium_mask is not None and myometrium_mask.any():
+        reference = float(np.median(image.array[myometrium_mask]))
+    lesions = _lesions(labels, lesion_map, image, reference)
+    if lesions:
+        dominant = lesions[0]
+    else:   # the same keys, every figure "not assessed" (an empty lesion)
+        empty = np.zeros((1, 1, 1), bool)
+        dominant = {**lesion_features(empty, empty, labels.geometry),
+                    "notes": [("no adnexal lesion of at least {:g} mL segmented".format(MIN_LESION_ML)
+                               if fragments else "no adnexal lesion segmented") + ": features not assessed"]}
+    notes = _notes(lesions, fragments) if lesions else dominant["notes"] + _notes([], fragments)
+    return {"present": bool(lesions), **{key: value for key, value in dominant.items() if key not in _DOMINANT_ONLY},
+            "notes": notes, "lesion_count": len(lesions),
+            "total_volume_ml": float(sum(lesion["volume_ml"] for lesion in lesions)), "lesions": lesions}

@@ -3,7 +3,8 @@
 Standard codes (SCT, DCM, UCUM, IBSI) where one exists; GynAI private codes (scheme ``99GYNAI``) for the
 figures no standard names (FIGO type, volume fractions, PAS research metrics, Funaki class) and where
 one standard concept would name two figures of the same lesion (distance to endometrium / to serosa,
-the two solid-tissue T2 ratios), so that each stays distinguishable in the structured report. The
+the two solid-tissue T2 ratios, an adnexal lesion's volume / its solid tissue volume / its fluid volume),
+so that each stays distinguishable in the structured report. The
 metrics JSON carries this table under ``measurement_codes`` for the keys it contains, and GynAIReport
 puts the concept and unit on each table column.
 """
@@ -56,8 +57,8 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "count": (_private(106, "Number of fibroids"), NO_UNITS, None),
     "total_fibroid_volume_ml": (VOLUME, ML, VOXEL_SUM),
     "uterine_volume_ml": (VOLUME, ML, VOXEL_SUM),
-    "solid_volume_ml": (VOLUME, ML, VOXEL_SUM),
-    "fluid_volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "solid_volume_ml": (_private(127, "Solid tissue volume"), ML, VOXEL_SUM),
+    "fluid_volume_ml": (_private(128, "Fluid volume"), ML, VOXEL_SUM),
     "solid_fraction": (_private(107, "Solid tissue fraction of lesion volume"), RATIO_UNIT, None),
     "locule_count": (_private(108, "Number of locules"), NO_UNITS, None),
     "max_thickness_mm": (_private(109, "Maximum placental thickness"), MM, None),
@@ -73,6 +74,8 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "bladder_interface_length_mm": (_private(119, "Placenta-bladder interface length"), MM, None),
     "septal_thickness_mm": (_private(120, "Septal thickness"), MM, None),
     "t2_ratio_to_muscle": (_private(125, "Fibroid T2 signal ratio to skeletal muscle"), RATIO_UNIT, None),
+    "lesion_count": (_private(126, "Number of adnexal lesions"), NO_UNITS, None),
+    "total_volume_ml": (VOLUME, ML, VOXEL_SUM),
 }
 
 

@@ -38,6 +38,7 @@ LABELS: dict[str, str] = {
     "wall_thickness_mm": "Wall thickness", "septal_thickness_mm": "Septal thickness",
     "solid_t2_ratio_to_fluid": "Solid tissue T2 ratio to fluid",
     "solid_t2_ratio_to_myometrium": "Solid tissue T2 ratio to myometrium",
+    "lesion_count": "Number of adnexal lesions", "total_volume_ml": "Total adnexal lesion volume",
 }
 """Display names of the measurement keys."""
 
@@ -51,6 +52,7 @@ PLACENTA_KEYS = ("volume_ml", "max_thickness_mm", "min_myometrial_thickness_mm",
 ADNEXAL_KEYS = ("volume_ml", "max_diameter_mm", "solid_volume_ml", "solid_fraction", "fluid_volume_ml",
                 "locule_count", "wall_thickness_mm", "septal_thickness_mm", "solid_t2_ratio_to_fluid",
                 "solid_t2_ratio_to_myometrium")
+ADNEXAL_SUMMARY_KEYS = ("lesion_count", "total_volume_ml")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ class Finding:
     """One reported measurement.
 
     Attributes:
-        group: What was measured, e.g. ``uterus``, ``fibroid 2``, ``placenta``, ``adnexal lesion``.
+        group: What was measured, e.g. ``uterus``, ``fibroid 2``, ``placenta``, ``adnexal lesions`` (count
+            and total volume), ``adnexal lesion 2``.
         key: The metrics key (its codes are ``MEASUREMENT_CODES[key]``).
         name: Display name of the measurement.
         value: The value; ``None`` when not assessed.
@@ -98,5 +101,17 @@ def findings(document: dict) -> list[Finding]:
         rows += _block("placenta", placenta, PLACENTA_KEYS)
     adnexal = document.get("adnexal")
     if adnexal is not None and adnexal.get("present"):
-        rows += _block("adnexal lesion", adnexal, ADNEXAL_KEYS)
+        rows += _block("adnexal lesions", adnexal, ADNEXAL_SUMMARY_KEYS)
+        for lesion in adnexal_lesions(adnexal):
+            rows += _block(f"adnexal lesion {lesion['id']}", lesion, ADNEXAL_KEYS)
     return rows
+
+
+def adnexal_lesions(adnexal: dict) -> list[dict]:
+    """The lesions of an ``adnexal`` block, largest first; a document written before lesions were
+    separated (no ``lesions`` key) gives its one lesion as lesion 1."""
+    if not adnexal.get("present"):
+        return []
+    if isinstance(adnexal.get("lesions"), list):
+        return [lesion for lesion in adnexal["lesions"] if isinstance(lesion, dict)]
+    return [{**adnexal, "id": 1}]

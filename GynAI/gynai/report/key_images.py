@@ -13,6 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from gynai.image import Image, LabelImage
+from gynai.metrics.adnexal import adnexal_lesion_map
 from gynai.metrics.instances import split_instances
 from gynai.report.blocks import Figure
 from gynai.report.png import encode_png, window
@@ -80,8 +81,9 @@ def _key(image: Image, labels: LabelImage, title: str, mask: np.ndarray, highlig
 
 
 def key_images(image: Image, labels: LabelImage, task_id: str, max_lesions: int = 6) -> list[Figure]:
-    """An overview slice plus one slice through each lesion (fibroids largest first, the placenta, the
-    adnexal lesion), outlines in the label colours, the lesion of each image outlined in white."""
+    """An overview slice plus one slice through each lesion (fibroids and adnexal lesions largest first, as
+    numbered in the metrics; the placenta), outlines in the label colours, the lesion of each image
+    outlined in white."""
     values = {label.id: label.value for label in labels.labels}
     out = [_key(image, labels, "Overview", labels.array > 0, False)]
     if task_id == "uterus-fibroid" and "fibroid" in values:
@@ -91,8 +93,9 @@ def key_images(image: Image, labels: LabelImage, task_id: str, max_lesions: int 
     elif task_id == "placenta" and "placenta" in values:
         out.append(_key(image, labels, "Placenta", labels.array == values["placenta"], True))
     elif task_id == "adnexal-mass":
-        lesion = np.isin(labels.array, [v for k, v in values.items() if k in ("adnexal-mass", "solid-tissue")])
-        out.append(_key(image, labels, "Adnexal lesion", lesion, True))
+        lesions, _ = adnexal_lesion_map(labels)
+        for number in range(1, min(int(lesions.max(initial=0)), max_lesions) + 1):
+            out.append(_key(image, labels, f"Adnexal lesion {number}", lesions == number, True))
     return [item for item in out if item is not None]
 
 

@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 
 from gynai import __version__
 from gynai.image import Image
-from gynai.metrics.findings import Finding, findings
+from gynai.metrics.findings import Finding, adnexal_lesions, findings
 from gynai.provenance import segmentation_origin
 
 SCHEMA = "gynai.report/1"
@@ -79,11 +79,23 @@ def _summary(document: dict) -> list[str]:
         if not adnexal.get("present"):
             lines.append("No adnexal lesion segmented.")
         else:
-            solid = adnexal.get("solid_fraction")
-            lines.append(f"Adnexal lesion {adnexal['volume_ml']:.1f} mL, maximal diameter "
-                         f"{adnexal['max_diameter_mm']:.1f} mm; solid tissue "
-                         f"{NOT_ASSESSED if solid is None else f'{100 * solid:.1f} %'} of the lesion.")
+            lines.append(_adnexal_summary(adnexal_lesions(adnexal), adnexal.get("total_volume_ml")))
     return lines
+
+
+def _adnexal_summary(lesions: list[dict], total_ml: Optional[float]) -> str:
+    """``1 adnexal lesion: 80.0 mL, …`` or ``2 adnexal lesions, total …: lesion 1 …; lesion 2 …``."""
+    def described(lesion: dict) -> str:
+        solid, diameter = lesion.get("solid_fraction"), lesion.get("max_diameter_mm")
+        return (f"{lesion['volume_ml']:.1f} mL, maximal diameter "
+                f"{NOT_ASSESSED if diameter is None else f'{diameter:.1f} mm'}, solid tissue "
+                f"{NOT_ASSESSED if solid is None else f'{100 * solid:.1f} %'} of the lesion")
+
+    if len(lesions) == 1:
+        return f"1 adnexal lesion: {described(lesions[0])}."
+    total = sum(lesion["volume_ml"] for lesion in lesions) if total_ml is None else total_ml
+    return (f"{len(lesions)} adnexal lesions, total {total:.1f} mL: "
+            + "; ".join(f"lesion {lesion['id']} {described(lesion)}" for lesion in lesions) + ".")
 
 
 def report_model(document: dict, image: Optional[Image] = None, followup: Optional[dict] = None,

@@ -1,11 +1,15 @@
-"""Adnexal-mass template: the O-RADS MRI inputs a segmentation can measure, without a score.
+"""Adnexal-mass template: the O-RADS MRI inputs a segmentation can measure, per lesion, without a score.
 
-O-RADS MRI (Sadowski et al., Radiology 2022) scores from the solid tissue's enhancement curve, diffusion,
-fat and fluid type and peritoneal disease, none of which a T2 segmentation shows, so no score is given.
+O-RADS MRI (Sadowski et al., Radiology 2022) scores each lesion from the solid tissue's enhancement curve,
+diffusion, fat and fluid type and peritoneal disease, none of which a T2 segmentation shows, so no score
+is given. The lesion table has one column per lesion (numbered by decreasing volume, as in the metrics).
 """
 
 from __future__ import annotations
 
+from typing import Callable
+
+from gynai.metrics.findings import adnexal_lesions
 from gynai.report.blocks import Paragraph, Section, Table, diameters, number
 from gynai.report.templates.common import NOT_ASSESSED
 
@@ -24,26 +28,53 @@ def _ratio(value) -> str:
     return NOT_ASSESSED if value is None else f"{value:.2f}"
 
 
+def _solid(value) -> str:
+    return NOT_ASSESSED if value is None else ("present" if value > 0 else "none segmented")
+
+
+def _fraction(value) -> str:
+    return NOT_ASSESSED if value is None else f"{100 * value:.1f} %"
+
+
+def _centroid(values) -> str:
+    return NOT_ASSESSED if not values else ", ".join(f"{v:.1f}" for v in values)
+
+
+ROWS: tuple[tuple[str, Callable[[dict], str]], ...] = (
+    ("Lesion volume", lambda lesion: number(lesion.get("volume_ml"), unit="mL")),
+    ("Maximal diameter", lambda lesion: number(lesion.get("max_diameter_mm"), unit="mm")),
+    ("Three diameters", lambda lesion: f"{diameters((lesion.get('lesion') or {}).get('obb_diameters_mm'))} mm"),
+    ("Centre (x, y, z LPS mm)", lambda lesion: _centroid((lesion.get("lesion") or {}).get("centroid_lps_mm"))),
+    ("Solid tissue", lambda lesion: _solid(lesion.get("solid_volume_ml"))),
+    ("Solid tissue volume", lambda lesion: number(lesion.get("solid_volume_ml"), 2, "mL")),
+    ("Solid tissue fraction", lambda lesion: _fraction(lesion.get("solid_fraction"))),
+    ("Fluid volume", lambda lesion: number(lesion.get("fluid_volume_ml"), unit="mL")),
+    ("Locules", lambda lesion: _locules(lesion.get("locule_count"))),
+    ("Wall thickness", lambda lesion: number(lesion.get("wall_thickness_mm"), unit="mm")),
+    ("Septal thickness", lambda lesion: number(lesion.get("septal_thickness_mm"), unit="mm")),
+    ("Solid tissue T2 ratio to fluid", lambda lesion: _ratio(lesion.get("solid_t2_ratio_to_fluid"))),
+    ("Solid tissue T2 ratio to myometrium", lambda lesion: _ratio(lesion.get("solid_t2_ratio_to_myometrium"))),
+)
+"""Rows of the lesion table: the O-RADS MRI input and how a lesion's value is written."""
+
+
+def lesion_table(lesions: list[dict]) -> Table:
+    """One row per O-RADS MRI input, one column per lesion."""
+    rows = tuple((name, *(cell(lesion) for lesion in lesions)) for name, cell in ROWS)
+    return Table(("O-RADS MRI input", *(f"Lesion {lesion.get('id', n)}" for n, lesion in enumerate(lesions, 1))),
+                 rows, (False,) + (True,) * len(lesions),
+                 "Lesions are the connected parts of mass ∪ solid tissue, numbered by decreasing volume. Solid "
+                 "tissue as segmented; O-RADS counts only enhancing solid tissue, which needs contrast.")
+
+
 def adnexal_sections(document: dict) -> list[Section]:
     """The lesion table of an ``adnexal-mass`` metrics document."""
     adnexal = document.get("adnexal") or {}
-    if not adnexal.get("present"):
+    lesions = adnexal_lesions(adnexal)
+    if not lesions:
         return [Section("Adnexal lesion", (Paragraph("No adnexal lesion segmented."),))]
-    lesion = adnexal.get("lesion") or {}
-    solid = adnexal.get("solid_volume_ml")
-    fraction = adnexal.get("solid_fraction")
-    rows = (("Lesion volume", number(adnexal.get("volume_ml"), unit="mL")),
-            ("Maximal diameter", number(adnexal.get("max_diameter_mm"), unit="mm")),
-            ("Three diameters", f"{diameters(lesion.get('obb_diameters_mm'))} mm"),
-            ("Solid tissue", NOT_ASSESSED if solid is None else ("present" if solid > 0 else "none segmented")),
-            ("Solid tissue volume", number(solid, 2, "mL")),
-            ("Solid tissue fraction", NOT_ASSESSED if fraction is None else f"{100 * fraction:.1f} %"),
-            ("Fluid volume", number(adnexal.get("fluid_volume_ml"), unit="mL")),
-            ("Locules", _locules(adnexal.get("locule_count"))),
-            ("Wall thickness", number(adnexal.get("wall_thickness_mm"), unit="mm")),
-            ("Septal thickness", number(adnexal.get("septal_thickness_mm"), unit="mm")),
-            ("Solid tissue T2 ratio to fluid", _ratio(adnexal.get("solid_t2_ratio_to_fluid"))),
-            ("Solid tissue T2 ratio to myometrium", _ratio(adnexal.get("solid_t2_ratio_to_myometrium"))))
-    table = Table(("O-RADS MRI input", "Measured"), rows, (False, True),
-                  "Solid tissue as segmented; O-RADS counts only enhancing solid tissue, which needs contrast.")
-    return [Section("Adnexal lesion", (table, Paragraph(NO_SCORE)))]
+    total = adnexal.get("total_volume_ml", lesions[0].get("volume_ml"))
+    lead = (f"{len(lesions)} adnexal lesions, total volume {number(total, unit='mL')}; each is scored separately "
+            "in O-RADS MRI." if len(lesions) > 1 else f"One adnexal lesion, {number(total, unit='mL')}.")
+    return [Section("Adnexal lesions" if len(lesions) > 1 else "Adnexal lesion",
+                    (Paragraph(lead), lesion_table(lesions), Paragraph(NO_SCORE)))]
