@@ -27,10 +27,10 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
-from scipy.spatial import cKDTree
 
 from gynai.followup.align import Alignment
 from gynai.followup.lesions import Lesion
+from gynai.metrics.grid_tree import grid_tree
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def match_by_overlap(mapped_prior: np.ndarray, current: np.ndarray, spacing_xyz_
         prior_surfaces = _surface_points_mm(mapped_prior, prior_count, spacing_zyx)
         current_surfaces = _surface_points_mm(current, current_count, spacing_zyx)
         for i, surface in enumerate(prior_surfaces):
-            tree = cKDTree(surface) if len(surface) else None
+            tree = grid_tree(surface) if len(surface) else None
             for j, other in enumerate(current_surfaces):
                 if shared[i, j] == 0 and tree is not None and len(other):
                     distances, _ = tree.query(other, distance_upper_bound=MASK_GAP_MM * (1 + 1e-6))

@@ -37,9 +37,9 @@ from typing import Any, Optional
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import cKDTree
 
 from gynai.image import Geometry, Image, LabelImage
+from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.shape import bounding_slices, crop_geometry, shape_metrics
 from gynai.metrics.surface import boundary_area_mm2
 
@@ -100,7 +100,7 @@ def _wall_thickness_mm(lesion: np.ndarray, fluid: np.ndarray, solid: np.ndarray,
     surface_points = np.argwhere(surface)
     if len(fluid_points) == 0 or len(surface_points) == 0:
         return None
-    distances, _ = cKDTree(fluid_points * spacing_zyx).query(surface_points * spacing_zyx)
+    distances, _ = grid_tree(fluid_points * spacing_zyx).query(surface_points * spacing_zyx)
     return float(np.median(distances))
 
 
@@ -110,7 +110,7 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
         return None
     points = np.argwhere(candidates)
     surfaces = [np.argwhere((components == i) & ~ndimage.binary_erosion(components == i)) for i in locule_ids]
-    to_locule = np.stack([cKDTree(surface * spacing_zyx).query(points * spacing_zyx, workers=-1,
+    to_locule = np.stack([grid_tree(surface * spacing_zyx).query(points * spacing_zyx, workers=-1,
                                                                 distance_upper_bound=SEPTUM_REACH_MM)[0]
                           for surface in surfaces], axis=1)
     two_nearest = np.sort(to_locule, axis=1)[:, :2]

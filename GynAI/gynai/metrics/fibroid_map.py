@@ -37,6 +37,7 @@ from scipy.spatial import cKDTree
 
 from gynai.image import Image, LabelImage
 from gynai.metrics.figo import classify_fibroid
+from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.instances import split_instances
 from gynai.metrics.shape import bounding_slices, shape_metrics
 
@@ -119,7 +120,7 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
                  and muscle_mask.any() else None)
     outside = _shell_points(uterus)
     inner = _surface_points(endometrium)
-    trees = {name: cKDTree(points * spacing_zyx) if len(points) else None
+    trees = {name: grid_tree(points * spacing_zyx) if len(points) else None
              for name, points in (("endometrium", inner), ("outside", outside))}
     items = []
     for number in range(1, int(instances.max()) + 1):

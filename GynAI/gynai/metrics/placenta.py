@@ -36,10 +36,11 @@ from typing import Any, Optional
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import cKDTree
 
 from gynai.image import Image, LabelImage
 from gynai.metrics.contour import fit_ellipsoid
+from gynai.metrics.grid_tree import grid_tree
+from gynai.metrics.morphology import boundary_6, dilate_cube, inside_distance_mm
 from gynai.metrics.shape import bounding_slices, max_feret_diameter_mm, shape_metrics
 from gynai.metrics.surface import boundary_area_mm2
 from gynai.metrics.thickness import layer_thickness_mm
@@ -102,13 +103,13 @@ def _dark_bands(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray, v
 
 def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndarray,
                     spacing_zyx: np.ndarray) -> Optional[float]:
-    serosa = uterus & ~ndimage.binary_erosion(uterus) & ~at_border
+    serosa = boundary_6(uterus) & ~at_border
     points = np.argwhere(serosa) * spacing_zyx
-    placenta_surface = np.argwhere(placenta & ~ndimage.binary_erosion(placenta)) * spacing_zyx
+    placenta_surface = np.argwhere(boundary_6(placenta)) * spacing_zyx
     near = np.all((points >= placenta_surface.min(axis=0) - BED_REACH_MM)
                   & (points <= placenta_surface.max(axis=0) + BED_REACH_MM), axis=1)
     over_bed = np.zeros(len(points), bool)
-    reach, _ = cKDTree(placenta_surface).query(points[near], distance_upper_bound=BED_REACH_MM, workers=-1)
+    reach, _ = grid_tree(placenta_surface).query(points[near], distance_upper_bound=BED_REACH_MM, workers=-1)
     over_bed[near] = np.isfinite(reach)
     fitted = fit_ellipsoid(points[~over_bed])
     if fitted is None or not over_bed.any():
@@ -137,8 +138,8 @@ def _fov_faces(box: tuple, full_shape: tuple) -> tuple[tuple[int, int], ...]:
 
 
 def _dilate_cube(mask: np.ndarray) -> np.ndarray:
-    """Binary dilation by the 3×3×3 cube (26-neighbourhood), as a separable maximum filter."""
-    return ndimage.maximum_filter(mask.view(np.uint8), size=3).view(bool)
+    """Binary dilation by the 3×3×3 cube (26-neighbourhood)."""
+    return dilate_cube(mask)
 
 
 def _border_mask(shape: tuple, box: tuple, full_shape: tuple) -> np.ndarray:
@@ -178,7 +179,7 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
         return PlacentaAnalysis(result, None)
     placenta, myometrium = placenta_full[box], myometrium_full[box]
     own_box = bounding_slices(placenta, margin=1)
-    depth = ndimage.distance_transform_edt(placenta[own_box], sampling=spacing_zyx)
+    depth = inside_distance_mm(placenta[own_box], spacing_zyx)
     result["max_thickness_mm"] = float(2.0 * depth.max())
     if image is not None:
         bands = _dark_bands(image.array[box].astype(np.float32), placenta, spacing_zyx, voxel_ml)

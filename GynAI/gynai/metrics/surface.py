@@ -17,12 +17,24 @@ from scipy import ndimage
 from gynai.metrics.shape import bounding_slices
 
 
-def _unit_normals(mask: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
-    sigma = float(spacing_zyx.max()) / spacing_zyx
-    smooth = ndimage.gaussian_filter(mask.astype(np.float32), sigma)
-    gradient = np.stack(np.gradient(smooth), axis=0) / spacing_zyx[:, None, None, None].astype(np.float32)
-    norm = np.sqrt(np.sum(gradient ** 2, axis=0)) + 1e-12
-    return np.abs(gradient) / norm
+def _smoothed(mask: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
+    """The mask smoothed with a Gaussian of about one (largest) voxel."""
+    return ndimage.gaussian_filter(mask.astype(np.float32), float(spacing_zyx.max()) / spacing_zyx)
+
+
+def _unit_normals_at(smooth: np.ndarray, points: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
+    """|unit normal| (n, 3; z-y-x) of the smoothed mask at voxel indices ``points``, by central differences
+    (one-sided at the array border), computed only where needed."""
+    gradient = np.empty((len(points), 3), np.float64)
+    for axis in range(3):
+        size = smooth.shape[axis]
+        ahead, behind = points.copy(), points.copy()
+        ahead[:, axis] = np.minimum(points[:, axis] + 1, size - 1)
+        behind[:, axis] = np.maximum(points[:, axis] - 1, 0)
+        steps = (ahead[:, axis] - behind[:, axis]).astype(np.float64)
+        difference = smooth[tuple(ahead.T)].astype(np.float64) - smooth[tuple(behind.T)]
+        gradient[:, axis] = difference / np.maximum(steps, 1.0) / spacing_zyx[axis]
+    return np.abs(gradient) / (np.linalg.norm(gradient, axis=1, keepdims=True) + 1e-12)
 
 
 def boundary_area_mm2(mask: np.ndarray, towards: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
@@ -43,17 +55,19 @@ def boundary_area_mm2(mask: np.ndarray, towards: np.ndarray, spacing_zyx: np.nda
         return full_area
     mask = mask[box].astype(bool)
     towards = towards[box].astype(bool) & ~mask
-    normals = _unit_normals(mask, spacing_zyx)
-    area = full_area[box]
+    face_counts = np.zeros((3,) + mask.shape, np.uint8)
     for axis in range(3):
-        face_mm2 = float(np.prod(np.delete(spacing_zyx, axis)))
         for step in (1, -1):
-            neighbour = np.zeros_like(towards)
             source = [slice(None)] * 3
             target = [slice(None)] * 3
             source[axis] = slice(step, None) if step > 0 else slice(None, step)
             target[axis] = slice(None, -step) if step > 0 else slice(-step, None)
-            neighbour[tuple(target)] = towards[tuple(source)]
-            faces = mask & neighbour
-            area[faces] += face_mm2 * normals[axis][faces]
+            face_counts[axis][tuple(target)] += mask[tuple(target)] & towards[tuple(source)]
+    points = np.argwhere(face_counts.any(axis=0))
+    if len(points) == 0:
+        return full_area
+    normals = _unit_normals_at(_smoothed(mask, spacing_zyx), points, spacing_zyx)
+    faces_mm2 = np.array([np.prod(np.delete(spacing_zyx, axis)) for axis in range(3)])
+    counts = face_counts[(slice(None),) + tuple(points.T)].T.astype(np.float64)      # (n, 3)
+    full_area[box][tuple(points.T)] = (counts * normals * faces_mm2).sum(axis=1)
     return full_area

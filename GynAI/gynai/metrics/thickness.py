@@ -9,10 +9,12 @@ of n voxels along a grid axis measures exactly n voxels; oblique layers are with
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
+
+from gynai.metrics.grid_tree import grid_tree
 
 
-LOCAL_REACH_MM = 30.0
+LOCAL_REACH_MM = 15.0
+"""First search radius; points farther from every target are searched again among all targets."""
 
 
 def _nearest(points_mm: np.ndarray, targets_mm: np.ndarray, max_distance_mm: float) -> tuple[np.ndarray, np.ndarray]:
@@ -28,12 +30,12 @@ def _nearest(points_mm: np.ndarray, targets_mm: np.ndarray, max_distance_mm: flo
     nearest = np.full(len(points_mm), len(targets_mm))
     if len(local):
         bound = min(LOCAL_REACH_MM, max_distance_mm)
-        found_d, found_i = cKDTree(targets_mm[local]).query(points_mm, distance_upper_bound=bound, workers=-1)
+        found_d, found_i = grid_tree(targets_mm[local]).query(points_mm, distance_upper_bound=bound, workers=-1)
         hit = np.isfinite(found_d)
         distances[hit], nearest[hit] = found_d[hit], local[found_i[hit]]
     again = ~np.isfinite(distances)
     if again.any() and max_distance_mm > LOCAL_REACH_MM:
-        found_d, found_i = cKDTree(targets_mm).query(points_mm[again], distance_upper_bound=max_distance_mm,
+        found_d, found_i = grid_tree(targets_mm).query(points_mm[again], distance_upper_bound=max_distance_mm,
                                                      workers=-1)
         distances[again], nearest[again] = found_d, found_i
     return distances, nearest
