@@ -241,6 +241,12 @@ def segmentation_node_to_label_image(segmentation_node: Any, reference_volume_no
     binary = slicer.vtkSegmentationConverter.GetBinaryLabelmapRepresentationName()
     if matches and not segmentation.ContainsRepresentation(binary):
         segmentation_node.CreateBinaryLabelmapRepresentation()
+    for segment_id in itertools.chain.from_iterable(matches.values()):
+        if not _on_reference_lattice(segmentation_node, segment_id, geometry):
+            logger.warning("segmentation '%s' is stored on another grid than volume '%s' (or transformed); its "
+                           "segments are resampled onto the volume's grid (nearest neighbour) before measuring",
+                           segmentation_node.GetName(), reference_volume_node.GetName())
+            break
     out = np.zeros(shape, np.uint8 if max((lab.value for lab in labels), default=0) < 256 else np.uint16)
     names = {label.value: label.name for label in labels}
     for label in labels:
@@ -257,6 +263,28 @@ def segmentation_node_to_label_image(segmentation_node: Any, reference_volume_no
                 "make them exclusive (Segment Editor: masking 'Overwrite other segments') and retry")
         out[mask] = label.value
     return LabelImage(out, geometry, labels)
+
+
+def _on_reference_lattice(segmentation_node: Any, segment_id: str, reference: Geometry) -> bool:
+    """Whether a segment's binary labelmap lies on the reference grid's lattice (any extent, no transform),
+    so exporting it onto the reference volume copies voxels instead of resampling them."""
+    import slicer
+    import vtk
+
+    if segmentation_node.GetParentTransformNode() is not None:
+        return False
+    segment = segmentation_node.GetSegmentation().GetSegment(segment_id)
+    labelmap = segment.GetRepresentation(slicer.vtkSegmentationConverter.GetBinaryLabelmapRepresentationName())
+    if labelmap is None:
+        return True
+    matrix = vtk.vtkMatrix4x4()
+    labelmap.GetImageToWorldMatrix(matrix)
+    source = Geometry.from_ijk_to_ras(np.array([[matrix.GetElement(r, c) for c in range(4)] for r in range(4)]))
+    source_to_reference = np.linalg.inv(reference.ijk_to_lps()) @ source.ijk_to_lps()
+    if not np.allclose(source_to_reference[:3, :3], np.eye(3), atol=1e-4):
+        return False
+    shift_mm = (source_to_reference[:3, 3] - np.round(source_to_reference[:3, 3])) * np.array(reference.spacing_mm)
+    return bool(np.linalg.norm(shift_mm) <= GRID_TOLERANCE_MM)
 
 
 def segment_mask_by_name(segmentation_node: Any, names: Sequence[str], reference_volume_node: Any) -> Optional[np.ndarray]:

@@ -232,3 +232,34 @@ def test_output_is_placed_under_the_study_of_its_volume(scene):
     hierarchy.RemoveItem(hierarchy.GetItemByDataNode(hidden), False, False)
     place_under_study(node, hidden)
     assert hierarchy.GetItemParent(hierarchy.GetItemByDataNode(node)) == study
+
+
+@pytest.mark.parametrize("case", list(GEOMETRIES))
+def test_a_segmentation_on_another_grid_is_resampled_with_a_warning(scene, caplog, case):
+    """Exported onto its own volume (or a volume on the same lattice with another extent) the voxels are
+    copied silently; onto a volume on another grid they are resampled and the user is told."""
+    import slicer
+
+    from GynAILib.segmentations import label_image_to_segmentation_node, segmentation_node_to_label_image
+
+    labels = sample_labels(GEOMETRIES[case])
+    volume = volume_for(labels)
+    node = label_image_to_segmentation_node(labels, volume)
+    segment_mask = slicer.util.arrayFromSegmentBinaryLabelmap(node, "myometrium", volume)  # stored cropped
+    assert segment_mask.any()
+    with caplog.at_level(logging.WARNING):
+        same = segmentation_node_to_label_image(node, volume, LABELS)
+    assert np.array_equal(same.array, labels.array) and "another grid" not in caplog.text
+    larger = GEOMETRIES[case]
+    shifted_origin = np.asarray(larger.index_to_lps([-2, -1, -1]))                   # same lattice, larger extent
+    padded = np.pad(labels.array, ((1, 1), (1, 1), (2, 2)))
+    bigger = volume_for(LabelImage(padded, Geometry(larger.spacing_mm, tuple(shifted_origin), larger.direction),
+                                   LABELS), "bigger")
+    with caplog.at_level(logging.WARNING):
+        on_bigger = segmentation_node_to_label_image(node, bigger, LABELS)
+    assert np.array_equal(on_bigger.array, padded) and "another grid" not in caplog.text
+    coarse = Geometry(tuple(2 * s for s in larger.spacing_mm), larger.origin_lps_mm, larger.direction)
+    other = volume_for(LabelImage(labels.array[::2, ::2, ::2].copy(), coarse, LABELS), "coarse")
+    with caplog.at_level(logging.WARNING):
+        segmentation_node_to_label_image(node, other, LABELS)
+    assert "is stored on another grid than volume 'coarse'" in caplog.text
