@@ -9,12 +9,16 @@ from gynai.metrics.document import metrics_document
 from gynai.phantom import PhantomConfig, generate_adnexal_mass
 from gynai.tasks import get_task
 
-THIN = PhantomConfig(spacing_mm=(0.7, 0.7, 1.0), size_xyz=(256, 256, 120))
+THIN = PhantomConfig(spacing_mm=(0.7, 0.7, 1.0), size_xyz=(380, 256, 120))      # lesion inside the FOV
+OBLIQUE = PhantomConfig(spacing_mm=(0.7, 0.7, 1.0), size_xyz=(360, 320, 170), rotation_deg=25.0)  # lesion inside
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_phantom_locules_wall_and_solid(seed):
-    case = generate_adnexal_mass(seed, THIN)
+@pytest.mark.parametrize("seed, grid", [(0, THIN), (1, THIN), (0, OBLIQUE), (1, OBLIQUE)],
+                         ids=["axial-0", "axial-1", "oblique-0", "oblique-1"])
+def test_phantom_locules_wall_and_solid(seed, grid):
+    case = generate_adnexal_mass(seed, grid)
+    lesion = case.labels.array > 0
+    assert not any(np.take(lesion, side, axis).any() for axis in range(3) for side in (0, -1))  # not cut by the FOV
     features = adnexal_features(case.labels, case.image)
     truth = case.truth
     assert features["locule_count"] == truth["locules"]

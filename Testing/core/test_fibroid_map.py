@@ -11,13 +11,15 @@ from gynai.phantom.uterus import FIGO_TYPES
 from gynai.tasks import get_task
 
 GRID = PhantomConfig(spacing_mm=(0.8, 0.8, 2.0), size_xyz=(160, 160, 60))
+OBLIQUE = PhantomConfig(spacing_mm=(0.8, 0.8, 2.0), size_xyz=(160, 160, 60), rotation_deg=25.0)
 SPACING = (0.8, 0.8, 2.0)
 
 
 @pytest.mark.parametrize("figo_type", FIGO_TYPES)
-@pytest.mark.parametrize("seed", [0, 1])
-def test_figo_type_of_phantom_fibroids(figo_type, seed):
-    case = generate_uterus_fibroid(seed, [FibroidSpec(figo_type, 20.0)], GRID)
+@pytest.mark.parametrize("seed, grid", [(0, GRID), (1, GRID), (0, OBLIQUE)], ids=["axial-0", "axial-1", "oblique-0"])
+def test_figo_type_of_phantom_fibroids(figo_type, seed, grid):
+    """Exact FIGO types on axial and on oblique (25°) anisotropic grids."""
+    case = generate_uterus_fibroid(seed, [FibroidSpec(figo_type, 20.0)], grid)
     result = fibroid_map(case.labels, case.image)
     assert result["count"] == 1
     fibroid = result["fibroids"][0]

@@ -10,11 +10,13 @@ from gynai.phantom import PhantomConfig, generate_placenta
 from gynai.tasks import get_task
 
 GRID = PhantomConfig(spacing_mm=(1.0, 1.0, 2.0), size_xyz=(200, 200, 100))
+OBLIQUE = PhantomConfig(spacing_mm=(1.0, 1.0, 2.0), size_xyz=(200, 200, 100), rotation_deg=25.0)
 
 
+@pytest.mark.parametrize("grid", [GRID, OBLIQUE], ids=["axial", "oblique"])
 @pytest.mark.parametrize("thickness_mm", [0.0, 3.0, 6.0])
-def test_myometrial_thinning_bands_and_size(thickness_mm):
-    case = generate_placenta(0, thickness_mm, GRID)
+def test_myometrial_thinning_bands_and_size(thickness_mm, grid):
+    case = generate_placenta(0, thickness_mm, grid)
     metrics = placenta_metrics(case.labels, case.image)
     truth = case.truth
     # minimum thickness under the placenta: within one voxel of the thickest grid axis (2 mm)
