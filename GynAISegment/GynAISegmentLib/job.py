@@ -111,15 +111,15 @@ class SegmentationJob:
         return False
 
     def _finish(self) -> None:
-        from gynai.io.segnrrd import read_seg_nrrd, read_seg_provenance
+        from gynai.io.segnrrd import read_seg_file
         from gynai.labelspec import to_task_labels
         from GynAISegmentLib.logic import apply_result
 
         try:
             outcome = self._child.outcome()
-            labels = to_task_labels(read_seg_nrrd(self._output_path), self.task)
-            self.result_node = apply_result(labels, self.volume_node, self.task, self.segmentation_node,
-                                            list(outcome.get("warnings", [])), read_seg_provenance(self._output_path))
+            labels, provenance = read_seg_file(self._output_path)
+            self.result_node = apply_result(to_task_labels(labels, self.task), self.volume_node, self.task,
+                                            self.segmentation_node, list(outcome.get("warnings", [])), provenance)
         finally:
             shutil.rmtree(self._folder, ignore_errors=True)
 

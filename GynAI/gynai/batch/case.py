@@ -98,7 +98,6 @@ def failed_row(case: BatchCase, reason: str, seconds: float = 0.0) -> dict[str, 
 
 def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Optional[int],
          report_formats: Sequence[str]) -> tuple[dict, list[str]]:
-    from gynai.inference.bundle import load_task_bundle
     from gynai.inference.predict import segment_image
     from gynai.io.images import read_image
     from gynai.io.segnrrd import write_seg_nrrd
@@ -112,8 +111,7 @@ def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Option
     provenance: dict = {}
     labels = segment_image(image, task, device, threads=threads, warnings=warnings, provenance=provenance)
     write_seg_nrrd(labels, staging / "segmentation.seg.nrrd", task_terminology(get_task(task)), model=provenance)
-    info = load_task_bundle(task)
-    model = {"name": info.name, "version": info.version}
+    model = {"name": provenance["name"], "version": provenance["version"]}     # as recorded in case settings
     document = metrics_document(image, labels, task, model,
                                 {"image": case.image.name, "segmentation": "segmentation.seg.nrrd"})
     (staging / "metrics.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

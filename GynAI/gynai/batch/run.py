@@ -29,6 +29,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -173,21 +174,6 @@ def _run_in_pools(todo: list[BatchCase], workers: int, call: Callable[[BatchCase
             logger.warning("a worker process crashed; %d case(s) left continue in a fresh pool", len(pending))
 
 
-class _CaseCall:
-    """``process(case, task, cases_dir, device, threads, report_formats)``, picklable for worker processes."""
-
-    def __init__(self, process: Callable[..., dict], task: str, cases_dir: Path, device: str, threads: int,
-                 report_formats: Sequence[str]):
-        self.process = process
-        self.args = (task, cases_dir, device, threads, tuple(report_formats))
-
-    def __call__(self, case: BatchCase) -> dict[str, Any]:
-        try:
-            return self.process(case, *self.args)
-        except Exception as error:  # noqa: BLE001 - a case's error never stops the batch
-            return failed_row(case, failure_reason(error))
-
-
 def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: str = "cpu",
               report_formats: Sequence[str] = ("json", "html"), progress: Optional[ProgressCallback] = None) -> BatchResult:
     """Process every case of ``source`` (folder or CSV) into ``output``; see the module docstring.
@@ -238,7 +224,8 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         finished = len(result.done) + len(result.failed)
         report(progress, finished / total, f"case {finished}/{total}: {row['case_id']} {row['status']}")
 
-    call = _CaseCall(process_case, task, cases_dir, device, max(1, (os.cpu_count() or 1) // workers), report_formats)
+    call = partial(process_case, task=task, cases_dir=cases_dir, device=device,       # picklable for workers
+                   threads=max(1, (os.cpu_count() or 1) // workers), report_formats=tuple(report_formats))
     if workers == 1 or len(todo) <= 1:
         for case in todo:
             collect(call(case))

@@ -65,18 +65,23 @@ def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, r
     A crop on the image's lattice is placed exactly; another grid is refused unless ``resample``.
 
     Returns:
-        ``(labels on the task's table, reference masks from segments named Muscle/Myometrium)``.
+        ``(labels on the task's table, reference masks from segments named Muscle/Myometrium, model
+        provenance recorded by gynai segment in a .seg.nrrd or None)``.
     """
     from gynai.errors import LabelError
     from gynai.image import LabelImage
     from gynai.labelgrid import labels_on_image_grid
     from gynai.io.images import read_label_array
-    from gynai.io.segnrrd import read_seg_nrrd
+    from gynai.io.segnrrd import read_seg_file
     from gynai.labelspec import parse_label_spec
     from gynai.segment_matching import match_segments
 
+    model = None
     if str(path).endswith(".seg.nrrd"):
-        labels = read_seg_nrrd(path)
+        labels, model = read_seg_file(path)
+        if model is not None and model["edited"]:
+            logger.info("%s was edited after the model %s wrote it: reported as semi-automatic", path.name,
+                        model["name"])
     else:
         if not label_spec:
             raise LabelError(f"{path} is a plain labelmap: give its label values with --labels "
@@ -91,7 +96,7 @@ def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, r
         matched = match_segments(labels, task_id)
     except LabelError as error:
         raise LabelError(f"segmentation {path.name}: {error}") from None
-    return matched.labels, matched.references
+    return matched.labels, matched.references, model
 
 
 def _reference_masks(args: argparse.Namespace, image, from_segments: dict) -> dict:
@@ -122,7 +127,7 @@ def run_measure(args: argparse.Namespace) -> None:
         if map_path.exists() and not args.overwrite:
             raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
     image = read_image(args.image)
-    labels, segment_references = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
+    labels, segment_references, _ = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
     references = _reference_masks(args, image, segment_references)
     document = metrics_document(image, labels, args.task, None,
                                 {"image": args.image.name, "segmentation": args.segmentation.name}, references)
@@ -164,18 +169,6 @@ def _load_priors(args: argparse.Namespace):
     return {"metrics": metrics, "labels": prior_labels, "label": label, "earlier": priors[:-1]}
 
 
-def _segmentation_provenance(path: Path):
-    """The model provenance of a ``.seg.nrrd`` written by ``gynai segment`` (None: supplied by the user)."""
-    from gynai.io.segnrrd import read_seg_provenance
-
-    if not str(path).endswith(".seg.nrrd"):
-        return None
-    model = read_seg_provenance(path)
-    if model is not None and model["edited"]:
-        logger.info("%s was edited after the model %s wrote it: reported as semi-automatic", path.name, model["name"])
-    return model
-
-
 def run_report(args: argparse.Namespace) -> dict:
     """``gynai report IMAGE SEGMENTATION --task TASK -o DIR [--format json,html,dicom]``."""
     from gynai.io.images import read_image
@@ -184,9 +177,9 @@ def run_report(args: argparse.Namespace) -> dict:
 
     formats = parse_formats(args.format)
     image = read_image(args.image)
-    labels, segment_references = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
+    labels, segment_references, model = load_segmentation(args.segmentation, args.task, args.labels, image,
+                                                          args.resample)
     references = _reference_masks(args, image, segment_references)
-    model = _segmentation_provenance(args.segmentation)
     document = metrics_document(image, labels, args.task, model,
                                 {"image": args.image.name, "segmentation": args.segmentation.name}, references)
     prior = _load_priors(args)

@@ -120,14 +120,8 @@ def _label_info(entry: dict[str, str], value: int, used_ids: set[str]) -> LabelI
     return LabelInfo(value, label_id, name, color)  # type: ignore[arg-type]
 
 
-def read_seg_nrrd(path: str | Path) -> LabelImage:
-    """Read a Slicer ``.seg.nrrd`` into a label image (ids from segment names, lower-case, dashes).
-
-    Raises:
-        InputFileError: Missing or unreadable file, or no segment keys in its header.
-        LabelError: Segments of different layers overlap (cannot be one labelmap).
-    """
-    path = Path(path)
+def _read(path: Path) -> tuple[sitk.Image, list[dict[str, str]]]:
+    """The image and segment entries of a ``.seg.nrrd`` (checks as in :func:`read_seg_nrrd`)."""
     if not path.exists():
         raise InputFileError(f"{path} does not exist; check the path")
     try:
@@ -140,6 +134,33 @@ def read_seg_nrrd(path: str | Path) -> LabelImage:
     if image.GetDimension() == 4 or image.GetNumberOfComponentsPerPixel() > 1:
         raise LabelError(f"{path.name} stores overlapping segments in several layers; "
                          "make the segments non-overlapping in Slicer (Segment Editor, Logical operators)")
+    return image, entries
+
+
+def _provenance(image: sitk.Image, entries: list[dict[str, str]], array: np.ndarray) -> Optional[dict]:
+    """The provenance in the header of a read file (``None`` without one); ``edited`` from the digest."""
+    from gynai.provenance import model_provenance
+
+    keys = set(image.GetMetaDataKeys())
+    if PROVENANCE_FIELDS["name"] not in keys:
+        return None
+    fields = {key: image.GetMetaData(field) if field in keys else "" for key, field in PROVENANCE_FIELDS.items()}
+    table = [(int(entry.get("LabelValue", number)), entry.get("Name", entry["ID"]))
+             for number, entry in enumerate(entries, start=1)]
+    stored = image.GetMetaData(DIGEST_FIELD) if DIGEST_FIELD in keys else ""
+    return model_provenance(fields["name"], fields["version"], fields["task"], stored != labels_digest(array, table))
+
+
+def read_seg_file(path: str | Path) -> tuple[LabelImage, Optional[dict]]:
+    """A Slicer ``.seg.nrrd`` read once: its label image (:func:`read_seg_nrrd`) and its model provenance
+    (:func:`read_seg_provenance`).
+
+    Raises:
+        InputFileError: Missing or unreadable file, or no segment keys in its header.
+        LabelError: Segments of different layers overlap (cannot be one labelmap).
+    """
+    path = Path(path)
+    image, entries = _read(path)
     array = sitk.GetArrayFromImage(image)
     geometry = Geometry(image.GetSpacing(), image.GetOrigin(), image.GetDirection())
     out = np.zeros(array.shape, np.uint8 if len(entries) < 256 else np.uint16)
@@ -152,20 +173,28 @@ def read_seg_nrrd(path: str | Path) -> LabelImage:
         value = int(entry.get("LabelValue", number))
         labels.append(_label_info(entry, number, {label.id for label in labels}))
         out[array == value] = number
-    return LabelImage(out, geometry, tuple(labels))
+    return LabelImage(out, geometry, tuple(labels)), _provenance(image, entries, array)
+
+
+def read_seg_nrrd(path: str | Path) -> LabelImage:
+    """Read a Slicer ``.seg.nrrd`` into a label image (ids from segment names, lower-case, dashes).
+
+    Raises:
+        InputFileError: Missing or unreadable file, or no segment keys in its header.
+        LabelError: Segments of different layers overlap (cannot be one labelmap).
+    """
+    return read_seg_file(path)[0]
 
 
 def read_seg_provenance(path: str | Path) -> Optional[dict]:
     """The model provenance stored in a ``.seg.nrrd`` header, or ``None`` (no model recorded: user-supplied).
 
     ``edited`` is True when the voxels or the label table no longer match the digest written with them
-    (or the digest is missing).
+    (or the digest is missing). Only the header is read when the file has no provenance.
 
     Raises:
         InputFileError: Missing or unreadable file.
     """
-    from gynai.provenance import model_provenance
-
     path = Path(path)
     reader = sitk.ImageFileReader()
     reader.SetFileName(str(path))
@@ -173,13 +202,7 @@ def read_seg_provenance(path: str | Path) -> Optional[dict]:
         reader.ReadImageInformation()
     except RuntimeError:
         raise InputFileError(f"{path.name} is not a readable .seg.nrrd file") from None
-    keys = set(reader.GetMetaDataKeys())
-    if PROVENANCE_FIELDS["name"] not in keys:
+    if PROVENANCE_FIELDS["name"] not in reader.GetMetaDataKeys():
         return None
-    fields = {key: reader.GetMetaData(field) if field in keys else "" for key, field in PROVENANCE_FIELDS.items()}
     image = reader.Execute()
-    table = [(int(entry.get("LabelValue", number)), entry.get("Name", entry["ID"]))
-             for number, entry in enumerate(_segment_entries(image), start=1)]
-    stored = reader.GetMetaData(DIGEST_FIELD) if DIGEST_FIELD in keys else ""
-    edited = stored != labels_digest(sitk.GetArrayFromImage(image), table)
-    return model_provenance(fields["name"], fields["version"], fields["task"], edited)
+    return _provenance(image, _segment_entries(image), sitk.GetArrayFromImage(image))
