@@ -52,22 +52,36 @@ def check_segments_fit_task(segmentation_node, task: str) -> None:
                      "rename the segments or choose the task they belong to")
 
 
+def task_label_image(volume_node, segmentation_node, task: str):
+    """The segmentation's segments of ``task`` as a label image on the volume's grid (refused when no
+    segment belongs to the task, see :func:`check_segments_fit_task`)."""
+    from gynai.tasks import get_task
+    from GynAILib.segmentations import segmentation_node_to_label_image
+
+    check_segments_fit_task(segmentation_node, task)
+    return segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
+
+
+def metrics_of(image, labels, volume_node, segmentation_node, task: str) -> dict:
+    """The ``gynai.metrics/1`` document of an already converted volume (``image``) and segmentation
+    (``labels``, from :func:`task_label_image`) of these nodes."""
+    from gynai.metrics.document import metrics_document
+    from GynAILib.segment_state import segmentation_provenance
+
+    return metrics_document(image, labels, task, segmentation_provenance(segmentation_node),
+                            {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()},
+                            reference_masks(volume_node, segmentation_node, task))
+
+
 def compute_metrics(volume_node, segmentation_node, task: str) -> dict:
     """The ``gynai.metrics/1`` document for a segmentation node on a volume node (its ``model`` is the
     provenance that GynAISegment recorded on the node, ``None`` for a hand-made one; reference segments
     named "Muscle" / "Myometrium" are used as reference regions)."""
-    from gynai.metrics.document import metrics_document
-    from gynai.tasks import get_task
-    from GynAILib.segment_state import segmentation_provenance
-    from GynAILib.segmentations import segmentation_node_to_label_image
     from GynAILib.volumes import volume_node_to_image
 
     image = volume_node_to_image(volume_node)
-    check_segments_fit_task(segmentation_node, task)
-    labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
-    return metrics_document(image, labels, task, segmentation_provenance(segmentation_node),
-                            {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()},
-                            reference_masks(volume_node, segmentation_node, task))
+    return metrics_of(image, task_label_image(volume_node, segmentation_node, task), volume_node, segmentation_node,
+                      task)
 
 
 def thickness_map_volume_node(volume_node, segmentation_node, node=None):

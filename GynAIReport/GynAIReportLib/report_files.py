@@ -57,20 +57,19 @@ def generate_report(volume_node, segmentation_node, template: str, output_dir, f
             cannot be found (for the other formats the report is then written without identity).
     """
     from gynai.report.outputs import write_report
-    from gynai.tasks import get_task
-    from GynAILib.segmentations import segmentation_node_to_label_image
-    from GynAILib.volumes import volume_node_to_image_with_identity
-    from GynAIReportLib.logic import compute_metrics
+    from GynAILib.volumes import volume_node_to_image, volume_node_to_image_with_identity
+    from GynAIReportLib.logic import metrics_of, task_label_image
 
     task = task_of_template(template)
     image = volume_node_to_image_with_identity(volume_node, file_for_instance, strict="dicom" in formats)
-    labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
-    document = compute_metrics(volume_node, segmentation_node, task)
+    labels = task_label_image(volume_node, segmentation_node, task)
+    document = metrics_of(image, labels, volume_node, segmentation_node, task)
     prior = None
     if prior_volume_node is not None and prior_segmentation_node is not None:
-        prior = {"metrics": compute_metrics(prior_volume_node, prior_segmentation_node, task),
-                 "labels": segmentation_node_to_label_image(prior_segmentation_node, prior_volume_node,
-                                                            get_task(task).labels)}
+        prior_labels = task_label_image(prior_volume_node, prior_segmentation_node, task)
+        prior = {"metrics": metrics_of(volume_node_to_image(prior_volume_node), prior_labels, prior_volume_node,
+                                       prior_segmentation_node, task),
+                 "labels": prior_labels}
     elif prior_metrics is not None:
         prior = {"metrics": prior_metrics, "labels": None}
     written = write_report(image, labels, task, Path(output_dir), tuple(formats), document,
