@@ -31,6 +31,7 @@ from scipy.optimize import linear_sum_assignment
 from gynai.followup.align import Alignment
 from gynai.followup.lesions import Lesion
 from gynai.metrics.grid_tree import grid_tree
+from gynai.metrics.morphology import boundary_6
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +86,8 @@ def _surface_points_mm(instances: np.ndarray, count: int, spacing_zyx: np.ndarra
     for number, box in enumerate(ndimage.find_objects(instances, max_label=count), start=1):
         if box is None:
             continue
-        mask = np.pad(instances[box] == number, 1)
-        inner = ndimage.binary_erosion(mask, border_value=0)
-        offset = np.array([s.start for s in box]) - 1
-        points[number - 1] = (np.argwhere(mask & ~inner) + offset) * spacing_zyx
+        offset = np.array([s.start for s in box])
+        points[number - 1] = (np.argwhere(boundary_6(instances[box] == number)) + offset) * spacing_zyx
     return points
 
 

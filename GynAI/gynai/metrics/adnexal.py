@@ -40,6 +40,7 @@ from scipy import ndimage
 
 from gynai.image import Geometry, Image, LabelImage
 from gynai.metrics.grid_tree import grid_tree
+from gynai.metrics.morphology import boundary_6
 from gynai.metrics.shape import bounding_slices, crop_geometry, shape_metrics
 from gynai.metrics.surface import boundary_area_mm2
 
@@ -95,7 +96,7 @@ def adnexal_lesion_map(labels: LabelImage, min_lesion_ml: float = MIN_LESION_ML)
 
 def _wall_thickness_mm(lesion: np.ndarray, fluid: np.ndarray, solid: np.ndarray,
                        spacing_zyx: np.ndarray) -> Optional[float]:
-    surface = lesion & ~ndimage.binary_erosion(lesion, border_value=0) & ~solid
+    surface = boundary_6(lesion) & ~solid
     fluid_points = np.argwhere(fluid)
     surface_points = np.argwhere(surface)
     if len(fluid_points) == 0 or len(surface_points) == 0:
@@ -109,7 +110,7 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
     if len(locule_ids) < 2:
         return None
     points = np.argwhere(candidates)
-    surfaces = [np.argwhere((components == i) & ~ndimage.binary_erosion(components == i)) for i in locule_ids]
+    surfaces = [np.argwhere(boundary_6(components == i)) for i in locule_ids]
     to_locule = np.stack([grid_tree(surface * spacing_zyx).query(points * spacing_zyx, workers=-1,
                                                                 distance_upper_bound=SEPTUM_REACH_MM)[0]
                           for surface in surfaces], axis=1)
