@@ -5,9 +5,6 @@ voxels; lesion B (smaller) has a full septum (two locules) and darker fluid, so 
 Otsu threshold finds its fluid. A 27-voxel speck lies apart. Truth = the voxel counts of the arrays.
 """
 
-import importlib.util
-from pathlib import Path
-
 import highdicom as hd
 import numpy as np
 import pytest
@@ -23,12 +20,6 @@ from gynai.metrics.findings import findings
 from gynai.report.html_report import case_report_html
 from gynai.segment_matching import label_for_segment
 from gynai.tasks import get_task
-
-_spec = importlib.util.spec_from_file_location("gynai_test_report_dicom",
-                                               Path(__file__).with_name("test_report_dicom.py"))
-_report_dicom = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_report_dicom)
-dciodvfy_errors = _report_dicom.dciodvfy_errors      # the dciodvfy helper of the report tests
 
 GEOMETRY = Geometry((0.9, 0.9, 1.5), (-40.0, -30.0, 10.0))
 SHAPE = (26, 64, 104)                                  # k, j, i
@@ -148,7 +139,7 @@ def test_findings_report_and_summary_show_both_lesions(case):
     assert "Adnexal lesion 1:" in html and "Adnexal lesion 2:" in html          # one key image per lesion
 
 
-def test_sr_has_one_group_per_lesion_on_its_own_segment(case, tmp_path):
+def test_sr_has_one_group_per_lesion_on_its_own_segment(case, tmp_path, dciodvfy_errors):
     source = synthesize_series(case["image"])
     seg, entries = build_seg(case["labels"], source, "adnexal-mass")
     assert [entry.name for entry in entries] == ["Adnexal mass", "Solid tissue", "Adnexal lesion 1 (whole)",

@@ -1,7 +1,6 @@
 """`gynai report`: JSON/HTML report and DICOM SEG + SR that pass dciodvfy and read back with the truth."""
 
 import json
-import shutil
 import subprocess
 import sys
 
@@ -19,7 +18,6 @@ from gynai.metrics.document import metrics_document
 from gynai.phantom import FibroidSpec, PhantomConfig, generate, generate_uterus_fibroid
 
 SMALL = PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 20))
-DCIODVFY = shutil.which("dciodvfy")
 
 
 def report(*args):
@@ -27,19 +25,12 @@ def report(*args):
                           capture_output=True, text=True, timeout=300)
 
 
-def dciodvfy_errors(path) -> list[str]:
-    if DCIODVFY is None:
-        pytest.fail("dciodvfy (Debian package dicom3tools) is needed; .ci/run installs it")
-    result = subprocess.run([DCIODVFY, str(path)], capture_output=True, text=True)
-    return [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")]
-
-
 @pytest.fixture(scope="module")
 def fibroid_case():
     return generate_uterus_fibroid(1, [FibroidSpec("2", 14.0), FibroidSpec("6", 12.0)], SMALL)
 
 
-def test_seg_frames_and_codes_match_the_labels(fibroid_case, tmp_path):
+def test_seg_frames_and_codes_match_the_labels(fibroid_case, tmp_path, dciodvfy_errors):
     case = fibroid_case
     source = synthesize_series(case.image)
     seg, entries = build_seg(case.labels, source, "uterus-fibroid", {"name": "uterus-fibroid", "version": "0.1.0"})
@@ -60,7 +51,7 @@ def test_seg_frames_and_codes_match_the_labels(fibroid_case, tmp_path):
 
 
 @pytest.mark.parametrize("task", ["uterus-fibroid", "placenta", "adnexal-mass"])
-def test_sr_measurements_read_back(task, tmp_path):
+def test_sr_measurements_read_back(task, tmp_path, dciodvfy_errors):
     case = generate(task, 2, PhantomConfig(spacing_mm=(1.5, 1.5, 4.0), size_xyz=(128, 128, 24)))
     source = synthesize_series(case.image)
     seg, entries = build_seg(case.labels, source, task)
@@ -106,7 +97,7 @@ def test_sr_fibroid_groups_carry_figo_types(fibroid_case, tmp_path):
             assert distances["GYNAI-0122"] == pytest.approx(fibroid["distance_to_serosa_mm"])
 
 
-def test_report_command_writes_all_formats(fibroid_case, tmp_path):
+def test_report_command_writes_all_formats(fibroid_case, tmp_path, dciodvfy_errors):
     case = fibroid_case
     write_image(case.image, tmp_path / "img.nrrd")
     write_seg_nrrd(case.labels, tmp_path / "seg.seg.nrrd")
@@ -149,7 +140,7 @@ def test_report_refuses_bad_output_and_formats(fibroid_case, tmp_path):
     assert leftovers == []
 
 
-def test_report_on_dicom_input_references_the_real_series(fibroid_case, tmp_path):
+def test_report_on_dicom_input_references_the_real_series(fibroid_case, tmp_path, dciodvfy_errors):
     case = fibroid_case
     series = synthesize_series(case.image, patient_id="PAT-0042", patient_name="Doe^Jane",
                                series_description="T2 sagittal")

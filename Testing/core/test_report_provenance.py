@@ -2,7 +2,6 @@
 (DICOM SEG algorithm type AUTOMATIC / SEMIAUTOMATIC after editing / MANUAL for a user's segmentation)."""
 
 import json
-import shutil
 import subprocess
 import sys
 
@@ -28,14 +27,6 @@ def cli(*args):
                           capture_output=True, text=True, timeout=600)
 
 
-def dciodvfy_errors(path) -> list[str]:
-    tool = shutil.which("dciodvfy")
-    if tool is None:
-        pytest.fail("dciodvfy (Debian package dicom3tools) is needed; .ci/run installs it")
-    result = subprocess.run([tool, str(path)], capture_output=True, text=True)
-    return [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")]
-
-
 @pytest.fixture(scope="module")
 def case():
     return generate_uterus_fibroid(5, [FibroidSpec("4", 16.0)], SMALL)
@@ -48,7 +39,7 @@ def report_of(tmp_path, image, segmentation):
     return out, json.loads((out / "report.json").read_text()), pydicom.dcmread(out / "dicom" / "seg.dcm")
 
 
-def test_segment_records_the_model_and_report_names_it(case, tmp_path):
+def test_segment_records_the_model_and_report_names_it(case, tmp_path, dciodvfy_errors):
     write_image(case.image, tmp_path / "img.nrrd")
     result = cli("segment", tmp_path / "img.nrrd", "--task", TASK, "-o", tmp_path / "auto.seg.nrrd", "--device", "cpu")
     assert result.returncode == 0, result.stderr
@@ -90,7 +81,7 @@ def test_model_output_changed_after_writing_is_semiautomatic(case, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["seg.nrrd", "labelmap"])
-def test_segmentation_without_provenance_is_manual(case, tmp_path, kind):
+def test_segmentation_without_provenance_is_manual(case, tmp_path, kind, dciodvfy_errors):
     write_image(case.image, tmp_path / "img.nrrd")
     if kind == "seg.nrrd":
         path = tmp_path / "user.seg.nrrd"
