@@ -98,6 +98,18 @@ TASKS: dict[str, Task] = {
 }
 
 
+MODALITY_NAMES = {"MR": "MRI", "US": "3D transvaginal ultrasound", "CT": "CT"}
+"""How reports and model cards name a modality."""
+
+
+def task_description(task_id: str, modality: str) -> str:
+    """The task's description, or for a model of another modality its labels on that modality."""
+    task = get_task(task_id)
+    if modality == task.modality:
+        return task.description
+    return f"{', '.join(label.name for label in task.labels)} on {MODALITY_NAMES.get(modality, modality)}"
+
+
 def get_task(task_id: str) -> Task:
     """Return the task with this id.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gynai.errors import OutputPathError
 from gynai.inference.catalog import CATALOG_FILE, CATALOG_SCHEMA, catalog_files
-from gynai.tasks import get_task
+from gynai.tasks import get_task, task_description
 from gynai.training.train import TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,13 @@ def metadata_json(task_id: str, version: str, config: TrainConfig, description: 
         "changelog": {version: "model trained on GynAI synthetic phantoms"},
         "monai_version": monai.__version__, "pytorch_version": torch.__version__.split("+")[0],
         "numpy_version": numpy.__version__,
-        "name": f"GynAI {task_id}", "task": task.description, "description": description,
+        "name": f"GynAI {task_id}" + (" ultrasound" if config.modality == "US" else ""),
+        "task": task_description(task_id, config.modality), "description": description,
         "authors": "GynAI contributors", "copyright": "Copyright (c) GynAI contributors", "license": "Apache-2.0",
         "data_source": training_data,
         "intended_use": "Research and education only. Not validated on patient data. Not for clinical use.",
         "network_data_format": {
-            "inputs": {"image": {"type": "image", "format": "magnitude", "modality": task.modality,
+            "inputs": {"image": {"type": "image", "format": "magnitude", "modality": config.modality,
                                  "num_channels": 1, "spatial_shape": list(config.patch_size_zyx), "dtype": "float32",
                                  "value_range": [-0.5, 1.5], "is_patch_data": True}},
             "outputs": {"pred": {"type": "image", "format": "segmentation", "num_channels": len(channel_def),

@@ -81,16 +81,27 @@ def load_datalist_cases(path: Path, section: str, spacing_mm: tuple[float, float
     return cases
 
 
+def crop_to_signal(case: PreparedCase) -> PreparedCase:
+    """Crop a prepared case to the bounding box of the voxels above its minimum (the scanned sector of an
+    ultrasound volume; the model grid around an oblique cone is mostly empty)."""
+    signal = case.image > case.image.min()
+    if not signal.any():
+        return case
+    box = tuple(slice(int(axis.min()), int(axis.max()) + 1) for axis in np.nonzero(signal))
+    return PreparedCase(case.name, np.ascontiguousarray(case.image[box]), np.ascontiguousarray(case.labels[box]))
+
+
 def phantom_cases(task: str, seeds: Iterable[int], spacing_mm: tuple[float, float, float], num_labels: int,
-                  progress: Optional[ProgressCallback] = None) -> list[PreparedCase]:
-    """Generate domain-randomised phantoms (one per seed) and prepare them on the model grid."""
-    from gynai.phantom import generate, training_config
+                  progress: Optional[ProgressCallback] = None, modality: str = "MR") -> list[PreparedCase]:
+    """Generate domain-randomised phantoms (one per seed, of ``modality``) and prepare them on the model grid."""
+    from gynai.phantom import generate, training_phantom_config
 
     seeds = list(seeds)
     cases = []
     for index, seed in enumerate(seeds):
-        case = generate(task, seed, training_config(seed))
-        cases.append(prepare_case(f"phantom-{seed}", case.image, case.labels.array, spacing_mm, num_labels))
+        case = generate(task, seed, training_phantom_config(seed, modality), modality)
+        prepared = prepare_case(f"phantom-{seed}", case.image, case.labels.array, spacing_mm, num_labels)
+        cases.append(crop_to_signal(prepared) if modality == "US" else prepared)
         report(progress, (index + 1) / max(len(seeds), 1), f"generated phantom {seed}")
     return cases
 

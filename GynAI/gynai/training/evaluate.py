@@ -36,16 +36,16 @@ def summarize(task_id: str, scores: list[list[float]], seeds: list[int]) -> dict
 
 
 def evaluate_phantoms(task_id: str, segment: Callable, cases: int = 10, first_seed: int = HELD_OUT_SEED_OFFSET,
-                      progress: Optional[ProgressCallback] = None) -> dict:
-    """Score ``segment(image) -> LabelImage`` on ``cases`` held-out phantoms of a task."""
-    from gynai.phantom import evaluation_config, generate
+                      progress: Optional[ProgressCallback] = None, modality: str = "MR") -> dict:
+    """Score ``segment(image) -> LabelImage`` on ``cases`` held-out phantoms of a task and modality."""
+    from gynai.phantom import evaluation_phantom_config, generate
 
     num_labels = len(get_task(task_id).labels)
     seeds = list(range(first_seed, first_seed + cases))
     scores = []
     for index, seed in enumerate(seeds):
         report(progress, index / cases, f"held-out phantom {index + 1}/{cases}")
-        case = generate(task_id, seed, evaluation_config(seed))
+        case = generate(task_id, seed, evaluation_phantom_config(seed, modality), modality)
         scores.append(case_dice(segment(case.image).array, case.labels.array, num_labels))
     report(progress, 1.0, "evaluation done")
     return summarize(task_id, scores, seeds)
@@ -53,11 +53,14 @@ def evaluate_phantoms(task_id: str, segment: Callable, cases: int = 10, first_se
 
 def evaluate_installed(task_id: str, model: Optional[str] = None, cases: int = 10, device: str = "auto",
                        progress: Optional[ProgressCallback] = None) -> dict:
-    """Held-out Dice of an installed bundle through the full ``segment_image`` pipeline."""
+    """Held-out Dice of an installed bundle through the full ``segment_image`` pipeline, on phantoms of the
+    modality the bundle was trained for."""
+    from gynai.inference.bundle import load_task_bundle
     from gynai.inference.predict import segment_image
 
+    info = load_task_bundle(task_id, model=model)
     return evaluate_phantoms(task_id, lambda image: segment_image(image, task_id, device, model=model),
-                             cases, progress=scaled(progress, 0, 1))
+                             cases, progress=scaled(progress, 0, 1), modality=info.modality)
 
 
 def format_table(result: dict) -> str:

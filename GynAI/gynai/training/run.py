@@ -38,9 +38,9 @@ def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds
                              for key, value in state_dict.items()})
     network.eval()
     info = BundleInfo(Path("."), "evaluation", "0", task_id, task.labels, config.spacing_mm, config.patch_size_zyx,
-                      definition, {}, DEFAULT_POSTPROCESSING.get(task_id, {}), "")
+                      definition, {}, DEFAULT_POSTPROCESSING.get(task_id, {}), "", config.modality)
     return evaluate_phantoms(task_id, lambda image: segment_with_network(image, info, network, config.device),
-                             len(seeds), seeds[0])
+                             len(seeds), seeds[0], modality=config.modality)
 
 
 def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None, phantoms: int = 40,
@@ -71,10 +71,12 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
             raise InputFileError(f"datalist {datalist} has no 'training' items; add labelled cases")
         source = f"user datalist {Path(datalist).name}: {len(train_cases)} training, {len(validation)} validation"
     else:
-        train_cases = phantom_cases(task_id, range(phantoms), config.spacing_mm, num_labels, scaled(progress, 0, .1))
+        train_cases = phantom_cases(task_id, range(phantoms), config.spacing_mm, num_labels, scaled(progress, 0, .1),
+                                    config.modality)
         validation = phantom_cases(task_id, range(phantoms, phantoms + validation_phantoms), config.spacing_mm,
-                                   num_labels)
-        source = (f"GynAI synthetic phantoms only (gynai.phantom, seeds 0-{phantoms - 1} for training, "
+                                   num_labels, modality=config.modality)
+        kind = "3D transvaginal ultrasound phantoms" if config.modality == "US" else "phantoms"
+        source = (f"GynAI synthetic {kind} only (gynai.phantom, seeds 0-{phantoms - 1} for training, "
                   f"{phantoms}-{phantoms + validation_phantoms - 1} for model selection); no patient data")
     result = train_network(train_cases, validation, num_labels + 1, config, [label.id for label in task.labels],
                            scaled(progress, 0.1, 0.9))
@@ -83,12 +85,15 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
     if datalist is None and evaluation_phantoms > 0:
         seeds = list(range(HELD_OUT_SEED_OFFSET, HELD_OUT_SEED_OFFSET + evaluation_phantoms))
         evaluation["held_out"] = evaluate_held_out(task_id, result.state_dict, config, seeds)
-    card = model_card(task_id, version, config, source, evaluation, datalist is None, phantoms)
+    card = model_card(task_id, version, config, source, evaluation, datalist is None, phantoms, Path(output_dir).name)
     return write_bundle(output_dir, result.state_dict, task_id, version, config, card, source, evaluation,
                         APACHE_NOTICE, overwrite)
 
 
-def smoke_config() -> TrainConfig:
-    """A tiny configuration for tests: a few CPU steps on small patches."""
-    return replace(TrainConfig(), patch_size_zyx=(16, 64, 64), channels=(4, 8, 16), strides=((1, 2, 2), (2, 2, 2)), steps=3, validate_every=3,
-                   batch_size=1)
+def smoke_config(modality: str = "MR") -> TrainConfig:
+    """A tiny configuration for tests: a few CPU steps on small patches (isotropic ones for ultrasound)."""
+    config = replace(TrainConfig(), patch_size_zyx=(16, 64, 64), channels=(4, 8, 16), strides=((1, 2, 2), (2, 2, 2)),
+                     steps=3, validate_every=3, batch_size=1, modality=modality)
+    if modality == "US":
+        config = replace(config, spacing_mm=(2.0, 2.0, 2.0), patch_size_zyx=(32, 32, 32), strides=((2, 2, 2), (2, 2, 2)))
+    return config

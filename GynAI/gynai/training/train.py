@@ -37,6 +37,7 @@ class TrainConfig:
     class_balanced: bool = False
     foreground_probability: float = 0.7
     bias_field_strength: float = 0.0
+    modality: str = "MR"
 
     def network_def(self, num_classes: int) -> dict:
         """The allow-listed MONAI UNet definition written into ``configs/inference.json``."""
@@ -54,10 +55,20 @@ TASK_TRAINING_DEFAULTS: dict[str, dict] = {
 }
 """Per-task settings that ``gynai train`` applies on top of :class:`TrainConfig`."""
 
+ULTRASOUND_TRAINING_DEFAULTS: dict[str, dict] = {
+    # 3D transvaginal volumes are isotropic and small: an isotropic 1.2 mm model grid and cubic patches
+    "adnexal-mass": {"spacing_mm": (1.2, 1.2, 1.2), "patch_size_zyx": (64, 64, 64),
+                     "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2))},
+}
+"""Settings for ultrasound models (``gynai train --modality US``), applied after the task's defaults."""
 
-def task_config(task_id: str, **overrides) -> "TrainConfig":
-    """The training configuration of a task (its defaults, then ``overrides``)."""
-    return TrainConfig(**{**TASK_TRAINING_DEFAULTS.get(task_id, {}), **overrides})
+
+def task_config(task_id: str, modality: str = "MR", **overrides) -> "TrainConfig":
+    """The training configuration of a task and modality (its defaults, then ``overrides``)."""
+    defaults = dict(TASK_TRAINING_DEFAULTS.get(task_id, {}))
+    if modality == "US":
+        defaults.update(ULTRASOUND_TRAINING_DEFAULTS.get(task_id, {}))
+    return TrainConfig(**{**defaults, "modality": modality, **overrides})
 
 
 @dataclass
