@@ -18,7 +18,7 @@ from typing import Optional
 AUTOMATIC, SEMIAUTOMATIC, MANUAL = "AUTOMATIC", "SEMIAUTOMATIC", "MANUAL"
 
 
-def model_provenance(name: str, version: str, task: str, edited: bool = False) -> dict:
+def model_provenance(name: str, version: str, task: str, edited: bool = False, modality: str = "") -> dict:
     """The provenance record of model output.
 
     Args:
@@ -26,8 +26,13 @@ def model_provenance(name: str, version: str, task: str, edited: bool = False) -
         version: Model version.
         task: Task the model segments.
         edited: The labels were changed after the model wrote them.
+        modality: The input modality the model was trained for (``MR``, ``US``); left out when unknown
+            (files written before it was recorded).
     """
-    return {"name": str(name), "version": str(version), "task": str(task), "edited": bool(edited)}
+    record = {"name": str(name), "version": str(version), "task": str(task), "edited": bool(edited)}
+    if modality:
+        record["modality"] = str(modality).upper()
+    return record
 
 
 def algorithm_type(model: Optional[dict]) -> str:

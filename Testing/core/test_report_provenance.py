@@ -44,7 +44,8 @@ def test_segment_records_the_model_and_report_names_it(case, tmp_path, dciodvfy_
     result = cli("segment", tmp_path / "img.nrrd", "--task", TASK, "-o", tmp_path / "auto.seg.nrrd", "--device", "cpu")
     assert result.returncode == 0, result.stderr
     shipped = read_bundle(find_entry(TASK).path)          # the shipped model's own name and version
-    assert read_seg_provenance(tmp_path / "auto.seg.nrrd") == model_provenance(shipped.name, shipped.version, TASK)
+    assert read_seg_provenance(tmp_path / "auto.seg.nrrd") == model_provenance(shipped.name, shipped.version, TASK,
+                                                                           modality="MR")
 
     out, model, seg = report_of(tmp_path, tmp_path / "img.nrrd", tmp_path / "auto.seg.nrrd")
     assert model["header"]["model"]["name"] == shipped.name and model["header"]["model"]["version"] == shipped.version

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
+from gynai.inference.input_checks import declare_modality
 
 logger = logging.getLogger("gynai")
 
@@ -45,7 +46,7 @@ def run_segment(args: argparse.Namespace) -> dict:
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
-    image = read_image(args.image)
+    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
     progress = getattr(args, "progress", None) or _progress_logger("segment")
     warnings: list[str] = []
     provenance: dict = {}
@@ -126,7 +127,7 @@ def run_measure(args: argparse.Namespace) -> None:
             raise UsageError("--thickness-map is for task placenta (retroplacental myometrium)")
         if map_path.exists() and not args.overwrite:
             raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
-    image = read_image(args.image)
+    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
     labels, segment_references, _ = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
     references = _reference_masks(args, image, segment_references)
     document = metrics_document(image, labels, args.task, None,
@@ -176,7 +177,7 @@ def run_report(args: argparse.Namespace) -> dict:
     from gynai.report.outputs import parse_formats, write_report
 
     formats = parse_formats(args.format)
-    image = read_image(args.image)
+    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
     labels, segment_references, model = load_segmentation(args.segmentation, args.task, args.labels, image,
                                                           args.resample)
     references = _reference_masks(args, image, segment_references)
@@ -226,7 +227,8 @@ def run_train(args: argparse.Namespace) -> None:
 
     if not re.fullmatch(r"\d+\.\d+\.\d+", args.bundle_version):
         raise UsageError(f"--version {args.bundle_version!r} is not a version; give MAJOR.MINOR.PATCH, e.g. 0.2.0")
-    config = smoke_config() if args.smoke else task_config(args.task, steps=args.steps)
+    modality = getattr(args, "modality", "MR")
+    config = smoke_config(modality) if args.smoke else task_config(args.task, modality, steps=args.steps)
     config = replace(config, device=args.device)
     phantoms = 2 if args.smoke else args.phantoms
     path = train_bundle(args.task, args.output, args.datalist, phantoms, 1 if args.smoke else 4,
@@ -254,6 +256,7 @@ def run_models(args: argparse.Namespace) -> dict:
     """``gynai models list|verify|add|remove``."""
     import sys
 
+    from gynai.inference.bundle import bundle_modality
     from gynai.inference.catalog import all_entries, verify_entry
     from gynai.inference.user_models import add_bundle, remove_bundle
 
@@ -279,8 +282,8 @@ def run_models(args: argparse.Namespace) -> dict:
     failures = 0
     for entry in all_entries():
         origin = "shipped" if entry.bundled else "user"
-        line = (f"{entry.name:20s} task={entry.task:15s} version={entry.version:8s} {origin:7s} "
-                f"{entry.size_bytes / 1e6:6.2f} MB")
+        line = (f"{entry.name:20s} task={entry.task:15s} modality={bundle_modality(entry.path) or '?':3s} "
+                f"version={entry.version:8s} {origin:7s} {entry.size_bytes / 1e6:6.2f} MB")
         if args.action == "verify":
             try:
                 verify_entry(entry)

@@ -30,7 +30,11 @@ def _add_segment(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
     parser.add_argument("--overlap", type=float, default=0.25, help="sliding-window overlap in [0, 1)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
-    parser.add_argument("--model", default=None, help="installed model to use (default: the shipped one)")
+    parser.add_argument("--model", default=None,
+                        help="installed model to use (default: the one trained for the image's modality)")
+    parser.add_argument("--modality", default=None, choices=["MR", "US"],
+                        help="the image's modality when its file does not record one (NRRD, NIfTI): picks the model "
+                             "trained for it and how intensities are read (US: ultrasound, adnexal-mass only)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
 
@@ -47,6 +51,9 @@ def _add_measure(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--roi", action="append", metavar="NAME=X,Y,Z,R",
                         help="reference sphere in LPS mm: muscle (fibroid Funaki class) or myometrium "
                              "(adnexal solid-tissue ratio); repeatable")
+    parser.add_argument("--modality", default=None, choices=["MR", "US"],
+                        help="the image's modality when its file does not record one (NRRD, NIfTI): picks the model "
+                             "trained for it and how intensities are read (US: ultrasound, adnexal-mass only)")
     parser.add_argument("--thickness-map", type=Path, default=None,
                         help="placenta: also write the retroplacental myometrial thickness map (mm) to this file")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
@@ -62,6 +69,9 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", default="json,html,pdf,dicom",
                         help="comma-separated formats: json, html, pdf, dicom (default: all)")
     parser.add_argument("--resample", action="store_true", help="resample a segmentation on another grid")
+    parser.add_argument("--modality", default=None, choices=["MR", "US"],
+                        help="the image's modality when its file does not record one (NRRD, NIfTI): picks the model "
+                             "trained for it and how intensities are read (US: ultrasound, adnexal-mass only)")
     parser.add_argument("--roi", action="append", metavar="NAME=X,Y,Z,R", help="reference sphere (see measure)")
     parser.add_argument("--prior", action="append", type=Path, metavar="METRICS_OR_REPORT_JSON",
                         help="a prior study's metrics.json or report.json for the follow-up comparison; repeat "
@@ -104,6 +114,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--phantoms", type=int, default=40, help="number of training phantoms")
     parser.add_argument("--steps", type=int, default=1500, help="training steps")
     parser.add_argument("--version", default="0.1.0", dest="bundle_version", help="version of the bundle written")
+    parser.add_argument("--modality", default="MR", choices=["MR", "US"],
+                        help="modality of the training phantoms and of the model (US: adnexal-mass only)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="compute device")
     parser.add_argument("--smoke", action="store_true", help="a tiny network and 3 steps (checks the pipeline)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing bundle folder")

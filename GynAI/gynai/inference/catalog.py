@@ -106,11 +106,16 @@ def find_entry(task: str, directory: Path | None = None, model: str | None = Non
                     raise ModelError(f"model '{model}' segments '{entry.task}', not '{task}'; pick a model for {task}")
                 return entry
         raise ModelError(f"no model named '{model}' is installed (installed: {', '.join(e.name for e in entries)})")
-    matching = sorted((e for e in entries if e.task == task), key=lambda e: not e.bundled)
+    matching = task_entries(task, entries)
     if matching:
         return matching[0]
     available = ", ".join(sorted({e.task for e in entries})) or "none"
     raise ModelError(f"no model for task '{task}' is installed (available: {available})")
+
+
+def task_entries(task: str, entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """The entries serving ``task``: shipped ones first (in catalog order), then user-installed ones."""
+    return sorted((e for e in entries if e.task == task), key=lambda e: not e.bundled)
 
 
 def verify_entry(entry: CatalogEntry) -> None:

@@ -8,6 +8,7 @@ guesses from the voxel values give warnings that the CLI prints and the Slicer m
 from __future__ import annotations
 
 import logging
+from typing import Optional
 
 import numpy as np
 
@@ -29,6 +30,22 @@ def image_modality(image: Image) -> str:
         if value:
             return value
     return ""
+
+
+def declare_modality(image: Image, modality: Optional[str]) -> Image:
+    """Record the modality a user states for an image whose file does not say (NRRD, NIfTI); returns it.
+
+    Raises:
+        ModelError: The image's header declares another modality.
+    """
+    if not modality:
+        return image
+    declared = image_modality(image)
+    if declared and declared != modality.upper():
+        raise ModelError(f"the image's header says its modality is {declared}, not {modality.upper()}; "
+                         "leave out --modality or choose the right series")
+    image.metadata["modality"] = modality.upper()
+    return image
 
 
 def check_input(image: Image, task_id: str, model_modality: str) -> list[str]:

@@ -12,7 +12,7 @@ import numpy as np
 from gynai.errors import CancelledError, ModelError
 from gynai.image import Image, LabelImage
 from gynai.inference.bundle import BundleInfo, load_network, load_task_bundle
-from gynai.inference.input_checks import check_input, check_prediction
+from gynai.inference.input_checks import check_input, check_prediction, image_modality
 from gynai.inference.postprocess import postprocess_labels
 from gynai.inference.preprocess import labels_to_input_grid, normalize_intensity, resample_to_model
 from gynai.progress import ProgressCallback, report
@@ -81,7 +81,8 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
             from it cancels the run between windows.
         models_directory: Folder with ``catalog.json`` (default: the installed models).
         threads: CPU threads for torch (default: torch's choice).
-        model: Name of an installed bundle for the task (default: the shipped one).
+        model: Name of an installed bundle for the task (default: the first one trained for the image's
+            declared modality, else the task's shipped model).
         warnings: Optional list that receives warnings about the input and the result (also logged).
         provenance: Optional dict that receives the model's provenance record (name, version, task;
             :func:`gynai.provenance.model_provenance`), to store with the result.
@@ -96,7 +97,7 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
     if threads:
         torch.set_num_threads(int(threads))
     report(progress, 0.0, "loading model")
-    info = load_task_bundle(task, models_directory, model)
+    info = load_task_bundle(task, models_directory, model, image_modality(image) or None)
     notes = check_input(image, task, info.modality)
     resolved = resolve_device(device)
     network = load_network(info, resolved)
@@ -109,7 +110,7 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
     if provenance is not None:
         from gynai.provenance import model_provenance
 
-        provenance.update(model_provenance(info.name, info.version, info.task))
+        provenance.update(model_provenance(info.name, info.version, info.task, modality=info.modality))
     return labels
 
 

@@ -11,7 +11,8 @@ a message saying how to make the segments exclusive.
 
 Model output also carries its provenance (:mod:`gynai.provenance`) in GynAI's own header fields, which
 Slicer ignores on load (and drops when it saves the segmentation again): ``GynAI_ModelName``,
-``GynAI_ModelVersion``, ``GynAI_ModelTask`` and ``GynAI_LabelsSHA256``, a digest of the voxels and the
+``GynAI_ModelVersion``, ``GynAI_ModelTask``, ``GynAI_ModelModality`` (the input modality the model was
+trained for) and ``GynAI_LabelsSHA256``, a digest of the voxels and the
 label table as written, so that a file whose labels were changed since reads back as edited.
 """
 
@@ -32,7 +33,8 @@ from gynai.sitk_bridge import array_to_sitk
 
 logger = logging.getLogger(__name__)
 
-PROVENANCE_FIELDS = {"name": "GynAI_ModelName", "version": "GynAI_ModelVersion", "task": "GynAI_ModelTask"}
+PROVENANCE_FIELDS = {"name": "GynAI_ModelName", "version": "GynAI_ModelVersion", "task": "GynAI_ModelTask",
+                     "modality": "GynAI_ModelModality"}
 DIGEST_FIELD = "GynAI_LabelsSHA256"
 
 
@@ -92,7 +94,8 @@ def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optio
             image.SetMetaData(prefix + key, value)
     if model:
         for key, field in PROVENANCE_FIELDS.items():
-            image.SetMetaData(field, str(model.get(key, "")))
+            if model.get(key):
+                image.SetMetaData(field, str(model[key]))
         table = [(label.value, label.name) for label in label_image.labels]
         image.SetMetaData(DIGEST_FIELD, labels_digest(array, table))
     with atomic_output(path, overwrite) as temporary:
@@ -148,7 +151,8 @@ def _provenance(image: sitk.Image, entries: list[dict[str, str]], array: np.ndar
     table = [(int(entry.get("LabelValue", number)), entry.get("Name", entry["ID"]))
              for number, entry in enumerate(entries, start=1)]
     stored = image.GetMetaData(DIGEST_FIELD) if DIGEST_FIELD in keys else ""
-    return model_provenance(fields["name"], fields["version"], fields["task"], stored != labels_digest(array, table))
+    return model_provenance(fields["name"], fields["version"], fields["task"], stored != labels_digest(array, table),
+                            fields["modality"])
 
 
 def read_seg_file(path: str | Path) -> tuple[LabelImage, Optional[dict]]:
