@@ -11,7 +11,9 @@ and, for the intensity-based figures, the T2 image. Definitions:
   ``max_diameter_mm`` is its longest oriented-bounding-box diameter.
 * ``solid_volume_ml`` and ``solid_fraction`` (solid / lesion volume).
 * Fluid: voxels of the lesion's cystic part brighter than the Otsu threshold of that lesion's cystic T2
-  values (fluid is bright, wall and septa dark). ``locule_count``: 6-connected fluid compartments of at
+  values (fluid is bright, wall and septa dark); on ultrasound (modality ``US``) darker than it (fluid is
+  anechoic, wall and septa echogenic), after Gaussian smoothing of the speckle (σ
+  :data:`SPECKLE_SMOOTHING_MM`). ``locule_count``: 6-connected fluid compartments of at
   least :data:`MIN_LOCULE_ML`. Septa thinner than the slice thickness may not separate locules.
 * ``wall_thickness_mm``: median, over the lesion's outer surface voxels outside the solid tissue, of the
   distance to the nearest fluid voxel centre (a wall of n voxels between outside and fluid measures n
@@ -23,7 +25,8 @@ and, for the intensity-based figures, the T2 image. Definitions:
   (:mod:`gynai.metrics.surface`), halved (a septum has two sides). Unbiased for oblique septa, unlike
   voxel-centre distances; within about half a voxel on phantoms.
 * ``solid_t2_ratio_to_fluid``: median T2 of the solid tissue / median T2 of the fluid (solid tissue is
-  intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given.
+  intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given. Both
+  are "not assessed" on ultrasound (echo amplitudes are not T2 signal).
 
 The document block (:func:`adnexal_features`) keeps the single-lesion keys at its top level for the
 dominant (largest) lesion, and adds ``lesion_count``, ``total_volume_ml`` and ``lesions`` (one dict per
@@ -49,6 +52,8 @@ MIN_LESION_ML = 0.1
 fragments (e.g. editing debris), counted in a note and not measured as lesions."""
 MIN_LOCULE_ML = 0.05
 SEPTUM_REACH_MM = 10.0
+SPECKLE_SMOOTHING_MM = 0.7
+"""Gaussian sigma that smooths ultrasound speckle before fluid is separated from wall and septa."""
 CONNECTIVITY_26 = np.ones((3, 3, 3), bool)
 LESION_LABELS = ("adnexal-mass", "solid-tissue")
 _DOMINANT_ONLY = ("id", "centroid_lps_mm")
@@ -126,7 +131,7 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
 
 
 def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t2: Optional[np.ndarray] = None,
-                    myometrium_median: Optional[float] = None) -> dict[str, Any]:
+                    myometrium_median: Optional[float] = None, modality: str = "MR") -> dict[str, Any]:
     """O-RADS MRI input features of ONE lesion (see the module docstring).
 
     Args:
@@ -136,6 +141,7 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
         geometry: Geometry of the crop.
         t2: T2 values on the crop, or None (intensity-based figures not assessed).
         myometrium_median: Median T2 of the myometrium reference region, or None when none was given.
+        modality: ``MR`` (fluid bright, T2 ratios measured) or ``US`` (fluid dark, no T2 ratios).
 
     Returns:
         ``volume_ml``, ``centroid_lps_mm``, ``lesion`` (shape figures), ``max_diameter_mm``,
@@ -158,7 +164,12 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
                                if t2 is None else "no cystic part segmented: locules, wall and septa not assessed")
         return result
     spacing_zyx = np.array(geometry.spacing_mm[::-1], dtype=float)
-    fluid = cystic & (t2 > otsu_threshold(t2[cystic]))
+    ultrasound = modality.upper() == "US"
+    if ultrasound:   # speckle: dark spots in the wall and septa would open holes between locules
+        values = ndimage.gaussian_filter(t2.astype(np.float32), SPECKLE_SMOOTHING_MM / spacing_zyx)
+        fluid = cystic & (values < otsu_threshold(values[cystic]))
+    else:
+        fluid = cystic & (t2 > otsu_threshold(t2[cystic]))
     components, _ = ndimage.label(fluid)
     sizes = np.bincount(components.ravel())[1:] * voxel_ml
     locule_ids = np.flatnonzero(sizes >= MIN_LOCULE_ML) + 1
@@ -166,6 +177,9 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
     result["septal_thickness_mm"] = _septal_thickness_mm(components, locule_ids, cystic & ~fluid, lesion, spacing_zyx)
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml
     result["wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid, spacing_zyx)
+    if ultrasound:
+        result["notes"].append("ultrasound image: T2 signal ratios not assessed")
+        return result
     if fluid.any() and solid.any():
         result["solid_t2_ratio_to_fluid"] = float(np.median(t2[solid]) / np.median(t2[fluid]))
     if myometrium_median is None:
@@ -176,7 +190,7 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
 
 
 def _lesions(labels: LabelImage, lesion_map: np.ndarray, image: Optional[Image],
-             myometrium_median: Optional[float]) -> list[dict[str, Any]]:
+             myometrium_median: Optional[float], modality: str) -> list[dict[str, Any]]:
     values = {label.id: label.value for label in labels.labels}
     lesions = []
     for number, tight in enumerate(ndimage.find_objects(lesion_map), start=1):
@@ -185,7 +199,7 @@ def _lesions(labels: LabelImage, lesion_map: np.ndarray, image: Optional[Image],
         part = labels.array[box]
         features = lesion_features(own & (part == values.get("adnexal-mass", -1)),
                                    own & (part == values.get("solid-tissue", -1)), crop_geometry(labels.geometry, box),
-                                   None if image is None else image.array[box], myometrium_median)
+                                   None if image is None else image.array[box], myometrium_median, modality)
         lesions.append({"id": number, **features})
     return lesions
 
@@ -203,25 +217,26 @@ def _notes(lesions: list[dict[str, Any]], fragments: int) -> list[str]:
 
 
 def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
-                     myometrium_mask: Optional[np.ndarray] = None) -> dict[str, Any]:
+                     myometrium_mask: Optional[np.ndarray] = None, modality: str = "MR") -> dict[str, Any]:
     """The ``adnexal`` block of the metrics document: every lesion, the dominant one at the top level.
 
     Args:
         labels: The ``adnexal-mass`` label image.
         image: The T2 image on the same grid, or None (intensity-based figures not assessed).
         myometrium_mask: Myometrium reference region on the same grid, or None.
+        modality: How the image's intensities are read: ``MR`` (T2) or ``US`` (B-mode echoes).
 
     Returns:
-        ``present``, the dominant lesion's figures under the single-lesion keys (``volume_ml``, ``lesion``,
+        ``modality``, ``present``, the dominant lesion's figures under the single-lesion keys (``volume_ml``, ``lesion``,
         ``max_diameter_mm``, ``solid_volume_ml``, ``solid_fraction``, … as in :func:`lesion_features`),
         ``lesion_count``, ``total_volume_ml`` (sum over the lesions), ``lesions`` (list, largest first)
         and ``notes`` (the dominant lesion's, then the segmentation's, then other lesions' own).
     """
     lesion_map, fragments = adnexal_lesion_map(labels)
     reference = None
-    if image is not None and myometrium_mask is not None and myometrium_mask.any():
+    if image is not None and myometrium_mask is not None and myometrium_mask.any() and modality.upper() != "US":
         reference = float(np.median(image.array[myometrium_mask]))
-    lesions = _lesions(labels, lesion_map, image, reference)
+    lesions = _lesions(labels, lesion_map, image, reference, modality)
     if lesions:
         dominant = lesions[0]
     else:   # the same keys, every figure "not assessed" (an empty lesion)
@@ -230,6 +245,6 @@ def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
                     "notes": [("no adnexal lesion of at least {:g} mL segmented".format(MIN_LESION_ML)
                                if fragments else "no adnexal lesion segmented") + ": features not assessed"]}
     notes = _notes(lesions, fragments) if lesions else dominant["notes"] + _notes([], fragments)
-    return {"present": bool(lesions), **{key: value for key, value in dominant.items() if key not in _DOMINANT_ONLY},
+    return {"modality": modality.upper(), "present": bool(lesions), **{key: value for key, value in dominant.items() if key not in _DOMINANT_ONLY},
             "notes": notes, "lesion_count": len(lesions),
             "total_volume_ml": float(sum(lesion["volume_ml"] for lesion in lesions)), "lesions": lesions}

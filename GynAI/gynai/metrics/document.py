@@ -49,6 +49,14 @@ def _crop_to_content(image: Image, labels: LabelImage,
             {name: mask[box] for name, mask in references.items()})
 
 
+def analysis_modality(image: Image, model: Optional[dict] = None) -> str:
+    """The modality the intensities are read as: the image's declared one (DICOM ``Modality`` or
+    ``modality`` metadata), else the modality of the model that made the segmentation, else MR."""
+    from gynai.inference.input_checks import image_modality
+
+    return image_modality(image) or str((model or {}).get("modality") or "").upper() or "MR"
+
+
 def metrics_document(image: Image, label_image: LabelImage, task_id: str,
                      model: Optional[dict] = None, source: Optional[dict] = None,
                      reference_masks: Optional[dict[str, np.ndarray]] = None) -> dict[str, Any]:
@@ -74,8 +82,10 @@ def metrics_document(image: Image, label_image: LabelImage, task_id: str,
         "structures": structures,
         "notice": "Research use only. AI-generated measurements require review by a qualified reader.",
     }
+    modality = analysis_modality(full_image, model)
+    document["image"]["modality"] = modality
     if task_id == "adnexal-mass":
-        document["adnexal"] = adnexal_features(label_image, image, references.get("myometrium"))
+        document["adnexal"] = adnexal_features(label_image, image, references.get("myometrium"), modality)
     if task_id == "uterus-fibroid":
         document["fibroid_map"] = fibroid_map(label_image, image, references.get("muscle"))
         document["fibroids"] = document["fibroid_map"]["fibroids"]   # DESIGN.md §2 minimum key

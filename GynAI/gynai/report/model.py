@@ -110,6 +110,8 @@ def report_model(document: dict, image: Optional[Image] = None, followup: Option
     """
     metadata = image.metadata if image is not None else {}
     template, title = TEMPLATES[document["task"]]
+    if document["task"] == "adnexal-mass" and (document.get("adnexal") or {}).get("modality") == "US":
+        title = "Adnexal mass (O-RADS US inputs)"
     technique = (f"{'DICOM' if 'dicom.StudyInstanceUID' in metadata else 'Non-DICOM'} volume of "
                  f"{' × '.join(str(n) for n in document['image']['size_xyz'])} voxels "
                  f"({' × '.join(f'{s:.2f}' for s in document['image']['spacing_mm'])} mm); segmentation "

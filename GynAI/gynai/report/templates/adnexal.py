@@ -1,8 +1,11 @@
-"""Adnexal-mass template: the O-RADS MRI inputs a segmentation can measure, per lesion, without a score.
+"""Adnexal-mass template: the O-RADS inputs a segmentation can measure, per lesion, without a score.
 
 O-RADS MRI (Sadowski et al., Radiology 2022) scores each lesion from the solid tissue's enhancement curve,
-diffusion, fat and fluid type and peritoneal disease, none of which a T2 segmentation shows, so no score
-is given. The lesion table has one column per lesion (numbered by decreasing volume, as in the metrics).
+diffusion, fat and fluid type and peritoneal disease, none of which a T2 segmentation shows; O-RADS US
+needs colour Doppler, shadowing and the inner-wall and solid-contour assessment of the examiner. So no
+score is given. On ultrasound (the metrics' ``adnexal.modality`` is ``US``) the table is headed "O-RADS US
+input" and leaves out the T2 rows. The lesion table has one column per lesion (numbered by decreasing
+volume, as in the metrics).
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from gynai.report.templates.common import NOT_ASSESSED
 NO_SCORE = ("No O-RADS MRI score is assigned: it needs the solid tissue's contrast enhancement (time–intensity "
             "curve), diffusion-weighted and T1/fat-suppressed imaging and the peritoneum, which GynAI does not "
             "assess. The inputs above are for the reader's scoring.")
+NO_SCORE_US = ("No O-RADS US score is assigned: it needs the colour Doppler flow (colour score), acoustic shadowing and "
+               "the examiner's assessment of the inner wall and of the solid tissue's contour, which GynAI does not "
+               "assess. The inputs above are for the reader's scoring.")
 
 
 def _locules(count) -> str:
@@ -58,13 +64,16 @@ ROWS: tuple[tuple[str, Callable[[dict], str]], ...] = (
 """Rows of the lesion table: the O-RADS MRI input and how a lesion's value is written."""
 
 
-def lesion_table(lesions: list[dict]) -> Table:
-    """One row per O-RADS MRI input, one column per lesion."""
-    rows = tuple((name, *(cell(lesion) for lesion in lesions)) for name, cell in ROWS)
-    return Table(("O-RADS MRI input", *(f"Lesion {lesion.get('id', n)}" for n, lesion in enumerate(lesions, 1))),
-                 rows, (False,) + (True,) * len(lesions),
-                 "Lesions are the connected parts of mass ∪ solid tissue, numbered by decreasing volume. Solid "
-                 "tissue as segmented; O-RADS counts only enhancing solid tissue, which needs contrast.")
+def lesion_table(lesions: list[dict], ultrasound: bool = False) -> Table:
+    """One row per O-RADS input (MRI, or US without the T2 rows), one column per lesion."""
+    rows = tuple((name, *(cell(lesion) for lesion in lesions)) for name, cell in ROWS
+                 if not (ultrasound and "T2" in name))
+    caption = ("Lesions are the connected parts of mass ∪ solid tissue, numbered by decreasing volume. Solid tissue "
+               + ("as segmented on B-mode; O-RADS US also weighs its Doppler flow." if ultrasound else
+                  "as segmented; O-RADS counts only enhancing solid tissue, which needs contrast."))
+    return Table((f"O-RADS {'US' if ultrasound else 'MRI'} input",
+                  *(f"Lesion {lesion.get('id', n)}" for n, lesion in enumerate(lesions, 1))),
+                 rows, (False,) + (True,) * len(lesions), caption)
 
 
 def adnexal_sections(document: dict) -> list[Section]:
@@ -73,8 +82,10 @@ def adnexal_sections(document: dict) -> list[Section]:
     lesions = adnexal_lesions(adnexal)
     if not lesions:
         return [Section("Adnexal lesion", (Paragraph("No adnexal lesion segmented."),))]
+    ultrasound = adnexal.get("modality") == "US"
     total = adnexal.get("total_volume_ml", lesions[0].get("volume_ml"))
     lead = (f"{len(lesions)} adnexal lesions, total volume {number(total, unit='mL')}; each is scored separately "
-            "in O-RADS MRI." if len(lesions) > 1 else f"One adnexal lesion, {number(total, unit='mL')}.")
+            f"in O-RADS {'US' if ultrasound else 'MRI'}." if len(lesions) > 1
+            else f"One adnexal lesion, {number(total, unit='mL')}.")
     return [Section("Adnexal lesions" if len(lesions) > 1 else "Adnexal lesion",
-                    (Paragraph(lead), lesion_table(lesions), Paragraph(NO_SCORE)))]
+                    (Paragraph(lead), lesion_table(lesions, ultrasound), Paragraph(NO_SCORE_US if ultrasound else NO_SCORE)))]
