@@ -13,6 +13,7 @@ from GynAISegmentLib.segment_logic import SegmentLogic, finish_result
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
 DEVICES = ("auto", "cpu", "cuda")
+MODALITY_CHOICES = ("auto", "MR", "US")
 
 
 class GynAISegment(ScriptedLoadableModule):
@@ -33,10 +34,11 @@ class GynAISegment(ScriptedLoadableModule):
 
 @parameterNodeWrapper
 class GynAISegmentParameterNode:
-    """Parameters: input volume, task, device, output segmentation."""
+    """Parameters: input volume, its modality (auto: from DICOM), task, device, output segmentation."""
 
     inputVolume: slicer.vtkMRMLScalarVolumeNode
     outputSegmentation: slicer.vtkMRMLSegmentationNode
+    modality: str = "auto"
     task: str = "uterus-fibroid"
     device: str = "auto"
 
@@ -62,6 +64,7 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         uiWidget.setMRMLScene(slicer.mrmlScene)
         self.ui.taskComboBox.addItems(list(TASKS))
         self.ui.deviceComboBox.addItems(list(DEVICES))
+        self.ui.modalityComboBox.addItems(list(MODALITY_CHOICES))
         self.logic = GynAISegmentLogic()
         self._timer = qt.QTimer()
         self._timer.setInterval(200)
@@ -70,6 +73,7 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.openSegmentEditorButton.connect("clicked(bool)", self.onOpenSegmentEditor)
         self.ui.inputVolumeSelector.connect("currentNodeChanged(vtkMRMLNode*)", self.onInputChanged)
         self.ui.taskComboBox.connect("currentIndexChanged(int)", self.onInputChanged)
+        self.ui.modalityComboBox.connect("currentIndexChanged(int)", self.onInputChanged)
         self.ui.progressBar.setValue(0)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
@@ -123,11 +127,14 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def _updateHints(self):
         """The selected model's card summary, and a warning when the volume does not fit the model."""
-        from GynAISegmentLib.model_info import is_segmentable_volume, modality_mismatch, model_card_facts
+        from GynAISegmentLib.model_info import input_modality, is_segmentable_volume, modality_mismatch, model_card_facts
 
         task = self.ui.taskComboBox.currentText
+        volume = self.ui.inputVolumeSelector.currentNode()
+        database = getattr(slicer, "dicomDatabase", None)
+        stated = self.ui.modalityComboBox.currentText
         try:
-            card = model_card_facts(task)
+            card = model_card_facts(task, input_modality(volume, stated, database))
             self.ui.modelCardLabel.text = _(
                 "{name} {version} ({size} MB, {modality}). Held-out phantom Dice: {dice}. Trained and evaluated "
                 "only on synthetic phantoms; not validated on patient data; not for clinical use.").format(
@@ -135,15 +142,14 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                 dice=card.dice_text() or _("not measured"))
         except Exception as error:  # shown, not raised: a missing dependency or a tampered bundle
             self.ui.modelCardLabel.text = _("Model not available: {reason}").format(reason=str(error))
-        volume = self.ui.inputVolumeSelector.currentNode()
-        mismatch = modality_mismatch(volume, task, getattr(slicer, "dicomDatabase", None))
+        mismatch = modality_mismatch(volume, task, database, stated)
         if mismatch is not None:
             hint = _("{volume} is {modality}, but the {task} model expects {expected}: the result would not be "
                      "meaningful").format(volume=mismatch.volume_name, modality=mismatch.modality,
                                           task=mismatch.task, expected=mismatch.expected)
         elif volume is not None and not is_segmentable_volume(volume):
             hint = _("{volume} is not a single-component scalar volume (a label map, vector or empty volume): "
-                     "choose the MRI volume").format(volume=volume.GetName())
+                     "choose the image volume").format(volume=volume.GetName())
         else:
             hint = ""
         self.ui.modalityHintLabel.text = hint
@@ -187,12 +193,14 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                 return
             volume = self.ui.inputVolumeSelector.currentNode()
             task, device = self.ui.taskComboBox.currentText, self.ui.deviceComboBox.currentText
+            modality = self.ui.modalityComboBox.currentText
             self.ui.logTextEdit.clear()
             self._lastProgressMessage = None
             self._appendLog(_("Segmenting {volume} with the {task} model ({device}).").format(
                 volume=volume.GetName() if volume else "", task=task, device=device))
             self._job = self.logic.segment(volume, task, self.ui.outputSegmentationSelector.currentNode(), device,
-                                           waitForCompletion=False, progress=self._showProgress, log=self._appendLog)
+                                           waitForCompletion=False, progress=self._showProgress, log=self._appendLog,
+                                           modality=modality)
             self.ui.progressBar.setValue(0)
             self._timer.start()
             self._updateButtonState()

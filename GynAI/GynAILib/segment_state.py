@@ -4,7 +4,8 @@ GynAI stores a fingerprint of the segments it wrote (IDs, names, label values an
 node attribute. A later run compares it with the node's current content: a segmentation edited in the
 Segment Editor, or with renamed segments, is not overwritten unless the user asks.
 
-The model that wrote the segments is kept in the attributes ``GynAI.ModelName`` and ``GynAI.ModelVersion``;
+The model that wrote the segments is kept in the attributes ``GynAI.ModelName``, ``GynAI.ModelVersion`` and
+``GynAI.ModelModality`` (the input modality it was trained for);
 :func:`segmentation_provenance` turns them, with the fingerprint, into the provenance record of
 :mod:`gynai.provenance` (model output, model output edited since, or supplied by the user).
 
@@ -23,6 +24,7 @@ FINGERPRINT_ATTRIBUTE = "GynAI.fingerprint"
 TASK_ATTRIBUTE = "GynAI.task"
 MODEL_NAME_ATTRIBUTE = "GynAI.ModelName"
 MODEL_VERSION_ATTRIBUTE = "GynAI.ModelVersion"
+MODEL_MODALITY_ATTRIBUTE = "GynAI.ModelModality"
 
 
 def segmentation_fingerprint(node: Any) -> str:
@@ -59,7 +61,7 @@ def mark_as_generated(node: Any, task: str, model: Optional[dict] = None) -> Non
     Args:
         node: The segmentation node just filled.
         task: Task id.
-        model: Provenance of the model that produced it (``name``, ``version``); without it the model
+        model: Provenance of the model that produced it (``name``, ``version``, ``modality``); without it the model
             attributes are removed, and the segmentation is reported as supplied by the user.
     """
     node.SetAttribute(TASK_ATTRIBUTE, task)
@@ -67,9 +69,10 @@ def mark_as_generated(node: Any, task: str, model: Optional[dict] = None) -> Non
     if model and model.get("name"):
         node.SetAttribute(MODEL_NAME_ATTRIBUTE, str(model["name"]))
         node.SetAttribute(MODEL_VERSION_ATTRIBUTE, str(model.get("version", "")))
+        node.SetAttribute(MODEL_MODALITY_ATTRIBUTE, str(model.get("modality", "")))
     else:
-        node.RemoveAttribute(MODEL_NAME_ATTRIBUTE)
-        node.RemoveAttribute(MODEL_VERSION_ATTRIBUTE)
+        for attribute in (MODEL_NAME_ATTRIBUTE, MODEL_VERSION_ATTRIBUTE, MODEL_MODALITY_ATTRIBUTE):
+            node.RemoveAttribute(attribute)
 
 
 def segmentation_provenance(node: Any) -> Optional[dict]:
@@ -83,7 +86,8 @@ def segmentation_provenance(node: Any) -> Optional[dict]:
     if not name:
         return None
     return model_provenance(name, node.GetAttribute(MODEL_VERSION_ATTRIBUTE) or "",
-                            node.GetAttribute(TASK_ATTRIBUTE) or "", edited_since_generated(node))
+                            node.GetAttribute(TASK_ATTRIBUTE) or "", edited_since_generated(node),
+                            node.GetAttribute(MODEL_MODALITY_ATTRIBUTE) or "")
 
 
 def edited_since_generated(node: Any) -> bool:

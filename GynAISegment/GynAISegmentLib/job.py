@@ -46,12 +46,16 @@ class SegmentationJob:
     def __init__(self, volume_node: Any, task: str, segmentation_node: Any = None, device: str = "auto",
                  progress: Optional[ProgressCallback] = None, overwrite_edited: bool = False,
                  python_executable: Optional[str] = None, command: Optional[Sequence[str]] = None,
-                 model: Optional[str] = None, log: Optional[Callable[[str], None]] = None) -> None:
+                 model: Optional[str] = None, log: Optional[Callable[[str], None]] = None,
+                 modality: Optional[str] = None) -> None:
+        import slicer
+
         from gynai.io.images import write_image
         from gynai.runner import ChildProcess, gynai_command
         from gynai.tasks import get_task
         from GynAILib.volumes import volume_node_to_image
         from GynAISegmentLib.logic import check_output_node
+        from GynAISegmentLib.model_info import input_modality
 
         get_task(task)
         check_output_node(segmentation_node, overwrite_edited)
@@ -68,6 +72,8 @@ class SegmentationJob:
             if command is None:
                 arguments = ["segment", str(input_path), "--task", task, "-o", str(output_path), "--device", device]
                 arguments += ["--model", model] if model else []
+                stated = input_modality(volume_node, modality, getattr(slicer, "dicomDatabase", None))
+                arguments += ["--modality", stated] if stated in ("MR", "US") else []
                 argv = gynai_command(arguments, python_executable or default_python_executable())
             else:
                 argv = [part.format(**fields) for part in command]

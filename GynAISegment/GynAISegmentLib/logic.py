@@ -56,7 +56,8 @@ def apply_result(labels, volume_node: Any, task: str, segmentation_node: Any = N
 
 def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = None, device: str = "auto",
                         progress: Optional[Callable[[float, str], None]] = None,
-                        overwrite_edited: bool = False, model: Optional[str] = None) -> Any:
+                        overwrite_edited: bool = False, model: Optional[str] = None,
+                        modality: Optional[str] = None) -> Any:
     """Segment ``volume_node`` in-process and return the (new or updated) segmentation node.
 
     Args:
@@ -67,18 +68,25 @@ def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = No
         progress: Optional callback ``progress(fraction, message)``; raising
             :class:`gynai.errors.CancelledError` from it stops the run and leaves the scene unchanged.
         overwrite_edited: Replace a segmentation the user made or edited.
-        model: Name of an installed model for the task (default: the shipped one).
+        model: Name of an installed model for the task (default: the one trained for the input's modality).
+        modality: ``MR`` or ``US`` for a volume whose modality is not in its DICOM header (``auto`` or None:
+            from the DICOM database, else the task's default model).
 
     Raises:
         gynai.errors.GynAIError: On bad input or a model problem (one-line message).
     """
+    import slicer
+
+    from gynai.inference.input_checks import declare_modality
     from gynai.inference.predict import segment_image
     from gynai.tasks import get_task
     from GynAILib.volumes import volume_node_to_image
+    from GynAISegmentLib.model_info import input_modality
 
     get_task(task)
     check_output_node(segmentation_node, overwrite_edited)
-    image = volume_node_to_image(volume_node)
+    image = declare_modality(volume_node_to_image(volume_node),
+                             input_modality(volume_node, modality, getattr(slicer, "dicomDatabase", None)))
     warnings: list[str] = []
     provenance: dict = {}
     labels = segment_image(image, task, device, progress=progress, model=model, warnings=warnings,

@@ -40,25 +40,27 @@ class ModalityMismatch:
     expected: str
 
 
-def model_card_facts(task: str) -> ModelCardFacts:
-    """Name, version, size, modality and held-out phantom Dice of the task's model.
+def model_card_facts(task: str, modality: Optional[str] = None) -> ModelCardFacts:
+    """Name, version, size, modality and held-out phantom Dice of the model that segments ``task`` for an
+    image of ``modality`` (the task's default model when None or when no model takes that modality).
 
     Loading the bundle checks its SHA-256, so a tampered bundle is reported here already.
     """
-    from gynai.inference.bundle import load_task_bundle
-    from gynai.inference.catalog import find_entry
+    from gynai.inference.bundle import choose_entry, read_bundle
+    from gynai.inference.catalog import verify_entry
 
-    info = load_task_bundle(task)
-    entry = find_entry(task)
+    entry = choose_entry(task, modality=modality)
+    verify_entry(entry)
+    info = read_bundle(entry.path)
     metadata = json.loads((info.path / "configs" / "metadata.json").read_text(encoding="utf-8"))
     held_out = ((metadata.get("gynai") or {}).get("evaluation") or {}).get("held_out") or {}
     dice = {name: float(value) for name, value in (held_out.get("dice_mean") or {}).items() if name != "union"}
     return ModelCardFacts(info.name, str(info.version), entry.size_bytes / 1e6, info.modality, dice)
 
 
-def model_card_summary(task: str) -> str:
+def model_card_summary(task: str, modality: Optional[str] = None) -> str:
     """One paragraph: model name, version, size, held-out phantom Dice, and the synthetic-data caveat."""
-    facts = model_card_facts(task)
+    facts = model_card_facts(task, modality)
     return (f"{facts.name} {facts.version} ({facts.size_mb:.1f} MB, {facts.modality}). Held-out phantom Dice: "
             f"{facts.dice_text() or 'not measured'}. Trained and evaluated only on synthetic phantoms; not validated "
             "on patient data; not for clinical use.")
@@ -74,22 +76,32 @@ def volume_modality(volume_node: Any, dicom_database: Any = None) -> Optional[st
     return value.strip().upper() or None
 
 
-def modality_mismatch(volume_node: Any, task: str, dicom_database: Any = None) -> Optional[ModalityMismatch]:
-    """The mismatch between the volume's DICOM modality and the task's model (None when it fits or is unknown)."""
-    from gynai.tasks import get_task
+def input_modality(volume_node: Any, stated: Optional[str] = None, dicom_database: Any = None) -> Optional[str]:
+    """The modality to segment a volume as: the one the user chose (``MR``, ``US``; ``auto`` or None: none
+    chosen), else the volume's DICOM Modality, else None (unknown: the task's default model is used)."""
+    if stated and stated.lower() != "auto":
+        return stated.upper()
+    return volume_modality(volume_node, dicom_database) if volume_node is not None else None
+
+
+def modality_mismatch(volume_node: Any, task: str, dicom_database: Any = None,
+                      stated: Optional[str] = None) -> Optional[ModalityMismatch]:
+    """The mismatch between the volume's modality and every installed model of the task (None when one of
+    them takes it, or the modality is unknown)."""
+    from gynai.inference.bundle import task_modalities
 
     if volume_node is None:
         return None
-    modality = volume_modality(volume_node, dicom_database)
-    expected = get_task(task).modality
-    if modality is None or modality == expected:
+    modality = input_modality(volume_node, stated, dicom_database)
+    expected = task_modalities(task)
+    if modality is None or modality in expected:
         return None
-    return ModalityMismatch(volume_node.GetName(), modality, task, expected)
+    return ModalityMismatch(volume_node.GetName(), modality, task, " or ".join(expected))
 
 
-def modality_hint(volume_node: Any, task: str, dicom_database: Any = None) -> str:
-    """A one-line hint on whether the volume's modality fits the task's model ("" when it fits or is unknown)."""
-    mismatch = modality_mismatch(volume_node, task, dicom_database)
+def modality_hint(volume_node: Any, task: str, dicom_database: Any = None, stated: Optional[str] = None) -> str:
+    """A one-line hint on whether the volume's modality fits the task's models ("" when it fits or is unknown)."""
+    mismatch = modality_mismatch(volume_node, task, dicom_database, stated)
     if mismatch is None:
         return ""
     return (f"{mismatch.volume_name} is {mismatch.modality}, but the {mismatch.task} model expects "

@@ -39,20 +39,22 @@ class SegmentLogic:
     def segment(self, inputVolumeNode: Any, task: str = "uterus-fibroid", outputSegmentationNode: Any = None,
                 device: str = "auto", waitForCompletion: bool = True,
                 progress: Optional[Callable[[float, str], None]] = None, overwriteEdited: bool = False,
-                model: Optional[str] = None, log: Optional[Callable[[str], None]] = None) -> Any:
+                model: Optional[str] = None, log: Optional[Callable[[str], None]] = None,
+                modality: Optional[str] = None) -> Any:
         """Segment ``inputVolumeNode``.
 
         With ``waitForCompletion`` (console, batch) the model runs in this process and the segmentation node
         is returned. Without it, a child process runs the model and a ``SegmentationJob`` is returned: call
         its ``poll()`` (GUI timer) or ``wait()``; ``cancel()`` leaves the scene unchanged; ``log(message)``
         receives the child's other output lines. ``model`` names an installed model for the task (default:
-        the shipped one).
+        the one trained for the input's modality). ``modality`` (``MR``, ``US``) states the modality of a
+        volume whose DICOM header does not give it (``auto``/None: from the DICOM database).
         """
         from GynAISegmentLib import job, logic
 
         logger.info("GynAI: segmenting %s (%s)", inputVolumeNode.GetName(), task)
         if waitForCompletion:
             return logic.segment_volume_node(inputVolumeNode, task, outputSegmentationNode, device, progress,
-                                             overwriteEdited, model)
+                                             overwriteEdited, model, modality)
         return job.SegmentationJob(inputVolumeNode, task, outputSegmentationNode, device, progress, overwriteEdited,
-                                   model=model, log=log)
+                                   model=model, log=log, modality=modality)

@@ -251,13 +251,16 @@ def test_segment_logic_delegates(scene, monkeypatch):
     logic = SegmentLogic()
     volume, progress, log = _volume(), (lambda f, m: None), (lambda m: None)
     assert logic.segment(volume, "placenta", None, "cpu", progress=progress, model="mine") == "node"
-    assert calls[0] == ("in-process", (volume, "placenta", None, "cpu", progress, False, "mine"))
+    assert calls[0] == ("in-process", (volume, "placenta", None, "cpu", progress, False, "mine", None))
     job = logic.segment(volume, "adnexal-mass", None, "cuda", waitForCompletion=False, progress=progress,
                         overwriteEdited=True, log=log)
     assert isinstance(job, RecordingJob)
-    assert calls[1] == ("job", (volume, "adnexal-mass", None, "cuda", progress, True), {"model": None, "log": log})
+    assert calls[1] == ("job", (volume, "adnexal-mass", None, "cuda", progress, True),
+                        {"model": None, "log": log, "modality": None})
     assert logic.segment(volume) == "node"
-    assert calls[2] == ("in-process", (volume, "uterus-fibroid", None, "auto", None, False, None))
+    assert calls[2] == ("in-process", (volume, "uterus-fibroid", None, "auto", None, False, None, None))
+    logic.segment(volume, "adnexal-mass", modality="US")
+    assert calls[3] == ("in-process", (volume, "adnexal-mass", None, "auto", None, False, None, "US"))
 
 
 def test_segmentation_job_forwards_the_childs_log_lines(scene):

@@ -16,6 +16,15 @@ def test_card_summary_gives_the_held_out_figures_and_caveat():
     assert f"placenta {placenta_dice:.2f}" in text and "synthetic phantoms" in text and "MB" in text
 
 
+def test_card_of_the_model_for_the_volumes_modality():
+    from GynAISegmentLib.model_info import model_card_facts
+
+    assert model_card_facts("adnexal-mass").modality == "MR"
+    ultrasound = model_card_facts("adnexal-mass", "US")
+    assert ultrasound.modality == "US" and "ultrasound" in ultrasound.name and ultrasound.held_out_dice
+    assert model_card_facts("uterus-fibroid", "US").modality == "MR"      # no ultrasound model: the default's card
+
+
 def test_modality_hint_from_the_dicom_database(scene):
     import slicer
 
@@ -41,4 +50,10 @@ def test_modality_hint_from_the_dicom_database(scene):
     hint = modality_hint(volume, "uterus-fibroid", FakeDatabase("CT"))
     assert "is CT" in hint and "expects MR" in hint
     assert modality_hint(volume, "uterus-fibroid", FakeDatabase("MR")) == ""
+    # ultrasound: the adnexal-mass task has a model for it, the uterus task does not
+    assert modality_hint(volume, "adnexal-mass", FakeDatabase("US")) == ""
+    assert "is US" in modality_hint(volume, "uterus-fibroid", FakeDatabase("US"))
+    # what the user states wins over the header; "auto" keeps the header's
+    assert "is US" in modality_hint(volume, "placenta", FakeDatabase("MR"), stated="US")
+    assert modality_hint(volume, "placenta", FakeDatabase("MR"), stated="auto") == ""
     assert Path(slicer.__file__).exists()

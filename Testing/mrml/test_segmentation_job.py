@@ -87,7 +87,33 @@ def test_child_process_and_in_process_results_are_identical(scene):
         assert node.GetAttribute("GynAI.ModelName") == shipped.name
         assert node.GetAttribute("GynAI.ModelVersion") == shipped.version
         assert segmentation_provenance(node) == {"name": shipped.name, "version": shipped.version,
-                                                 "task": "uterus-fibroid", "edited": False}
+                                                 "task": "uterus-fibroid", "edited": False, "modality": "MR"}
+
+
+def test_ultrasound_volume_runs_the_ultrasound_model_in_both_paths(scene):
+    """A 3D ultrasound volume stated as US (a NRRD has no DICOM header): the console Logic and the GUI's
+    child process both pick the ultrasound model and give the same labels, which match the phantom."""
+    from GynAILib.segmentations import segmentation_node_to_label_image
+    from GynAILib.volumes import image_to_volume_node
+    from GynAISegmentLib.segment_logic import SegmentLogic
+    from gynai.phantom import evaluation_ultrasound_config, generate_adnexal_mass_us
+    from gynai.tasks import get_task
+
+    case = generate_adnexal_mass_us(1000003, evaluation_ultrasound_config(1000003))
+    volume = image_to_volume_node(case.image, "ultrasound")
+    logic = SegmentLogic()
+    direct_node = logic.segment(volume, "adnexal-mass", device="cpu", modality="US")
+    child_node = logic.segment(volume, "adnexal-mass", device="cpu", modality="US",
+                               waitForCompletion=False).wait(timeout_s=300)
+    labels = get_task("adnexal-mass").labels
+    direct = segmentation_node_to_label_image(direct_node, volume, labels).array
+    child = segmentation_node_to_label_image(child_node, volume, labels).array
+    np.testing.assert_array_equal(child, direct)
+    truth = case.labels.array > 0
+    assert 2 * ((direct > 0) & truth).sum() / ((direct > 0).sum() + truth.sum()) > 0.85
+    for node in (direct_node, child_node):
+        assert node.GetAttribute("GynAI.ModelModality") == "US"
+        assert "ultrasound" in node.GetAttribute("GynAI.ModelName")
 
 
 def test_edited_segmentation_is_not_overwritten(scene):
