@@ -44,6 +44,19 @@ def test_ct_like_values_and_small_field_of_view_warn():
     assert len(small) == 1 and "field of view is only 30 mm" in small[0]
 
 
+def test_undeclared_ultrasound_warns_for_an_mr_model():
+    from gynai.phantom import UltrasoundConfig, generate_adnexal_mass_us
+
+    image = generate_adnexal_mass_us(2, UltrasoundConfig(spacing_mm=1.5, depth_mm=90.0)).image
+    with pytest.raises(ModelError, match="modality is US"):        # declared US: refused by an MR model
+        check_input(image, "adnexal-mass", "MR")
+    undeclared = Image(image.array, image.geometry)
+    warnings = check_input(undeclared, "adnexal-mass", "MR")
+    assert len(warnings) == 1 and "--modality US" in warnings[0]
+    assert check_input(undeclared, "adnexal-mass", "US") == []
+    assert check_input(Image(np.clip(_noise(), 0, 255), GRID), "uterus-fibroid", "MR") == []   # no zero sector
+
+
 def test_prediction_checks():
     labels = get_task("uterus-fibroid").labels
     empty = LabelImage(np.zeros((4, 5, 6), np.uint8), GRID, labels)

@@ -21,6 +21,8 @@ MIN_VOXELS_PER_AXIS = 3
 MIN_FIELD_OF_VIEW_MM = 40.0
 CT_AIR_HU = -500.0
 CT_AIR_FRACTION = 0.2
+ULTRASOUND_ZERO_FRACTION = 0.2
+"""Share of exact zeros (outside the scanned sector) above which 8-bit voxels look like scan-converted ultrasound."""
 
 
 def image_modality(image: Image) -> str:
@@ -78,6 +80,10 @@ def check_input(image: Image, task_id: str, model_modality: str) -> list[str]:
             and float(np.mean(sample < CT_AIR_HU)) >= CT_AIR_FRACTION:
         warnings.append("voxel values look like CT (Hounsfield units with air at -1000); the model was trained "
                         "for MR only, check the result carefully")
+    if not modality and model_modality == "MR" and float(sample.min()) == 0.0 and float(sample.max()) <= 255.0 \
+            and float(np.mean(sample == 0)) >= ULTRASOUND_ZERO_FRACTION:
+        warnings.append("voxel values look like a scan-converted ultrasound volume (0-255, zero outside a scanned "
+                        "sector); the model was trained for MR: if this is ultrasound, state it (--modality US)")
     return warnings
 
 

@@ -46,6 +46,9 @@ def _check_output(folder: Path) -> None:
 
 EMPTY_SEGMENTATION_NOTE = ("No DICOM SEG or SR was written: the segmentation is empty, so there is no segment "
                            "to store and no measurement to reference.")
+NON_DICOM_ULTRASOUND_NOTE = ("No DICOM objects were written: the ultrasound volume was not read from DICOM, and the "
+                             "source series GynAI generates for non-DICOM input are MR images, which would misstate "
+                             "the modality. Give the ultrasound's DICOM series to get SEG, SR and PDF objects.")
 
 
 def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, document: dict,
@@ -105,7 +108,15 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
     written: dict = {}
     notes: list[str] = []
     with_seg = True
-    if "dicom" in formats:
+    with_dicom = "dicom" in formats
+    if with_dicom and (document.get("image") or {}).get("modality") == "US":
+        from gynai.io.dicom import dicom_files_of
+
+        if not dicom_files_of(image.metadata):
+            logger.warning("%s", NON_DICOM_ULTRASOUND_NOTE)
+            notes.append(NON_DICOM_ULTRASOUND_NOTE)
+            with_dicom = False
+    if with_dicom:
         from gynai.dicom.seg import has_segments
 
         with_seg = has_segments(labels, task_id)
@@ -142,7 +153,7 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
             written["pdf"] = "report.pdf"
         if progress:
             progress(0.5, "report written")
-        if "dicom" in formats:
+        if with_dicom:
             written.update(_write_dicom(staging, image, labels, task_id, document, model,
                                         staging / "report.pdf" if "pdf" in formats else None, with_seg))
         if output.exists():
