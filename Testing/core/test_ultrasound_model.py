@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from gynai.image import Image
 from gynai.inference.bundle import bundle_modality, task_modalities
 from gynai.inference.catalog import find_entry, verify_entry
 from gynai.io.images import write_image
@@ -31,7 +32,7 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
 def segmented(tmp_path_factory):
     folder = tmp_path_factory.mktemp("us")
     case = generate_adnexal_mass_us(SEED, evaluation_ultrasound_config(SEED))
-    write_image(case.image, folder / "us.nrrd")              # NRRD keeps no modality: it is stated below
+    write_image(Image(case.image.array, case.image.geometry), folder / "us.nrrd")   # modality unknown: stated below
     result = cli("segment", folder / "us.nrrd", "--task", "adnexal-mass", "--modality", "US", "--device", "cpu",
                  "-o", folder / "us.seg.nrrd")
     assert result.returncode == 0, result.stderr

@@ -218,6 +218,37 @@ def run_demo(args: argparse.Namespace) -> None:
     run_demo_case(args.output, seed=args.seed, device=args.device, progress=_progress_logger("demo"))
 
 
+def run_phantom(args: argparse.Namespace) -> dict:
+    """``gynai phantom --task TASK [--modality US] -o IMAGE [--truth TRUTH.seg.nrrd]``."""
+    from gynai.io.images import write_image
+    from gynai.io.segnrrd import write_seg_nrrd
+    from gynai.phantom import generate
+    from gynai.tasks import get_task
+    from gynai.terminology import task_terminology
+
+    if args.truth is not None and not args.truth.name.endswith(".seg.nrrd"):
+        raise UsageError(f"--truth {args.truth.name}: the ground truth is written as a .seg.nrrd; name it so")
+    for path in (args.output, args.truth):
+        if path is not None and path.exists() and not args.overwrite:
+            raise OutputPathError(f"{path} exists; choose another name or pass --overwrite")
+    import numpy as np
+
+    from gynai.image import Image
+
+    case = generate(args.task, args.seed, modality=args.modality)
+    stored = np.uint8 if args.modality == "US" else np.int16         # as scanners store them: 8-bit B-mode
+    image = Image(np.rint(case.image.array).astype(stored), case.image.geometry, dict(case.image.metadata))
+    write_image(image, args.output, overwrite=args.overwrite)
+    if args.truth is not None:
+        write_seg_nrrd(case.labels, args.truth, task_terminology(get_task(args.task)), overwrite=args.overwrite)
+    voxel_ml = case.image.geometry.voxel_volume_mm3 / 1000.0
+    truth_ml = {label.id: float((case.labels.array == label.value).sum()) * voxel_ml for label in case.labels.labels}
+    logger.info("%s phantom (%s, seed %d) written to %s; ground-truth volumes: %s", args.task, args.modality,
+                args.seed, args.output, ", ".join(f"{name} {value:.1f} mL" for name, value in truth_ml.items()))
+    return {"image": str(Path(args.output).resolve()), "truth": str(Path(args.truth).resolve()) if args.truth else None,
+            "task": args.task, "modality": args.modality, "seed": args.seed, "truth_volume_ml": truth_ml}
+
+
 def run_train(args: argparse.Namespace) -> None:
     """``gynai train --task TASK -o BUNDLE``."""
     from dataclasses import replace

@@ -106,6 +106,19 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
 
 
+def _add_phantom(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("phantom", help="write a synthetic phantom image and its analytic ground truth",
+                            description="Write a GynAI synthetic phantom (the kind the bundled models were trained "
+                                        "and evaluated on): the image, and optionally its ground-truth .seg.nrrd.")
+    parser.add_argument("--task", required=True, choices=sorted(TASKS), help="what the phantom shows")
+    parser.add_argument("--modality", default="MR", choices=["MR", "US"],
+                        help="MR: T2-weighted MRI; US: 3D transvaginal ultrasound (adnexal-mass only)")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same phantom)")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="image file (.nrrd, .nii.gz, .mha)")
+    parser.add_argument("--truth", type=Path, default=None, help="also write the ground truth (.seg.nrrd)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("train", help="train a model bundle on phantoms or on a MONAI-style datalist")
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
@@ -152,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json-progress", action="store_true",
                         help="write progress, result and errors as JSON lines on stdout (for GUIs)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_demo, _add_segment, _add_measure, _add_report, _add_batch, _add_train, _add_evaluate, _add_models,
+    for add in (_add_demo, _add_phantom, _add_segment, _add_measure, _add_report, _add_batch, _add_train, _add_evaluate, _add_models,
                 add_pacs_parser):
         add(sub)
     return parser

@@ -21,6 +21,9 @@ from gynai.image import Geometry, Image
 from gynai.io.safe_write import atomic_output
 from gynai.sitk_bridge import geometry_from_sitk, image_to_sitk
 
+MODALITY_KEY = "gynai.modality"
+"""Header field in which NRRD and MetaImage files written by GynAI record the image's modality."""
+
 logger = logging.getLogger(__name__)
 
 WRITE_SUFFIXES = (".nrrd", ".nii", ".nii.gz", ".mha")
@@ -145,6 +148,9 @@ def read_label_array(path: str | Path) -> tuple[np.ndarray, Geometry]:
 def write_image(image: Image, path: str | Path, overwrite: bool = False, compress: bool = True) -> Path:
     """Write an image atomically (format from the extension); never overwrites unless ``overwrite``.
 
+    A declared modality (``modality`` or ``gynai.modality`` metadata) is kept in NRRD and MetaImage headers
+    (field ``gynai.modality``), so that reading the file back declares it again; NIfTI has no such field.
+
     Raises:
         OutputPathError: The file exists (and not ``overwrite``) or the folder is not writable.
         InputFileError: Unsupported extension.
@@ -152,7 +158,11 @@ def write_image(image: Image, path: str | Path, overwrite: bool = False, compres
     path = Path(path)
     if not path.name.lower().endswith(WRITE_SUFFIXES):
         raise InputFileError(f"cannot write {path.name}: use one of {', '.join(WRITE_SUFFIXES)}")
+    output = image_to_sitk(image)
+    modality = str(image.metadata.get("gynai.modality") or image.metadata.get("modality") or "").strip().upper()
+    if modality and path.name.lower().endswith((".nrrd", ".nhdr", ".mha", ".mhd")):
+        output.SetMetaData(MODALITY_KEY, modality)      # read back as the image's declared modality
     with atomic_output(path, overwrite) as temporary:
-        sitk.WriteImage(image_to_sitk(image), str(temporary), useCompression=compress)
+        sitk.WriteImage(output, str(temporary), useCompression=compress)
     logger.debug("wrote %s", path)
     return path
