@@ -71,3 +71,44 @@ def test_bias_field_augmentation_is_a_smooth_quadratic_log_field():
     for axis in range(3):                                                     # quadratic along every axis
         assert np.allclose(np.diff(log_field, n=3, axis=axis), 0.0, atol=1e-4)
     assert not np.allclose(augment_bias_field(patch, rng, 0.3), out)          # a new field each call
+
+
+def test_ultrasound_training_writes_an_ultrasound_bundle(tmp_path):
+    out = tmp_path / "us-bundle"
+    result = subprocess.run([sys.executable, "-m", "gynai.cli.main", "train", "--task", "adnexal-mass", "--modality",
+                             "US", "--smoke", "-o", str(out)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    info = read_bundle(out)
+    assert info.modality == "US" and len(set(info.spacing_mm)) == 1
+    metadata = json.loads((out / "configs" / "metadata.json").read_text())
+    assert metadata["name"] == "GynAI adnexal-mass ultrasound"
+    assert metadata["task"] == "Adnexal mass, Solid tissue on 3D transvaginal ultrasound"
+    card = (out / "docs" / "README.md").read_text()
+    assert card.startswith("# GynAI adnexal-mass ultrasound model") and "real 3D transvaginal ultrasound" in card
+    assert "--modality US" in card and "--model us-bundle" in card and "Doppler" in card
+
+
+def test_fine_tuning_starts_from_the_given_bundle(tmp_path):
+    from dataclasses import replace
+
+    import torch
+
+    from gynai.errors import ModelError
+    from gynai.training.run import smoke_config, train_bundle
+
+    first = train_bundle("uterus-fibroid", tmp_path / "first", phantoms=1, validation_phantoms=1,
+                         evaluation_phantoms=0, config=smoke_config())
+    frozen = replace(smoke_config(), learning_rate=0.0)           # no step changes a weight
+    again = train_bundle("uterus-fibroid", tmp_path / "again", phantoms=1, validation_phantoms=1,
+                         evaluation_phantoms=0, config=frozen, init_from=first)
+    before = torch.load(first / "models" / "model.pt", weights_only=True)
+    after = torch.load(again / "models" / "model.pt", weights_only=True)
+    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
+    fresh = train_bundle("uterus-fibroid", tmp_path / "fresh", phantoms=1, validation_phantoms=1,
+                         evaluation_phantoms=0, config=frozen)
+    assert not all(torch.equal(before[k], v) for k, v in torch.load(fresh / "models" / "model.pt",
+                                                                     weights_only=True).items())
+    with pytest.raises(ModelError, match="another network"):
+        train_bundle("uterus-fibroid", tmp_path / "wider", phantoms=1, validation_phantoms=1, evaluation_phantoms=0,
+                     config=replace(frozen, channels=(8, 16, 32)), init_from=first)
+    assert not (tmp_path / "wider").exists()

@@ -264,7 +264,7 @@ def run_train(args: argparse.Namespace) -> None:
     phantoms = 2 if args.smoke else args.phantoms
     path = train_bundle(args.task, args.output, args.datalist, phantoms, 1 if args.smoke else 4,
                         1 if args.smoke else 10, config, version=args.bundle_version, overwrite=args.overwrite,
-                        progress=_progress_logger("train"))
+                        progress=_progress_logger("train"), init_from=getattr(args, "init_from", None))
     logger.info("bundle written to %s (model card: %s)", path, path / "docs" / "README.md")
 
 

@@ -130,6 +130,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--modality", default="MR", choices=["MR", "US"],
                         help="modality of the training phantoms and of the model (US: adnexal-mass only)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="compute device")
+    parser.add_argument("--init-from", type=Path, default=None, metavar="BUNDLE_DIR",
+                        help="start from the weights of this bundle (fine-tuning; same network)")
     parser.add_argument("--smoke", action="store_true", help="a tiny network and 3 steps (checks the pipeline)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing bundle folder")
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from gynai.errors import InputFileError
+from gynai.errors import InputFileError, ModelError
 from gynai.progress import ProgressCallback, scaled
 from gynai.tasks import get_task
 from gynai.training.bundle_writer import write_bundle
@@ -46,7 +46,7 @@ def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds
 def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None, phantoms: int = 40,
                  validation_phantoms: int = 4, evaluation_phantoms: int = 10, config: Optional[TrainConfig] = None,
                  version: str = "0.1.0", overwrite: bool = False,
-                 progress: Optional[ProgressCallback] = None) -> Path:
+                 progress: Optional[ProgressCallback] = None, init_from: Optional[Path] = None) -> Path:
     """Train a bundle for ``task_id`` and write it to ``output_dir``.
 
     Args:
@@ -60,6 +60,11 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
         version: Bundle version.
         overwrite: Replace an existing bundle folder.
         progress: Optional progress callback.
+        init_from: A bundle folder whose weights the training starts from (fine-tuning); its network must be
+            the one ``config`` defines for the task.
+
+    Raises:
+        ModelError: ``init_from`` is not a readable bundle or its network differs.
     """
     config = config or TrainConfig()
     task = get_task(task_id)
@@ -78,8 +83,9 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
         kind = "3D transvaginal ultrasound phantoms" if config.modality == "US" else "phantoms"
         source = (f"GynAI synthetic {kind} only (gynai.phantom, seeds 0-{phantoms - 1} for training, "
                   f"{phantoms}-{phantoms + validation_phantoms - 1} for model selection); no patient data")
+    initial = initial_weights(Path(init_from), config.network_def(num_labels + 1)) if init_from else None
     result = train_network(train_cases, validation, num_labels + 1, config, [label.id for label in task.labels],
-                           scaled(progress, 0.1, 0.9))
+                           scaled(progress, 0.1, 0.9), initial)
     evaluation: dict = {"validation_dice": result.validation_dice, "training_seconds": round(result.seconds, 1),
                         "best_step": result.steps}
     if datalist is None and evaluation_phantoms > 0:
@@ -88,6 +94,22 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
     card = model_card(task_id, version, config, source, evaluation, datalist is None, phantoms, Path(output_dir).name)
     return write_bundle(output_dir, result.state_dict, task_id, version, config, card, source, evaluation,
                         APACHE_NOTICE, overwrite)
+
+
+def initial_weights(bundle_dir: Path, network_def: dict) -> dict:
+    """The weights of a bundle to fine-tune from, checked to fit ``network_def`` (loaded with weights_only).
+
+    Raises:
+        ModelError: Unreadable bundle or weights, or a network other than ``network_def``.
+    """
+    from gynai.inference.bundle import load_network, read_bundle
+
+    info = read_bundle(bundle_dir)
+    if info.network_def != network_def:
+        raise ModelError(f"bundle {bundle_dir} has another network ({info.network_def}); fine-tuning needs the "
+                         f"training configuration's network ({network_def})")
+    network = load_network(info, "cpu")
+    return {key: value.detach().clone() for key, value in network.state_dict().items()}
 
 
 def smoke_config(modality: str = "MR") -> TrainConfig:

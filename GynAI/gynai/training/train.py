@@ -104,8 +104,11 @@ def _validate(network, cases: list[PreparedCase], config: TrainConfig, num_class
 
 def train_network(train_cases: list[PreparedCase], validation_cases: list[PreparedCase], num_classes: int,
                   config: TrainConfig, label_ids: list[str],
-                  progress: Optional[ProgressCallback] = None) -> TrainResult:
-    """Train a UNet on prepared cases and return the best (by validation mean Dice) weights."""
+                  progress: Optional[ProgressCallback] = None, initial_state: Optional[dict] = None) -> TrainResult:
+    """Train a UNet on prepared cases and return the best (by validation mean Dice) weights.
+
+    ``initial_state``: weights to start from (fine-tuning an existing bundle); random initialisation when None.
+    """
     import torch
     from monai.losses import DiceCELoss
     from gynai.inference.bundle import BundleInfo, network_from_definition
@@ -113,7 +116,10 @@ def train_network(train_cases: list[PreparedCase], validation_cases: list[Prepar
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     definition = config.network_def(num_classes)
-    network = network_from_definition(definition).to(config.device)
+    network = network_from_definition(definition)
+    if initial_state is not None:
+        network.load_state_dict({key: value.float() for key, value in initial_state.items()})
+    network = network.to(config.device)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.learning_rate, total_steps=config.steps,
                                                    pct_start=0.05)
