@@ -125,6 +125,23 @@ def test_adnexal_template_gives_inputs_not_a_score():
     assert "No O-RADS MRI score is assigned" in section.blocks[-1].text
 
 
+def test_adnexal_template_on_ultrasound_gives_the_o_rads_us_inputs():
+    from gynai.phantom import UltrasoundConfig
+
+    case = generate("adnexal-mass", 1000000, UltrasoundConfig(spacing_mm=0.9), modality="US")
+    document = metrics_document(case.image, case.labels, "adnexal-mass")
+    assert document["image"]["modality"] == "US" and document["adnexal"]["modality"] == "US"
+    section = sections_of(document)["Adnexal lesion"]
+    table = next(b for b in section.blocks if isinstance(b, Table))
+    rows = dict(table.rows)
+    assert table.headers[0] == "O-RADS US input" and not any("T2" in name for name in rows)
+    assert rows["Locules"] == "2 (bilocular)"                    # the phantom's two locules, US lexicon
+    diameters = document["adnexal"]["lesion"]["obb_diameters_mm"]
+    assert rows["Mean of three diameters"] == f"{sum(diameters) / 3:.1f} mm"
+    assert "No O-RADS US score is assigned" in section.blocks[-1].text
+    assert report_model(document, case.image)["title"] == "Adnexal mass (O-RADS US inputs)"
+
+
 def test_overview_area_and_sides_on_straight_and_oblique_grids():
     """Two opaque spheres, r = 15 mm at patient left and r = 8 mm at patient right and superior: in the
     front view the large one lies on the picture's right (patient left), the small one on its left and

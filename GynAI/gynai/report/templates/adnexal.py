@@ -24,10 +24,18 @@ NO_SCORE_US = ("No O-RADS US score is assigned: it needs the colour Doppler flow
                "assess. The inputs above are for the reader's scoring.")
 
 
-def _locules(count) -> str:
+def _locules(count, ultrasound: bool = False) -> str:
+    """Locule count with its lexicon word (O-RADS US also names two locules: bilocular)."""
     if count is None:
         return NOT_ASSESSED
-    return f"{count} ({'unilocular' if count == 1 else 'multilocular' if count > 1 else 'no fluid locule'})"
+    word = ("no fluid locule" if count < 1 else "unilocular" if count == 1
+            else "bilocular" if count == 2 and ultrasound else "multilocular")
+    return f"{count} ({word})"
+
+
+def _mean_diameter(lesion: dict) -> str:
+    values = (lesion.get("lesion") or {}).get("obb_diameters_mm")
+    return NOT_ASSESSED if not values else number(sum(values) / len(values), unit="mm")
 
 
 def _ratio(value) -> str:
@@ -64,10 +72,16 @@ ROWS: tuple[tuple[str, Callable[[dict], str]], ...] = (
 """Rows of the lesion table: the O-RADS MRI input and how a lesion's value is written."""
 
 
+ULTRASOUND_ROWS: tuple[tuple[str, Callable[[dict], str]], ...] = tuple(
+    ("Locules", lambda lesion: _locules(lesion.get("locule_count"), True)) if name == "Locules" else (name, cell)
+    for name, cell in ROWS if "T2" not in name) + (("Mean of three diameters", _mean_diameter),)
+"""O-RADS US rows: no T2 rows, bilocular named, and the mean of three diameters (its follow-up size)."""
+
+
 def lesion_table(lesions: list[dict], ultrasound: bool = False) -> Table:
-    """One row per O-RADS input (MRI, or US without the T2 rows), one column per lesion."""
-    rows = tuple((name, *(cell(lesion) for lesion in lesions)) for name, cell in ROWS
-                 if not (ultrasound and "T2" in name))
+    """One row per O-RADS input (MRI, or US), one column per lesion."""
+    rows = tuple((name, *(cell(lesion) for lesion in lesions)) for name, cell in
+                 (ULTRASOUND_ROWS if ultrasound else ROWS))
     caption = ("Lesions are the connected parts of mass ∪ solid tissue, numbered by decreasing volume. Solid tissue "
                + ("as segmented on B-mode; O-RADS US also weighs its Doppler flow." if ultrasound else
                   "as segmented; O-RADS counts only enhancing solid tissue, which needs contrast."))
