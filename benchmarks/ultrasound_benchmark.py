@@ -11,25 +11,14 @@ wall time, peak RSS and the Dice of the whole lesion against the phantom's truth
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from segment_benchmark import run_child          # the same child-process timing (this folder is on sys.path)
+
 SEED = 1_000_000
-
-
-def run_child(command: list[str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MB) of that child alone."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(command[:4])} failed: {process.stderr.read().decode()[-500:]}")
-    return elapsed, usage.ru_maxrss / 1024.0
 
 
 def write_phantom(folder: Path, spacing_mm: float) -> tuple[Path, Path]:
