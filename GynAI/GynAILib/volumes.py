@@ -133,6 +133,9 @@ def volume_node_geometry(node: Any) -> Optional[Geometry]:
     return Geometry.from_ijk_to_ras(volume_node_ijk_to_ras(node))
 
 
+MODALITY_TAG = "0008,0060"
+
+
 def volume_node_to_image(node: Any) -> Image:
     """A core image (voxels deep-copied, geometry exact) from a scalar or labelmap volume node.
 
@@ -166,6 +169,20 @@ def _database_lookup() -> Optional[FileForInstance]:
 
     database = getattr(slicer, "dicomDatabase", None)
     return database.fileForInstance if database is not None else None
+
+
+def volume_node_modality(node: Any, dicom_database: Any = None) -> Optional[str]:
+    """The DICOM Modality (0008,0060) of a volume loaded from DICOM, from its first instance in the DICOM
+    database (default ``slicer.dicomDatabase``); ``None`` when unknown (e.g. a volume read from a file)."""
+    import slicer
+
+    uids = (node.GetAttribute(DICOM_UIDS_ATTRIBUTE) or "").split()
+    database = dicom_database if dicom_database is not None else getattr(slicer, "dicomDatabase", None)
+    if not uids or database is None:
+        return None
+    path = database.fileForInstance(uids[0])
+    value = database.fileValue(path, MODALITY_TAG) if path else ""
+    return value.strip().upper() or None
 
 
 def volume_node_dicom_files(node: Any, file_for_instance: Optional[FileForInstance] = None) -> list[Path]:

@@ -64,9 +64,17 @@ def task_label_image(volume_node, segmentation_node, task: str):
 
 def metrics_of(image, labels, volume_node, segmentation_node, task: str) -> dict:
     """The ``gynai.metrics/1`` document of an already converted volume (``image``) and segmentation
-    (``labels``, from :func:`task_label_image`) of these nodes."""
+    (``labels``, from :func:`task_label_image`) of these nodes. Intensities are read as the modality the
+    image declares, else the volume's DICOM Modality, else the segmenting model's (ultrasound or MR)."""
+    from gynai.inference.input_checks import image_modality
     from gynai.metrics.document import metrics_document
     from GynAILib.segment_state import segmentation_provenance
+    from GynAILib.volumes import volume_node_modality
+
+    if not image_modality(image):
+        modality = volume_node_modality(volume_node)
+        if modality:
+            image.metadata["modality"] = modality
 
     return metrics_document(image, labels, task, segmentation_provenance(segmentation_node),
                             {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()},

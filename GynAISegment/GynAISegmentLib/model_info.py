@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-MODALITY_TAG = "0008,0060"
-
 
 @dataclass(frozen=True)
 class ModelCardFacts:
@@ -66,22 +64,14 @@ def model_card_summary(task: str, modality: Optional[str] = None) -> str:
             "on patient data; not for clinical use.")
 
 
-def volume_modality(volume_node: Any, dicom_database: Any = None) -> Optional[str]:
-    """The DICOM Modality of a volume loaded from DICOM (``None`` when unknown, e.g. NRRD files)."""
-    uids = (volume_node.GetAttribute("DICOM.instanceUIDs") or "").split()
-    if not uids or dicom_database is None:
-        return None
-    path = dicom_database.fileForInstance(uids[0])
-    value = dicom_database.fileValue(path, MODALITY_TAG) if path else ""
-    return value.strip().upper() or None
-
-
 def input_modality(volume_node: Any, stated: Optional[str] = None, dicom_database: Any = None) -> Optional[str]:
     """The modality to segment a volume as: the one the user chose (``MR``, ``US``; ``auto`` or None: none
     chosen), else the volume's DICOM Modality, else None (unknown: the task's default model is used)."""
+    from GynAILib.volumes import volume_node_modality
+
     if stated and stated.lower() != "auto":
         return stated.upper()
-    return volume_modality(volume_node, dicom_database) if volume_node is not None else None
+    return volume_node_modality(volume_node, dicom_database) if volume_node is not None else None
 
 
 def modality_mismatch(volume_node: Any, task: str, dicom_database: Any = None,
