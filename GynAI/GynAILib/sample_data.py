@@ -2,8 +2,9 @@
 
 The files ship with the extension (``Resources/SampleData``, made by ``python -m gynai.phantom.samples``)
 and are registered by file URL with their SHA-256, so Sample Data checks them like any download and
-nothing is fetched from the network. Each sample loads a T2 phantom volume and its analytic ground-truth
-segmentation. :func:`load_sample` loads the same files under the same node names without the Sample Data
+nothing is fetched from the network. Each sample loads a phantom volume (T2 MRI, or 3D transvaginal
+ultrasound of an adnexal mass: set GynAISegment's *Input modality* to US for it) and its analytic
+ground-truth segmentation. :func:`load_sample` loads the same files under the same node names without the Sample Data
 module (the GynAI module's "Load sample phantom" button, scripts and headless tests).
 
 ``registerCustomSampleDataSource`` took ``loadFileType`` (a name or a list) until Slicer 5.6 and takes
@@ -36,6 +37,11 @@ SAMPLE_FILES = {
         "files": {"GynAIPhantomPlacentaT2.nrrd": "f9a688e20331f8ce0955a7a193242e32fca2a46c19cc4d978af20869409606be",
                   "GynAIPhantomPlacentaT2-truth.seg.nrrd":
                       "b6f9a2e576c78f0a8638d037409c5845339108a37fea8b9ed6c8f2717a586260"}},
+    "GynAIPhantomAdnexalUS": {
+        "title": "GynAI phantom: adnexal mass, 3D ultrasound",
+        "files": {"GynAIPhantomAdnexalUS.nrrd": "b5ecc895e0484e9ae753c6a984d4480dceaa1ff1ae19b27b4c875a78b1317116",
+                  "GynAIPhantomAdnexalUS-truth.seg.nrrd":
+                      "b3b0d9f2df7b41dd36428b3837b290e77bb85a8d4bcafdbea1468b075416aaf4"}},
 }
 """Sample name → title and files with their SHA-256 (hex)."""
 

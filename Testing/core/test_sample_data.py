@@ -37,7 +37,7 @@ def test_samples_are_the_generators_phantoms(spec):
         assert np.array_equal(truth.array == value, labels.array == label.value), label.name
 
 
-def test_registration_lists_both_samples_with_file_urls():
+def test_registration_lists_every_sample_with_file_urls():
     calls = []
 
     class FakeLogic:
@@ -45,10 +45,19 @@ def test_registration_lists_both_samples_with_file_urls():
         def registerCustomSampleDataSource(**kwargs):
             calls.append(kwargs)
 
-    assert register_sample_data(FakeLogic, str(ROOT / "GynAI" / "GynAI.py")) == 2
+    assert register_sample_data(FakeLogic, str(ROOT / "GynAI" / "GynAI.py")) == 3
     pelvis = next(c for c in calls if "fibroids" in c["sampleName"])
     assert pelvis["category"] == "GynAI" and pelvis["loadFileTypes"] == ["VolumeFile", "SegmentationFile"]
     for uri, checksum, file in zip(pelvis["uris"], pelvis["checksums"], pelvis["fileNames"]):
         assert uri.startswith("file://") and uri.endswith(file)
         assert checksum == "SHA256:" + hashlib.sha256((FOLDER / file).read_bytes()).hexdigest()
     assert Path(pelvis["thumbnailFileName"]).is_file()
+    assert all(Path(call["thumbnailFileName"]).is_file() for call in calls)
+
+
+def test_the_ultrasound_sample_is_an_8_bit_volume_that_says_it_is_ultrasound():
+    from gynai.inference.input_checks import image_modality
+
+    image = read_image(FOLDER / "GynAIPhantomAdnexalUS.nrrd")
+    assert image.array.dtype == np.uint8 and image_modality(image) == "US"
+    assert len(set(image.geometry.spacing_mm)) == 1 and (image.array == 0).mean() > 0.2     # the cone in its box
