@@ -29,16 +29,19 @@ class BatchJob:
         workers: Cases processed in parallel.
         report_formats: Report formats per case, e.g. ``("json", "html")``; empty for none.
         python_executable: Interpreter for the child (default: PythonSlicer in Slicer, else this one).
+        modality: ``MR`` or ``US`` for inputs whose files do not record their modality (``--modality``).
     """
 
     def __init__(self, input_path, output_folder, task: str, workers: int = 1,
-                 report_formats: Sequence[str] = ("json", "html"), python_executable: Optional[str] = None) -> None:
+                 report_formats: Sequence[str] = ("json", "html"), python_executable: Optional[str] = None,
+                 modality: Optional[str] = None) -> None:
         from gynai.runner import ChildProcess, gynai_command
         from GynAILib.child_process import child_environment, default_python_executable
 
         self.output_folder = Path(output_folder)
         arguments = ["batch", str(input_path), str(output_folder), "--task", task, "--workers", str(int(workers)),
                      "--report-format", ",".join(report_formats) if report_formats else "none"]
+        arguments += ["--modality", modality] if modality else []
         self._child = ChildProcess(gynai_command(arguments, python_executable or default_python_executable()),
                                    env=child_environment())
         self.message = "starting"

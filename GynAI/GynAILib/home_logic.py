@@ -174,11 +174,12 @@ class HomeLogic:
 
     @staticmethod
     def startBatch(inputPath: Any, outputFolder: Any, task: str, workers: int = 1,
-                   reportFormats: Sequence[str] = ("json", "html")) -> Any:
-        """Start ``gynai batch`` in a background process; returns a ``BatchJob`` (poll/cancel/wait)."""
+                   reportFormats: Sequence[str] = ("json", "html"), modality: Optional[str] = None) -> Any:
+        """Start ``gynai batch`` in a background process; returns a ``BatchJob`` (poll/cancel/wait).
+        ``modality`` (``MR``/``US``) is that of inputs whose files do not record one."""
         from GynAILib.batch_job import BatchJob
 
-        return BatchJob(inputPath, outputFolder, task, workers, reportFormats)
+        return BatchJob(inputPath, outputFolder, task, workers, reportFormats, modality=modality)
 
     def loadSamplePhantom(self, sampleName: Optional[str] = None) -> tuple[Any, Any]:
         """Load a shipped sample phantom as Sample Data does (same files, SHA-256 checked, same node names).

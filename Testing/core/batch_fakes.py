@@ -7,7 +7,7 @@ CRASH = "crash"
 """The case whose worker process dies."""
 
 
-def crash_or_done(case, task, cases_dir, device, threads, report_formats):
+def crash_or_done(case, task, cases_dir, device, threads, report_formats, stated_modality=""):
     """Kill the worker process for the case named ``crash``; report the others done after a short while."""
     if case.case_id == CRASH:
         os._exit(70)

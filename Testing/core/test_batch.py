@@ -145,14 +145,17 @@ def fake_run(monkeypatch):
     calls = []
     models = {}
 
-    def run(case, task, staging, device, threads, report_formats):
-        if task not in models:
-            info = load_task_bundle(task)
-            models[task] = {"name": info.name, "version": info.version}
+    def run(case, task, staging, device, threads, report_formats, stated_modality):
+        declared = "US" if case.image.stem.endswith("-us") else ""       # stands for a header that says US
+        used = "" if declared else stated_modality
+        modality = declared or used
+        if (task, modality) not in models:
+            info = load_task_bundle(task, modality=modality or None)
+            models[task, modality] = {"name": info.name, "version": info.version}
         calls.append(case.case_id)
-        document = {"task": task, "model": models[task]}
+        document = {"task": task, "model": models[task, modality]}
         (staging / "metrics.json").write_text(json.dumps(document))
-        return document, []
+        return document, [], modality, used
 
     monkeypatch.setattr(case_module, "_run", run)
     return calls
@@ -237,6 +240,45 @@ def test_resume_only_with_the_same_task_model_formats_and_input(fake_run, tmp_pa
     assert code == 2 and err.count("\n") == 1 and "holds a batch of task 'uterus-fibroid'" in err
     assert {p.name: (p / "case.json").read_text() for p in (output / "cases").iterdir()} == kept
     assert (output / ".gynai-batch").read_text() == marker
+
+
+def test_the_batch_modality_fills_in_only_for_files_without_one(fake_run, tmp_path, capsys):
+    folder = fake_inputs(tmp_path / "in", "a.nrrd", "b-us.nrrd")          # b's header declares US (see fake_run)
+    output = tmp_path / "out"
+    arguments = (folder, output, "--task", "adnexal-mass", "--report-format", "none")
+
+    def settings(case_id):
+        return json.loads((output / "cases" / case_id / "case.json").read_text())["settings"]
+
+    assert cli(capsys, *arguments)[0] == 0 and fake_run == ["a", "b-us"]
+    assert settings("a")["modality"] == "" and settings("a")["model"]["name"] == "GynAI adnexal-mass"
+    assert settings("b-us")["modality"] == "US" and settings("b-us")["model"]["name"] == "GynAI adnexal-mass ultrasound"
+    fake_run.clear()
+    assert cli(capsys, *arguments)[0] == 0 and fake_run == []               # the US case kept with the US model
+    code, err = cli(capsys, *arguments, "--modality", "US")
+    assert code == 0 and fake_run == ["a"] and "stated modality changed" in err   # only the file without one
+    assert settings("a") | {"input": None} == settings("b-us") | {"input": None, "stated_modality": "US"}
+    fake_run.clear()
+    assert cli(capsys, *arguments, "--modality", "US")[0] == 0 and fake_run == []
+    assert cli(capsys, *arguments)[0] == 0 and fake_run == ["a"]
+
+
+def test_a_real_batch_of_ultrasound_files_runs_the_ultrasound_model(tmp_path):
+    from gynai.batch import run_batch
+    from gynai.phantom import UltrasoundConfig, generate_adnexal_mass_us
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    case = generate_adnexal_mass_us(1000005, UltrasoundConfig(spacing_mm=1.2, depth_mm=100.0))
+    write_image(Image(case.image.array, case.image.geometry), folder / "us.nii.gz")      # NIfTI: no modality
+    result = run_batch(folder, tmp_path / "out", "adnexal-mass", report_formats=("json",), modality="US")
+    assert len(result.done) == 1 and not result.failed
+    recorded = json.loads((tmp_path / "out" / "cases" / "us" / "case.json").read_text())["settings"]
+    assert recorded["modality"] == "US" and recorded["stated_modality"] == "US"
+    assert recorded["model"]["name"] == "GynAI adnexal-mass ultrasound"
+    metrics = json.loads((tmp_path / "out" / "cases" / "us" / "metrics.json").read_text())
+    assert metrics["adnexal"]["modality"] == "US" and metrics["adnexal"]["present"]
+    assert "output_notes" in json.loads((tmp_path / "out" / "cases" / "us" / "report" / "report.json").read_text())
 
 
 def test_cli_reports_progress_after_every_case(fake_run, tmp_path, capsys):

@@ -3,8 +3,8 @@
 The case is written into a hidden staging folder beside its final place and renamed when everything
 succeeded; a finished case folder is therefore complete, and a failed case leaves nothing behind.
 
-Each finished folder's ``case.json`` records the settings that made it (task, model, report formats, and
-the input's size and modification time): a re-run keeps the case only when all of them still match, and
+Each finished folder's ``case.json`` records the settings that made it (task, model, report formats, the
+input's size and modification time, its modality and whether the batch's ``--modality`` supplied it): a re-run keeps the case only when all of them still match, and
 otherwise redoes it. A finished folder of another image is never replaced (the case fails instead).
 """
 
@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from gynai.batch.cohort import key_metrics
 from gynai.batch.inputs import BatchCase
@@ -47,9 +47,12 @@ def input_fingerprint(image: Path) -> dict[str, int]:
 
 
 def case_settings(task: str, model: Optional[dict], report_formats: Sequence[str],
-                  fingerprint: dict[str, int]) -> dict[str, Any]:
-    """What a case's results depend on, as recorded in (and compared with) its ``case.json``."""
-    return {"task": task, "model": model, "report_formats": sorted(report_formats), "input": fingerprint}
+                  fingerprint: dict[str, int], modality: str = "", stated_modality: str = "") -> dict[str, Any]:
+    """What a case's results depend on, as recorded in (and compared with) its ``case.json``: also the
+    input's modality (declared by its file, or stated for the batch; "" when unknown), which chose the
+    model, and the batch's stated modality (``--modality``) when it filled in for the file ("" otherwise)."""
+    return {"task": task, "model": model, "report_formats": sorted(report_formats), "input": fingerprint,
+            "modality": modality, "stated_modality": stated_modality}
 
 
 def _read_done(folder: Path) -> Optional[dict[str, Any]]:
@@ -60,20 +63,26 @@ def _read_done(folder: Path) -> Optional[dict[str, Any]]:
     return row if isinstance(row, dict) and row.get("status") == "done" else None
 
 
-def finished_row(cases_dir: Path, case: BatchCase, task: str, model: Optional[dict],
-                 report_formats: Sequence[str]) -> Optional[dict[str, Any]]:
+def finished_row(cases_dir: Path, case: BatchCase, task: str, model_for: Callable[[str], Optional[dict]],
+                 report_formats: Sequence[str], stated_modality: str = "") -> Optional[dict[str, Any]]:
     """The summary row of a case finished earlier on the same image with the same settings, or ``None``.
 
-    ``None`` means the case is to be (re)done; a changed setting is logged.
+    ``model_for(modality)`` is the model the batch would now run on an input of that modality (the case's
+    recorded one: an unchanged file keeps its modality). ``None`` means the case is to be (re)done; a
+    changed setting is logged.
     """
     row = _read_done(case_folder(cases_dir, case.case_id))
     if row is None or row.get("image") != str(case.image):
         return None
+    recorded = row.get("settings") or {}
+    modality = str(recorded.get("modality") or "")
+    # the batch's modality matters only for a file that declares none (recorded: no modality, or the stated one)
+    stated = stated_modality if not modality or recorded.get("stated_modality") else ""
     try:
-        expected = case_settings(task, model, report_formats, input_fingerprint(case.image))
+        expected = case_settings(task, model_for(modality), report_formats, input_fingerprint(case.image),
+                                 modality, stated)
     except OSError:
         return None
-    recorded = row.get("settings") or {}
     changed = [key.replace("_", " ") for key in expected if recorded.get(key) != expected[key]]
     if changed:
         logger.info("case %s is redone: %s changed since its result", case.case_id, ", ".join(changed))
@@ -97,7 +106,10 @@ def failed_row(case: BatchCase, reason: str, seconds: float = 0.0) -> dict[str, 
 
 
 def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Optional[int],
-         report_formats: Sequence[str]) -> tuple[dict, list[str]]:
+         report_formats: Sequence[str], stated_modality: str) -> tuple[dict, list[str], str, str]:
+    """Segment, measure and report one case in ``staging``: its metrics, warnings, modality (declared by the
+    file or stated for the batch, "" when unknown) and the stated modality when it was used ("" otherwise)."""
+    from gynai.inference.input_checks import declare_modality, image_modality
     from gynai.inference.predict import segment_image
     from gynai.io.images import read_image
     from gynai.io.segnrrd import write_seg_nrrd
@@ -107,6 +119,8 @@ def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Option
     from gynai.terminology import task_terminology
 
     image = read_image(case.image)
+    used = stated_modality if stated_modality and not image_modality(image) else ""
+    declare_modality(image, used or None)                   # the batch's --modality fills in, never overrides
     warnings: list[str] = []
     provenance: dict = {}
     labels = segment_image(image, task, device, threads=threads, warnings=warnings, provenance=provenance)
@@ -117,7 +131,7 @@ def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Option
     (staging / "metrics.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     if report_formats:
         write_report(image, labels, task, staging / "report", tuple(report_formats), document, model)
-    return document, warnings
+    return document, warnings, image_modality(image), used
 
 
 def _check_own_folder(final: Path, case: BatchCase) -> None:
@@ -143,8 +157,10 @@ def _publish(staging: Path, final: Path) -> None:
 
 
 def process_case(case: BatchCase, task: str, cases_dir: Path, device: str = "cpu", threads: Optional[int] = None,
-                 report_formats: Sequence[str] = ("json", "html")) -> dict[str, Any]:
+                 report_formats: Sequence[str] = ("json", "html"), stated_modality: str = "") -> dict[str, Any]:
     """Segment, measure and report one case; returns its summary row (``status`` ``done`` or ``failed``).
+
+    ``stated_modality`` (``MR``, ``US``; "" none) is the modality of inputs whose file does not declare one.
 
     Never raises for an error of the case (any :class:`Exception`): the row then says ``failed`` with a
     one-line reason (the exception type and message, or a GynAI error's own message).
@@ -156,8 +172,9 @@ def process_case(case: BatchCase, task: str, cases_dir: Path, device: str = "cpu
         fingerprint = input_fingerprint(case.image)          # before reading: a later change redoes the case
         _check_own_folder(case_folder(cases_dir, case.case_id), case)
         staging = Path(tempfile.mkdtemp(prefix=f".{case.case_id}.", dir=cases_dir))
-        document, warnings = _run(case, task, staging, device, threads, report_formats)
-        settings = case_settings(task, document.get("model"), report_formats, fingerprint)
+        document, warnings, modality, used = _run(case, task, staging, device, threads, report_formats,
+                                                  stated_modality)
+        settings = case_settings(task, document.get("model"), report_formats, fingerprint, modality, used)
         row.update({"status": "done", "seconds": round(time.perf_counter() - start, 2), "warnings": warnings,
                     **key_metrics(document)})
         (staging / DONE_FILE).write_text(json.dumps({**row, "settings": settings}, indent=2) + "\n",

@@ -175,7 +175,8 @@ def _run_in_pools(todo: list[BatchCase], workers: int, call: Callable[[BatchCase
 
 
 def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: str = "cpu",
-              report_formats: Sequence[str] = ("json", "html"), progress: Optional[ProgressCallback] = None) -> BatchResult:
+              report_formats: Sequence[str] = ("json", "html"), progress: Optional[ProgressCallback] = None,
+              modality: Optional[str] = None) -> BatchResult:
     """Process every case of ``source`` (folder or CSV) into ``output``; see the module docstring.
 
     Args:
@@ -186,6 +187,8 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         device: ``cpu``, ``cuda`` or ``auto``.
         report_formats: Report formats per case (``json``, ``html``, ``pdf``, ``dicom``; empty for none).
         progress: ``progress(fraction, "case i/n: <case_id> done|failed")`` after every case.
+        modality: ``MR`` or ``US`` for inputs whose file does not declare a modality (NRRD, NIfTI); each
+            case runs the task's model trained for its modality.
 
     Raises:
         UsageError: ``workers`` is below 1.
@@ -201,15 +204,24 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
     source, output = Path(source), Path(output)
     inputs = discover_cases(source)
     _check_output(output, task)
-    info = load_task_bundle(task)
-    model = {"name": info.name, "version": info.version}
+    stated = (modality or "").upper()
+    models: dict[str, Optional[dict]] = {}
+
+    def model_for(input_modality: str) -> Optional[dict]:
+        """The model a case of this modality runs now (verified once per modality)."""
+        if input_modality not in models:
+            info = load_task_bundle(task, modality=input_modality or None)
+            models[input_modality] = {"name": info.name, "version": info.version}
+        return models[input_modality]
+
+    model_for(stated)                                   # a missing or corrupt model stops the batch here
     cases_dir = _prepare_output(output, task)
     result = BatchResult(output, skipped=inputs.skipped, warnings=list(inputs.warnings))
     for entry, reason in inputs.skipped:
         logger.warning("skipped %s: %s", entry, reason)
     todo = []
     for case in inputs.cases:
-        row = finished_row(cases_dir, case, task, model, report_formats)
+        row = finished_row(cases_dir, case, task, model_for, report_formats, stated)
         if row is not None:
             result.done.append(row)
             result.resumed += 1
@@ -225,7 +237,8 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         report(progress, finished / total, f"case {finished}/{total}: {row['case_id']} {row['status']}")
 
     call = partial(process_case, task=task, cases_dir=cases_dir, device=device,       # picklable for workers
-                   threads=max(1, (os.cpu_count() or 1) // workers), report_formats=tuple(report_formats))
+                   threads=max(1, (os.cpu_count() or 1) // workers), report_formats=tuple(report_formats),
+                   stated_modality=stated)
     if workers == 1 or len(todo) <= 1:
         for case in todo:
             collect(call(case))

@@ -97,6 +97,9 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="compute device")
     parser.add_argument("--report-format", default="json,html",
                         help="report formats per case: json, html, pdf, dicom, or 'none' (default: json,html)")
+    parser.add_argument("--modality", default=None, choices=["MR", "US"],
+                        help="modality of the inputs whose files do not record one (NRRD, NIfTI); DICOM series "
+                             "and GynAI-written NRRD keep theirs. Each case runs the model trained for its modality")
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
