@@ -75,6 +75,14 @@ def _check_plain(value: Any, where: str) -> None:
             _check_plain(item, f"{where}[{index}]")
 
 
+def _declared_modality(meta: dict) -> str:
+    """``network_data_format.inputs.image.modality`` of a bundle's metadata, upper case ('' when absent)."""
+    section = meta.get("network_data_format")
+    for key in ("inputs", "image"):
+        section = section.get(key) if isinstance(section, dict) else None
+    return str(section.get("modality") or "").upper() if isinstance(section, dict) else ""
+
+
 def read_bundle(path: Path) -> BundleInfo:
     """Read a bundle's metadata and inference config (no weights, no hash check)."""
     path = Path(path)
@@ -106,7 +114,7 @@ def read_bundle(path: Path) -> BundleInfo:
         patch_size_zyx=tuple(int(s) for s in gyn["patch_size_zyx"]),  # type: ignore[arg-type]
         network_def=network_def, normalization=dict(gyn.get("normalization", {})),
         postprocessing=dict(gyn.get("postprocessing", {})), weights_file=str(gyn.get("weights", "models/model.pt")),
-        modality=str(meta["network_data_format"]["inputs"].get("image", {}).get("modality", task.modality)).upper(),
+        modality=_declared_modality(meta) or task.modality,
     )
 
 
@@ -155,9 +163,9 @@ def bundle_modality(path: Path) -> str:
     """The input modality a bundle declares (``network_data_format.inputs.image.modality``), '' if unreadable."""
     try:
         meta = json.loads((Path(path) / "configs" / "metadata.json").read_text(encoding="utf-8"))
-        return str(meta["network_data_format"]["inputs"]["image"].get("modality", "")).upper()
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError):
         return ""
+    return _declared_modality(meta) if isinstance(meta, dict) else ""
 
 
 def choose_entry(task: str, directory: Path | None = None, model: str | None = None,
