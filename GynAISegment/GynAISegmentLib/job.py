@@ -48,8 +48,6 @@ class SegmentationJob:
                  python_executable: Optional[str] = None, command: Optional[Sequence[str]] = None,
                  model: Optional[str] = None, log: Optional[Callable[[str], None]] = None,
                  modality: Optional[str] = None) -> None:
-        import slicer
-
         from gynai.io.images import write_image
         from gynai.runner import ChildProcess, gynai_command
         from gynai.tasks import get_task
@@ -72,7 +70,7 @@ class SegmentationJob:
             if command is None:
                 arguments = ["segment", str(input_path), "--task", task, "-o", str(output_path), "--device", device]
                 arguments += ["--model", model] if model else []
-                stated = input_modality(volume_node, modality, getattr(slicer, "dicomDatabase", None))
+                stated = input_modality(volume_node, modality)
                 arguments += ["--modality", stated] if stated in ("MR", "US") else []
                 argv = gynai_command(arguments, python_executable or default_python_executable())
             else:

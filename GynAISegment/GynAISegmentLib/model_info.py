@@ -66,7 +66,8 @@ def model_card_summary(task: str, modality: Optional[str] = None) -> str:
 
 def input_modality(volume_node: Any, stated: Optional[str] = None, dicom_database: Any = None) -> Optional[str]:
     """The modality to segment a volume as: the one the user chose (``MR``, ``US``; ``auto`` or None: none
-    chosen), else the volume's DICOM Modality, else None (unknown: the task's default model is used)."""
+    chosen), else the volume's DICOM Modality (``dicom_database``, default ``slicer.dicomDatabase``), else
+    None (unknown: the task's default model is used)."""
     from GynAILib.volumes import volume_node_modality
 
     if stated and stated.lower() != "auto":
