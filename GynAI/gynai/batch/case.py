@@ -4,8 +4,8 @@ The case is written into a hidden staging folder beside its final place and rena
 succeeded; a finished case folder is therefore complete, and a failed case leaves nothing behind.
 
 Each finished folder's ``case.json`` records the settings that made it (task, model, report formats, the
-input's size and modification time, its modality and whether the batch's ``--modality`` supplied it): a re-run keeps the case only when all of them still match, and
-otherwise redoes it. A finished folder of another image is never replaced (the case fails instead).
+input's size and modification time, its modality and whether the batch's ``--modality`` supplied it): a
+re-run keeps the case only when all of them still match, and otherwise redoes it. A finished folder of another image is never replaced (the case fails instead).
 """
 
 from __future__ import annotations

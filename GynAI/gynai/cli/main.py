@@ -170,8 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json-progress", action="store_true",
                         help="write progress, result and errors as JSON lines on stdout (for GUIs)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_demo, _add_phantom, _add_segment, _add_measure, _add_report, _add_batch, _add_train, _add_evaluate, _add_models,
-                add_pacs_parser):
+    for add in (_add_demo, _add_phantom, _add_segment, _add_measure, _add_report, _add_batch, _add_train,
+                _add_evaluate, _add_models, add_pacs_parser):
         add(sub)
     return parser
 

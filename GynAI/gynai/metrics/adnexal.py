@@ -245,6 +245,7 @@ def adnexal_features(labels: LabelImage, image: Optional[Image] = None,
                     "notes": [("no adnexal lesion of at least {:g} mL segmented".format(MIN_LESION_ML)
                                if fragments else "no adnexal lesion segmented") + ": features not assessed"]}
     notes = _notes(lesions, fragments) if lesions else dominant["notes"] + _notes([], fragments)
-    return {"modality": modality.upper(), "present": bool(lesions), **{key: value for key, value in dominant.items() if key not in _DOMINANT_ONLY},
+    return {"modality": modality.upper(), "present": bool(lesions),
+            **{key: value for key, value in dominant.items() if key not in _DOMINANT_ONLY},
             "notes": notes, "lesion_count": len(lesions),
             "total_volume_ml": float(sum(lesion["volume_ml"] for lesion in lesions)), "lesions": lesions}

@@ -102,4 +102,5 @@ def adnexal_sections(document: dict) -> list[Section]:
             f"in O-RADS {'US' if ultrasound else 'MRI'}." if len(lesions) > 1
             else f"One adnexal lesion, {number(total, unit='mL')}.")
     return [Section("Adnexal lesions" if len(lesions) > 1 else "Adnexal lesion",
-                    (Paragraph(lead), lesion_table(lesions, ultrasound), Paragraph(NO_SCORE_US if ultrasound else NO_SCORE)))]
+                    (Paragraph(lead), lesion_table(lesions, ultrasound),
+                     Paragraph(NO_SCORE_US if ultrasound else NO_SCORE)))]
