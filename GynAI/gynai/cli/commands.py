@@ -259,12 +259,21 @@ def run_train(args: argparse.Namespace) -> None:
     if not re.fullmatch(r"\d+\.\d+\.\d+", args.bundle_version):
         raise UsageError(f"--version {args.bundle_version!r} is not a version; give MAJOR.MINOR.PATCH, e.g. 0.2.0")
     modality = getattr(args, "modality", "MR")
-    config = smoke_config(modality) if args.smoke else task_config(args.task, modality, steps=args.steps)
+    scenes = getattr(args, "scenes", None)
+    if scenes is not None and scenes < 0:
+        raise UsageError(f"--scenes must be 0 or more, got {scenes}")
+    if args.smoke:
+        config = smoke_config(modality)
+    else:
+        config = task_config(args.task, modality, randomized=not getattr(args, "classic", False), steps=args.steps)
+    if scenes is not None and not args.smoke:
+        config = replace(config, synth_scenes=scenes)
     config = replace(config, device=args.device)
     phantoms = 2 if args.smoke else args.phantoms
     path = train_bundle(args.task, args.output, args.datalist, phantoms, 1 if args.smoke else 4,
                         1 if args.smoke else 10, config, version=args.bundle_version, overwrite=args.overwrite,
-                        progress=_progress_logger("train"), init_from=getattr(args, "init_from", None))
+                        progress=_progress_logger("train"), init_from=getattr(args, "init_from", None),
+                        scene_cache=getattr(args, "scene_cache", None))
     logger.info("bundle written to %s (model card: %s)", path, path / "docs" / "README.md")
 
 

@@ -127,7 +127,13 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
     parser.add_argument("-o", "--output", required=True, type=Path, help="bundle folder to create")
     parser.add_argument("--datalist", type=Path, default=None, help="MONAI datalist JSON (default: phantoms)")
-    parser.add_argument("--phantoms", type=int, default=40, help="number of training phantoms")
+    parser.add_argument("--phantoms", type=int, default=40, help="number of classic training phantoms")
+    parser.add_argument("--scenes", type=int, default=None,
+                        help="number of domain-randomised training scenes (default: the task's recipe; 0: none)")
+    parser.add_argument("--classic", action="store_true",
+                        help="the classic recipe: classic phantoms only, anisotropic 1.6x1.6x3.2 mm grid")
+    parser.add_argument("--scene-cache", type=Path, default=None, metavar="DIR",
+                        help="keep the drawn scenes in this folder and reuse them in later runs")
     parser.add_argument("--steps", type=int, default=1500, help="training steps")
     parser.add_argument("--version", default="0.1.0", dest="bundle_version", help="version of the bundle written")
     parser.add_argument("--modality", default="MR", choices=["MR", "US"],

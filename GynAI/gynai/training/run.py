@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from gynai.errors import InputFileError, ModelError
+from gynai.errors import InputFileError, ModelError, UsageError
 from gynai.progress import ProgressCallback, scaled
+from gynai.synth.engine import SynthSampler
+from gynai.synth.scenes import load_or_draw
 from gynai.tasks import get_task
 from gynai.training.bundle_writer import write_bundle
-from gynai.training.data import load_datalist_cases, phantom_cases
+from gynai.training.data import PreparedCase, load_datalist_cases, phantom_cases
+from gynai.training.sources import CaseSource, MixedSource
 from gynai.training.model_card import model_card
 from gynai.training.evaluate import HELD_OUT_SEED_OFFSET, evaluate_phantoms
 from gynai.training.train import TrainConfig, train_network
 
 logger = logging.getLogger(__name__)
+
+SYNTH_VALIDATION_SEED = 900_000
+"""Randomised validation scenes use seeds from here on (training scenes count from 0)."""
 
 APACHE_NOTICE = ("Licensed under the Apache License, Version 2.0 (the \"License\"); you may not use these files "
                  "except in compliance with the License. You may obtain a copy of the License at "
@@ -46,7 +53,8 @@ def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds
 def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None, phantoms: int = 40,
                  validation_phantoms: int = 4, evaluation_phantoms: int = 10, config: Optional[TrainConfig] = None,
                  version: str = "0.1.0", overwrite: bool = False,
-                 progress: Optional[ProgressCallback] = None, init_from: Optional[Path] = None) -> Path:
+                 progress: Optional[ProgressCallback] = None, init_from: Optional[Path] = None,
+                 scene_cache: Optional[Path] = None) -> Path:
     """Train a bundle for ``task_id`` and write it to ``output_dir``.
 
     Args:
@@ -62,6 +70,7 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
         progress: Optional progress callback.
         init_from: A bundle folder whose weights the training starts from (fine-tuning); its network must be
             the one ``config`` defines for the task.
+        scene_cache: Folder where randomised scenes are kept between runs (drawn afresh when None).
 
     Raises:
         ModelError: ``init_from`` is not a readable bundle or its network differs.
@@ -76,15 +85,26 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
             raise InputFileError(f"datalist {datalist} has no 'training' items; add labelled cases")
         source = f"user datalist {Path(datalist).name}: {len(train_cases)} training, {len(validation)} validation"
     else:
-        train_cases = phantom_cases(task_id, range(phantoms), config.spacing_mm, num_labels, scaled(progress, 0, .1),
+        train_cases = phantom_cases(task_id, range(phantoms), config.spacing_mm, num_labels, scaled(progress, 0, .05),
                                     config.modality)
         validation = phantom_cases(task_id, range(phantoms, phantoms + validation_phantoms), config.spacing_mm,
                                    num_labels, modality=config.modality)
         kind = "3D transvaginal ultrasound phantoms" if config.modality == "US" else "phantoms"
         source = (f"GynAI synthetic {kind} only (gynai.phantom, seeds 0-{phantoms - 1} for training, "
                   f"{phantoms}-{phantoms + validation_phantoms - 1} for model selection); no patient data")
+    patches = case_source(train_cases, config)
+    if datalist is None and config.synth_scenes > 0:
+        synth, synth_validation = synth_sources(task_id, config, validation_phantoms, scene_cache,
+                                                scaled(progress, 0.05, 0.1))
+        patches = MixedSource([synth, patches], [config.synth_fraction, 1.0 - config.synth_fraction], config.seed)
+        validation += synth_validation
+        source = (f"GynAI synthetic data only, no patient data: {config.synth_scenes} domain-randomised "
+                  f"'{config.scene_kind}' scenes (gynai.synth, seeds 0-{config.synth_scenes - 1}; "
+                  f"{config.synth_fraction:.0%} of the patches, appearance and acquisition drawn afresh for each) "
+                  f"and {phantoms} classic phantoms (gynai.phantom, seeds 0-{phantoms - 1}); model selection on "
+                  f"{validation_phantoms} further phantoms and {validation_phantoms} further randomised scenes")
     initial = initial_weights(Path(init_from), config.network_def(num_labels + 1)) if init_from else None
-    result = train_network(train_cases, validation, num_labels + 1, config, [label.id for label in task.labels],
+    result = train_network(patches, validation, num_labels + 1, config, [label.id for label in task.labels],
                            scaled(progress, 0.1, 0.9), initial)
     evaluation: dict = {"validation_dice": result.validation_dice, "training_seconds": round(result.seconds, 1),
                         "best_step": result.steps}
@@ -94,6 +114,33 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
     card = model_card(task_id, version, config, source, evaluation, datalist is None, phantoms, Path(output_dir).name)
     return write_bundle(output_dir, result.state_dict, task_id, version, config, card, source, evaluation,
                         APACHE_NOTICE, overwrite)
+
+
+def case_source(cases: list, config: TrainConfig) -> CaseSource:
+    """Augmented patches of prepared cases (classic phantoms or the user's datalist)."""
+    return CaseSource(cases, config.patch_size_zyx, config.seed, config.foreground_probability,
+                      config.class_balanced, config.bias_field_strength)
+
+
+def synth_sources(task_id: str, config: TrainConfig, validation_count: int, cache: Optional[Path],
+                  progress: Optional[ProgressCallback] = None) -> tuple[SynthSampler, list[PreparedCase]]:
+    """The randomised-scene sampler of a task, and whole randomised scenes (other seeds) for validation."""
+    spacing = float(config.spacing_mm[0])
+    if any(abs(s - spacing) > 1e-6 for s in config.spacing_mm):
+        raise UsageError(f"randomised scenes need an isotropic model grid, got spacing {config.spacing_mm} mm")
+    labels = get_task(task_id).labels
+    workers = max(1, min(2, os.cpu_count() or 1))
+    scenes = load_or_draw(config.scene_kind, range(config.synth_scenes), spacing, cache, progress, workers)
+    sampler = SynthSampler(scenes, labels, config.patch_size_zyx, config.seed,
+                           foreground_probability=config.foreground_probability, class_balanced=config.class_balanced)
+    seeds = range(SYNTH_VALIDATION_SEED, SYNTH_VALIDATION_SEED + validation_count)
+    validation_scenes = load_or_draw(config.scene_kind, seeds, spacing, cache, workers=workers)
+    renderer = SynthSampler(validation_scenes, labels, config.patch_size_zyx, seed=SYNTH_VALIDATION_SEED)
+    validation = []
+    for index, scene in enumerate(validation_scenes):
+        image, target = renderer.whole_scene(index)
+        validation.append(PreparedCase(f"scene-{scene.seed}", image, target))
+    return sampler, validation
 
 
 def initial_weights(bundle_dir: Path, network_def: dict) -> dict:
@@ -115,7 +162,7 @@ def initial_weights(bundle_dir: Path, network_def: dict) -> dict:
 def smoke_config(modality: str = "MR") -> TrainConfig:
     """A tiny configuration for tests: a few CPU steps on small patches (isotropic ones for ultrasound)."""
     config = replace(TrainConfig(), patch_size_zyx=(16, 64, 64), channels=(4, 8, 16), strides=((1, 2, 2), (2, 2, 2)),
-                     steps=3, validate_every=3, batch_size=1, modality=modality)
+                     steps=3, validate_every=3, batch_size=1, modality=modality, workers=0)
     if modality == "US":
         config = replace(config, spacing_mm=(2.0, 2.0, 2.0), patch_size_zyx=(32, 32, 32), strides=((2, 2, 2), (2, 2, 2)))
     return config

@@ -1,7 +1,8 @@
-"""Train a GynAI segmentation bundle (small 3D U-Net) from prepared cases.
+"""Train a GynAI segmentation bundle (3D U-Net) from a stream of patches.
 
-The loop is deliberately plain: random foreground-weighted patches, intensity augmentation, Dice + CE
-loss, AdamW with cosine decay, and a periodic sliding-window validation whose best state is kept.
+The loop is deliberately plain: patches from a :class:`~gynai.training.sources.PatchSource` (prepared
+cases with augmentation, domain-randomised scenes, or a mix) made in a worker process, Dice + CE loss,
+AdamW with a one-cycle schedule, and a periodic sliding-window validation whose best state is kept.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Optional
 import numpy as np
 
 from gynai.progress import ProgressCallback, report
-from gynai.training.data import PreparedCase, augment_bias_field, augment_intensity, sample_patch
+from gynai.training.data import PreparedCase
+from gynai.training.sources import PatchSource, patch_loader
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,13 @@ class TrainConfig:
     foreground_probability: float = 0.7
     bias_field_strength: float = 0.0
     modality: str = "MR"
+    synth_scenes: int = 0
+    """Domain-randomised training scenes (:mod:`gynai.synth`); 0 trains on classic phantoms only."""
+    synth_fraction: float = 0.75
+    """Share of training patches drawn from the randomised scenes (the rest: classic phantoms)."""
+    scene_kind: str = "pelvis"
+    workers: int = 1
+    """Worker processes that make the patches (0: in the training process)."""
 
     def network_def(self, num_classes: int) -> dict:
         """The allow-listed MONAI UNet definition written into ``configs/inference.json``."""
@@ -47,11 +56,22 @@ class TrainConfig:
                 "num_res_units": self.num_res_units, "norm": "INSTANCE"}
 
 
+RANDOMIZED_DEFAULTS: dict = {
+    # an isotropic grid, because thick slices come along any axis (axial, coronal, sagittal, oblique);
+    # five levels for the context a contrast-agnostic network needs to find an organ by its shape
+    "spacing_mm": (2.0, 2.0, 2.0), "patch_size_zyx": (80, 80, 80), "channels": (16, 32, 64, 128, 256),
+    "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2), (2, 2, 2)), "validate_every": 500, "synth_scenes": 240,
+}
+"""The domain-randomised recipe of the bundled MRI models (``gynai train`` on phantoms)."""
+
 TASK_TRAINING_DEFAULTS: dict[str, dict] = {
+    "uterus-fibroid": {"scene_kind": "pelvis"},
+    "placenta": {"scene_kind": "pregnancy", "synth_scenes": 160},
     # the solid tissue of an adnexal mass is ~1 % of the lesion: sample patch centres per label, and
     # keep half of the patches random so that other bright fluid (bladder, bowel) is learnt as background;
     # a random bias field per patch, because fat brightened by the coil's bias was taken for cyst fluid
-    "adnexal-mass": {"class_balanced": True, "foreground_probability": 0.5, "bias_field_strength": 0.3},
+    "adnexal-mass": {"class_balanced": True, "foreground_probability": 0.5, "bias_field_strength": 0.3,
+                     "scene_kind": "pelvis"},
 }
 """Per-task settings that ``gynai train`` applies on top of :class:`TrainConfig`."""
 
@@ -63,9 +83,13 @@ ULTRASOUND_TRAINING_DEFAULTS: dict[str, dict] = {
 """Settings for ultrasound models (``gynai train --modality US``), applied after the task's defaults."""
 
 
-def task_config(task_id: str, modality: str = "MR", **overrides) -> "TrainConfig":
-    """The training configuration of a task and modality (its defaults, then ``overrides``)."""
-    defaults = dict(TASK_TRAINING_DEFAULTS.get(task_id, {}))
+def task_config(task_id: str, modality: str = "MR", randomized: bool = True, **overrides) -> "TrainConfig":
+    """The training configuration of a task and modality: the domain-randomised recipe (MRI, unless
+    ``randomized`` is False), the task's defaults, then ``overrides``."""
+    defaults = dict(RANDOMIZED_DEFAULTS) if randomized and modality == "MR" else {}
+    defaults.update(TASK_TRAINING_DEFAULTS.get(task_id, {}))
+    if not (randomized and modality == "MR"):
+        defaults.pop("synth_scenes", None)
     if modality == "US":
         defaults.update(ULTRASOUND_TRAINING_DEFAULTS.get(task_id, {}))
     return TrainConfig(**{**defaults, "modality": modality, **overrides})
@@ -102,10 +126,10 @@ def _validate(network, cases: list[PreparedCase], config: TrainConfig, num_class
     return np.nanmean(np.array(per_case, dtype=float), axis=0).tolist()
 
 
-def train_network(train_cases: list[PreparedCase], validation_cases: list[PreparedCase], num_classes: int,
+def train_network(source: PatchSource, validation_cases: list[PreparedCase], num_classes: int,
                   config: TrainConfig, label_ids: list[str],
                   progress: Optional[ProgressCallback] = None, initial_state: Optional[dict] = None) -> TrainResult:
-    """Train a UNet on prepared cases and return the best (by validation mean Dice) weights.
+    """Train a UNet on patches from ``source`` and return the best (by validation mean Dice) weights.
 
     ``initial_state``: weights to start from (fine-tuning an existing bundle); random initialisation when None.
     """
@@ -114,7 +138,6 @@ def train_network(train_cases: list[PreparedCase], validation_cases: list[Prepar
     from gynai.inference.bundle import BundleInfo, network_from_definition
 
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
     definition = config.network_def(num_classes)
     network = network_from_definition(definition)
     if initial_state is not None:
@@ -130,16 +153,10 @@ def train_network(train_cases: list[PreparedCase], validation_cases: list[Prepar
     best = TrainResult(state_dict={}, best_mean_dice=-1.0)
     start = time.monotonic()
     running = 0.0
+    batches = iter(patch_loader(source, config.batch_size, config.seed, config.workers))
     for step in range(1, config.steps + 1):
-        images, targets = [], []
-        for _ in range(config.batch_size):
-            case = train_cases[int(rng.integers(len(train_cases)))]
-            patch, target = sample_patch(case, config.patch_size_zyx, rng, config.foreground_probability,
-                                         config.class_balanced)
-            images.append(augment_intensity(augment_bias_field(patch, rng, config.bias_field_strength), rng))
-            targets.append(target)
-        x = torch.from_numpy(np.stack(images)[:, None]).to(config.device)
-        y = torch.from_numpy(np.stack(targets)[:, None].astype(np.int64)).to(config.device)
+        x, y = next(batches)
+        x, y = x.to(config.device), y.to(config.device)
         optimizer.zero_grad(set_to_none=True)
         loss = loss_function(network(x), y)
         loss.backward()
