@@ -1,15 +1,21 @@
 """GynAIReport: metrics, structured report (HTML/PDF/JSON), DICOM SEG + SR and PACS export of a segmentation."""
 
-import qt
-import slicer
-from slicer.i18n import tr as _
-from slicer.i18n import translate
-from slicer.parameterNodeWrapper import parameterNodeWrapper
-from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
-                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
-from slicer.util import VTKObservationMixin
+from typing import Annotated
 
-from GynAIReportLib.report_logic import ReportLogic
+import slicer
+from GynAILib.slicer_version import require_supported_slicer
+
+require_supported_slicer(slicer.app)   # first: on an older Slicer this one sentence is the error users see
+
+import qt  # noqa: E402
+from slicer.i18n import tr as _  # noqa: E402
+from slicer.i18n import translate  # noqa: E402
+from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper  # noqa: E402
+from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,  # noqa: E402
+                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
+from slicer.util import VTKObservationMixin  # noqa: E402
+
+from GynAIReportLib.report_logic import ReportLogic  # noqa: E402
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
 PACS_CONFIG_SETTING = "GynAI/PacsConfigFile"
@@ -23,7 +29,7 @@ class GynAIReport(ScriptedLoadableModule):
         ScriptedLoadableModule.__init__(self, parent)
         self.parent.title = _("GynAI Report")
         self.parent.categories = [translate("qSlicerAbstractCoreModule", "GynAI")]
-        self.parent.dependencies = []
+        self.parent.dependencies = ["GynAI"]   # GynAILib (MRML adapters, version check) lives there
         self.parent.contributors = ["GynAI contributors"]
         self.parent.helpText = _("Measure a segmentation (volumes, fibroid map with FIGO types, placenta research "
                                  "metrics, adnexal features), compare with a prior study, and export a structured "
@@ -38,7 +44,7 @@ class GynAIReportParameterNode:
 
     inputVolume: slicer.vtkMRMLScalarVolumeNode
     segmentation: slicer.vtkMRMLSegmentationNode
-    task: str = "uterus-fibroid"
+    task: Annotated[str, Choice(TASKS)] = "uterus-fibroid"    # Slicer's connector fills the combo box
     priorVolume: slicer.vtkMRMLScalarVolumeNode
     priorSegmentation: slicer.vtkMRMLSegmentationNode
 
@@ -62,7 +68,6 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.layout.addWidget(uiWidget)
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
-        self.ui.taskComboBox.addItems(list(TASKS))
         self.reportView = self._createReportView()
         self.logic = GynAIReportLogic()
         self.ui.computeButton.connect("clicked(bool)", self.onComputeButton)
