@@ -15,6 +15,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin  # noqa: E402
 
+from GynAIReportLib.debounce import UpdateState  # noqa: E402
 from GynAIReportLib.report_logic import ReportLogic  # noqa: E402
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
@@ -134,6 +135,17 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
+            self.ui.metricsStatusLabel.text = ""
+
+    def _showMetricsState(self, state, message):
+        """The automatic update's state: "updating…" from the first edit until the metrics are recomputed."""
+        if state in (UpdateState.PENDING, UpdateState.RUNNING):
+            text = _("Segmentation changed: updating the metrics…")
+        elif state is UpdateState.FAILED:
+            text = _("Updating the metrics failed: {reason}").format(reason=message)
+        else:
+            text = _("Metrics up to date (recomputed after each edit).")
+        self.ui.metricsStatusLabel.text = text
 
     def _formats(self):
         boxes = (("html", self.ui.htmlCheckBox), ("pdf", self.ui.pdfCheckBox), ("json", self.ui.jsonCheckBox),
@@ -148,7 +160,9 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self._stopWatching()
             self._reportVolume = self.ui.inputVolumeSelector.currentNode()
             self._watcher = self.logic.watch(self._reportVolume, self.ui.segmentationSelector.currentNode(),
-                                             self.ui.taskComboBox.currentText, self.onMetricsUpdated)
+                                             self.ui.taskComboBox.currentText, self.onMetricsUpdated,
+                                             onState=self._showMetricsState)
+            self._showMetricsState(self._watcher.state, "")
             self.ui.tableView.setMRMLTableNode(self._watcher.table_node)
             self.ui.findingsTableView.setMRMLTableNode(self._watcher.findings_table_node)
             self._showMetrics(self._watcher.metrics, self._reportVolume)
@@ -189,6 +203,27 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.ui.statusLabel.text = _("Sent {count} DICOM objects to PACS").format(count=stored)
 
 
+class QtOneShotTimer:
+    """``GynAIReportLib.debounce.OneShotTimer`` on a single-shot ``qt.QTimer`` (Slicer's event loop)."""
+
+    def __init__(self):
+        self._callback = None
+        self._timer = qt.QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.connect("timeout()", self._timeout)
+
+    def start(self, delay_ms, callback):
+        self._callback = callback
+        self._timer.start(delay_ms)
+
+    def stop(self):
+        self._timer.stop()
+
+    def _timeout(self):
+        if self._callback is not None:
+            self._callback()
+
+
 class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
     """Thin logic: the console API (``compute``, ``findingsTable``, ``thicknessMap``, ``watch``,
     ``generateReport``, ``sendToPacs``; see the README) is GynAIReportLib.report_logic.ReportLogic's."""
@@ -199,6 +234,10 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
     def pacsConfigFile(self):
         """The PACS configuration file set in the application settings, or "" (nothing is ever sent then)."""
         return str(qt.QSettings().value(PACS_CONFIG_SETTING, "") or "")
+
+    def createTimer(self):
+        """The automatic metric update waits for a pause in the edits on Slicer's event loop."""
+        return QtOneShotTimer()
 
 
 class GynAIReportTest(ScriptedLoadableModuleTest):

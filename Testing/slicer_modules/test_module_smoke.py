@@ -155,6 +155,42 @@ def test_report_panel_binds_task(slicer_gui):
     widget.cleanup()
 
 
+def test_report_panel_updates_metrics_once_editing_pauses(slicer_gui):
+    """Compute metrics, then a paint stroke: the panel says "updating…" at once, and the metrics are
+    recomputed once, when the 0.5 s single-shot timer of Slicer's event loop fires."""
+    import slicer
+    from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
+
+    from GynAILib.volumes import image_to_volume_node
+    from GynAISegmentLib.logic import apply_result
+
+    case = generate_uterus_fibroid(3, [FibroidSpec("4", 16.0)], PhantomConfig(spacing_mm=(1.5, 1.5, 4.0),
+                                                                                size_xyz=(96, 96, 24)))
+    volume = image_to_volume_node(case.image, "phantom")
+    segmentation = apply_result(case.labels, volume, "uterus-fibroid")
+    _, _, widget = start(slicer_gui, "GynAIReport")
+    ui = widget.ui
+    ui.inputVolumeSelector.setCurrentNode(volume)                # the user picks them
+    ui.segmentationSelector.setCurrentNode(segmentation)
+    assert widget._parameterNode.inputVolume is volume and widget._parameterNode.segmentation is segmentation
+    ui.computeButton.click()
+    watcher = widget._watcher
+    assert ui.tableView.mrmlTableNode() is watcher.table_node and ui.metricsStatusLabel.text.startswith("Metrics up")
+    timer = watcher._update.timer._timer
+    assert timer.singleShot and not timer.active
+    mask = slicer.util.arrayFromSegmentBinaryLabelmap(segmentation, "fibroid", volume)
+    for row in range(mask.shape[1]):                            # a stroke: many modifications
+        mask[:, row, :] = 0
+        slicer.util.updateSegmentBinaryLabelmapFromArray(mask, segmentation, "fibroid", volume)
+    assert "updating" in ui.metricsStatusLabel.text and timer.active and timer.interval == 500
+    assert watcher.computations == 0
+    timer.fire()
+    assert watcher.computations == 1 and ui.metricsStatusLabel.text.startswith("Metrics up")
+    assert watcher.metrics["structures"]["fibroid"]["volume_ml"] == 0
+    widget.cleanup()
+    assert ui.metricsStatusLabel.text == "" and slicer_gui.errors == []
+
+
 @pytest.mark.parametrize("name", MODULES)
 def test_self_test_runs_as_slicer_runs_it(slicer_gui, name):
     """What ``slicer_add_python_unittest`` runs (``slicer.testing.runUnitTest``: a unittest loader on the module
