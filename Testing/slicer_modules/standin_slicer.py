@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import standin_qt
+import standin_qt_views
 import standin_widgets
 import standin_wrapper
 from standin_qt import StandInError
@@ -207,7 +208,7 @@ def install(monkeypatch: Any, version: tuple[int, int] = (5, 10)) -> StandInSlic
 
     env = StandInSlicer(monkeypatch, version)
     ctk_names = ("ctkCollapsibleButton", "ctkPathLineEdit")
-    monkeypatch.setitem(sys.modules, "qt", _module("qt", vars(standin_qt)))
+    monkeypatch.setitem(sys.modules, "qt", _module("qt", {**vars(standin_qt), **vars(standin_qt_views)}))
     monkeypatch.setitem(sys.modules, "ctk", _module("ctk", {n: getattr(standin_widgets, n) for n in ctk_names}))
     scripted = _module("slicer.ScriptedLoadableModule", {
         cls.__name__: cls for cls in (ScriptedLoadableModule, ScriptedLoadableModuleWidget,
@@ -225,7 +226,7 @@ def install(monkeypatch: Any, version: tuple[int, int] = (5, 10)) -> StandInSlic
             "warningDisplay": env.confirm, "modulePath": lambda name: env.module_paths[name]}
     for name, function in util.items():
         monkeypatch.setattr(slicer.util, name, function, raising=False)
-    monkeypatch.setattr(standin_qt.QSettings, "store", {})
+    monkeypatch.setattr(standin_qt_views.QSettings, "store", {})
     for name in ("GynAI", "GynAISegment", "GynAIReport"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     return env

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import standin_qt as qt
+import standin_qt_views as views
 from standin_qt import QAbstractButton, QObject, QWidget, StandInError
 
 
@@ -118,8 +119,9 @@ class qMRMLTableView(qMRMLWidget):
 CLASSES: dict[str, type] = {
     cls.__name__: cls for cls in (
         qt.QWidget, qt.QFrame, qt.QLabel, qt.QPushButton, qt.QCheckBox, qt.QComboBox, qt.QSpinBox,
-        qt.QProgressBar, qt.QPlainTextEdit, qt.QTableWidget, qt.QTextBrowser, qt.QVBoxLayout, qt.QHBoxLayout,
-        qt.QFormLayout, ctkCollapsibleButton, ctkPathLineEdit, qMRMLWidget, qMRMLNodeComboBox, qMRMLTableView)}
+        views.QProgressBar, views.QPlainTextEdit, views.QTableWidget, views.QTextBrowser,
+        qt.QVBoxLayout, qt.QHBoxLayout, qt.QFormLayout, ctkCollapsibleButton, ctkPathLineEdit, qMRMLWidget,
+        qMRMLNodeComboBox, qMRMLTableView)}
 """Widget and layout classes the stand-in ``loadUI`` can build, by .ui class name."""
 
 
