@@ -118,13 +118,20 @@ def test_home_panel_binds_task_and_workers(slicer_gui):
 
 
 def test_home_startup_registers_samples_and_terminology(slicer_gui, monkeypatch):
-    registered = []
+    import slicer
+
+    registered, loaded = [], []
     logic = types.SimpleNamespace(registerCustomSampleDataSource=lambda **kw: registered.append(kw))
     monkeypatch.setitem(sys.modules, "SampleData", types.SimpleNamespace(SampleDataLogic=logic))
+    terminologies = types.SimpleNamespace(LoadTerminologyFromFile=loaded.append)
+    monkeypatch.setattr(slicer.modules, "terminologies", types.SimpleNamespace(logic=lambda: terminologies),
+                        raising=False)
     start(slicer_gui, "GynAI")[2].cleanup()
+    assert registered == [] and loaded == []            # only once Slicer has started
     slicer_gui.app.emit("startupCompleted()")
     assert len(registered) == 3 and all(Path(p.removeprefix("file://")).is_file()
                                          for entry in registered for p in entry["uris"])
+    assert loaded == [str(ROOT / "Resources" / "Terminology" / "GynAI.term.json")]
 
 
 def test_segment_panel_binds_choices_and_picks_the_volume(slicer_gui):
