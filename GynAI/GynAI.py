@@ -1,18 +1,23 @@
 """GynAI home module: dependencies, model manager, batch processing, sample data, version."""
 
 import logging
+from typing import Annotated
 
-import qt
 import slicer
-from slicer.i18n import tr as _
-from slicer.i18n import translate
-from slicer.parameterNodeWrapper import parameterNodeWrapper
-from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
-                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
-from slicer.util import VTKObservationMixin
+from GynAILib.slicer_version import require_supported_slicer
 
-from GynAILib.batch_job import BatchControl
-from GynAILib.home_logic import HomeLogic
+require_supported_slicer(slicer.app)   # first: on an older Slicer this one sentence is the error users see
+
+import qt  # noqa: E402
+from slicer.i18n import tr as _  # noqa: E402
+from slicer.i18n import translate  # noqa: E402
+from slicer.parameterNodeWrapper import Choice, WithinRange, parameterNodeWrapper  # noqa: E402
+from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,  # noqa: E402
+                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
+from slicer.util import VTKObservationMixin  # noqa: E402
+
+from GynAILib.batch_job import BatchControl  # noqa: E402
+from GynAILib.home_logic import HomeLogic  # noqa: E402
 
 
 class GynAI(ScriptedLoadableModule):
@@ -58,11 +63,15 @@ TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
 
 @parameterNodeWrapper
 class GynAIParameterNode:
-    """Parameters: the last loaded sample volume, and the batch panel's task and workers."""
+    """Parameters: the last loaded sample volume, and the batch panel's task and workers.
+
+    A combo box needs ``Choice`` (Slicer's connector fills the box with the choices) and a spin box
+    ``WithinRange`` (else Slicer replaces the .ui range): Testing/slicer_modules/gui_rules.py.
+    """
 
     sampleVolume: slicer.vtkMRMLScalarVolumeNode
-    batchTask: str = "uterus-fibroid"
-    batchWorkers: int = 1
+    batchTask: Annotated[str, Choice(TASKS)] = "uterus-fibroid"
+    batchWorkers: Annotated[int, WithinRange(1, 16)] = 1
 
 
 class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
@@ -89,7 +98,6 @@ class GynAIWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._batchTimer = qt.QTimer()
         self._batchTimer.setInterval(500)
         self._batchTimer.connect("timeout()", self._pollBatch)
-        self.ui.batchTaskComboBox.addItems(list(TASKS))
         for button, slot in ((self.ui.loadSampleButton, self.onLoadSample),
                              (self.ui.checkDependenciesButton, self.onCheckDependencies),
                              (self.ui.packageInformationButton, self.onPackageInformation),

@@ -1,15 +1,22 @@
 """GynAIReport: metrics, structured report (HTML/PDF/JSON), DICOM SEG + SR and PACS export of a segmentation."""
 
-import qt
-import slicer
-from slicer.i18n import tr as _
-from slicer.i18n import translate
-from slicer.parameterNodeWrapper import parameterNodeWrapper
-from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
-                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
-from slicer.util import VTKObservationMixin
+from typing import Annotated
 
-from GynAIReportLib.report_logic import ReportLogic
+import slicer
+from GynAILib.slicer_version import require_supported_slicer
+
+require_supported_slicer(slicer.app)   # first: on an older Slicer this one sentence is the error users see
+
+import qt  # noqa: E402
+from slicer.i18n import tr as _  # noqa: E402
+from slicer.i18n import translate  # noqa: E402
+from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper  # noqa: E402
+from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,  # noqa: E402
+                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
+from slicer.util import VTKObservationMixin  # noqa: E402
+
+from GynAIReportLib.debounce import UpdateState  # noqa: E402
+from GynAIReportLib.report_logic import ReportLogic  # noqa: E402
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
 PACS_CONFIG_SETTING = "GynAI/PacsConfigFile"
@@ -23,7 +30,7 @@ class GynAIReport(ScriptedLoadableModule):
         ScriptedLoadableModule.__init__(self, parent)
         self.parent.title = _("GynAI Report")
         self.parent.categories = [translate("qSlicerAbstractCoreModule", "GynAI")]
-        self.parent.dependencies = []
+        self.parent.dependencies = ["GynAI"]   # GynAILib (MRML adapters, version check) lives there
         self.parent.contributors = ["GynAI contributors"]
         self.parent.helpText = _("Measure a segmentation (volumes, fibroid map with FIGO types, placenta research "
                                  "metrics, adnexal features), compare with a prior study, and export a structured "
@@ -38,7 +45,7 @@ class GynAIReportParameterNode:
 
     inputVolume: slicer.vtkMRMLScalarVolumeNode
     segmentation: slicer.vtkMRMLSegmentationNode
-    task: str = "uterus-fibroid"
+    task: Annotated[str, Choice(TASKS)] = "uterus-fibroid"    # Slicer's connector fills the combo box
     priorVolume: slicer.vtkMRMLScalarVolumeNode
     priorSegmentation: slicer.vtkMRMLSegmentationNode
 
@@ -62,7 +69,6 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.layout.addWidget(uiWidget)
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
-        self.ui.taskComboBox.addItems(list(TASKS))
         self.reportView = self._createReportView()
         self.logic = GynAIReportLogic()
         self.ui.computeButton.connect("clicked(bool)", self.onComputeButton)
@@ -129,6 +135,17 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
+            self.ui.metricsStatusLabel.text = ""
+
+    def _showMetricsState(self, state, message):
+        """The automatic update's state: "updating…" from the first edit until the metrics are recomputed."""
+        if state in (UpdateState.PENDING, UpdateState.RUNNING):
+            text = _("Segmentation changed: updating the metrics…")
+        elif state is UpdateState.FAILED:
+            text = _("Updating the metrics failed: {reason}").format(reason=message)
+        else:
+            text = _("Metrics up to date (recomputed after each edit).")
+        self.ui.metricsStatusLabel.text = text
 
     def _formats(self):
         boxes = (("html", self.ui.htmlCheckBox), ("pdf", self.ui.pdfCheckBox), ("json", self.ui.jsonCheckBox),
@@ -143,7 +160,9 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self._stopWatching()
             self._reportVolume = self.ui.inputVolumeSelector.currentNode()
             self._watcher = self.logic.watch(self._reportVolume, self.ui.segmentationSelector.currentNode(),
-                                             self.ui.taskComboBox.currentText, self.onMetricsUpdated)
+                                             self.ui.taskComboBox.currentText, self.onMetricsUpdated,
+                                             onState=self._showMetricsState)
+            self._showMetricsState(self._watcher.state, "")
             self.ui.tableView.setMRMLTableNode(self._watcher.table_node)
             self.ui.findingsTableView.setMRMLTableNode(self._watcher.findings_table_node)
             self._showMetrics(self._watcher.metrics, self._reportVolume)
@@ -184,6 +203,27 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.ui.statusLabel.text = _("Sent {count} DICOM objects to PACS").format(count=stored)
 
 
+class QtOneShotTimer:
+    """``GynAIReportLib.debounce.OneShotTimer`` on a single-shot ``qt.QTimer`` (Slicer's event loop)."""
+
+    def __init__(self):
+        self._callback = None
+        self._timer = qt.QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.connect("timeout()", self._timeout)
+
+    def start(self, delay_ms, callback):
+        self._callback = callback
+        self._timer.start(delay_ms)
+
+    def stop(self):
+        self._timer.stop()
+
+    def _timeout(self):
+        if self._callback is not None:
+            self._callback()
+
+
 class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
     """Thin logic: the console API (``compute``, ``findingsTable``, ``thicknessMap``, ``watch``,
     ``generateReport``, ``sendToPacs``; see the README) is GynAIReportLib.report_logic.ReportLogic's."""
@@ -194,6 +234,10 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
     def pacsConfigFile(self):
         """The PACS configuration file set in the application settings, or "" (nothing is ever sent then)."""
         return str(qt.QSettings().value(PACS_CONFIG_SETTING, "") or "")
+
+    def createTimer(self):
+        """The automatic metric update waits for a pause in the edits on Slicer's event loop."""
+        return QtOneShotTimer()
 
 
 class GynAIReportTest(ScriptedLoadableModuleTest):

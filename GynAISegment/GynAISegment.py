@@ -1,15 +1,21 @@
 """GynAISegment: run a bundled GynAI model on a volume and create a named, coloured segmentation."""
 
-import qt
-import slicer
-from slicer.i18n import tr as _
-from slicer.i18n import translate
-from slicer.parameterNodeWrapper import parameterNodeWrapper
-from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
-                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
-from slicer.util import VTKObservationMixin
+from typing import Annotated
 
-from GynAISegmentLib.segment_logic import SegmentLogic, finish_result
+import slicer
+from GynAILib.slicer_version import require_supported_slicer
+
+require_supported_slicer(slicer.app)   # first: on an older Slicer this one sentence is the error users see
+
+import qt  # noqa: E402
+from slicer.i18n import tr as _  # noqa: E402
+from slicer.i18n import translate  # noqa: E402
+from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper  # noqa: E402
+from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,  # noqa: E402
+                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
+from slicer.util import VTKObservationMixin  # noqa: E402
+
+from GynAISegmentLib.segment_logic import SegmentLogic, finish_result  # noqa: E402
 
 TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
 DEVICES = ("auto", "cpu", "cuda")
@@ -23,7 +29,7 @@ class GynAISegment(ScriptedLoadableModule):
         ScriptedLoadableModule.__init__(self, parent)
         self.parent.title = _("GynAI Segment")
         self.parent.categories = [translate("qSlicerAbstractCoreModule", "GynAI")]
-        self.parent.dependencies = []
+        self.parent.dependencies = ["GynAI"]   # GynAILib (MRML adapters, version check) lives there
         self.parent.contributors = ["GynAI contributors"]
         self.parent.helpText = _("Segment the uterus (myometrium, endometrium, fibroids), the placenta with "
                                  "myometrium and bladder, or an adnexal mass with its solid tissue on MRI with "
@@ -34,13 +40,16 @@ class GynAISegment(ScriptedLoadableModule):
 
 @parameterNodeWrapper
 class GynAISegmentParameterNode:
-    """Parameters: input volume, its modality (auto: from DICOM), task, device, output segmentation."""
+    """Parameters: input volume, its modality (auto: from DICOM), task, device, output segmentation.
+
+    Slicer's combo-box connector needs ``Choice`` and fills each box with its choices.
+    """
 
     inputVolume: slicer.vtkMRMLScalarVolumeNode
     outputSegmentation: slicer.vtkMRMLSegmentationNode
-    modality: str = "auto"
-    task: str = "uterus-fibroid"
-    device: str = "auto"
+    modality: Annotated[str, Choice(MODALITY_CHOICES)] = "auto"
+    task: Annotated[str, Choice(TASKS)] = "uterus-fibroid"
+    device: Annotated[str, Choice(DEVICES)] = "auto"
 
 
 class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
@@ -62,9 +71,6 @@ class GynAISegmentWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.layout.addWidget(uiWidget)
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
-        self.ui.taskComboBox.addItems(list(TASKS))
-        self.ui.deviceComboBox.addItems(list(DEVICES))
-        self.ui.modalityComboBox.addItems(list(MODALITY_CHOICES))
         self.logic = GynAISegmentLogic()
         self._timer = qt.QTimer()
         self._timer.setInterval(200)

@@ -5,13 +5,16 @@ the shipped ``requirements.txt`` on Slicer ≥ 5.12 (found by importing ``slicer
 ``slicer.util.pip_install`` before; torch only through the PyTorch extension's ``PyTorchUtilsLogic``
 (``installTorch``/``uninstallTorch``), which knows which CUDA/CPU build fits the machine.
 
-A forced reinstall rewrites only GynAI's own packages (``--force-reinstall --no-deps``) and then lets pip
-add any missing dependency under a constraints file that pins the packages Slicer ships (numpy, scipy,
-SimpleITK, ...) at their installed versions, so Slicer's own packages are never replaced.
+Every pip run gets a constraints file (:func:`install_constraints`) that pins torch at the build PyTorchUtils
+installed and the packages Slicer ships (numpy, scipy, SimpleITK, ...) at their installed versions, so pip
+never swaps them; a shipped package older than GynAI's floor is the exception and is upgraded (Slicer 5.10
+ships pydicom 2.4.4, GynAI needs pydicom >= 3.0.1). A forced reinstall rewrites only GynAI's own packages
+(``--force-reinstall --no-deps``) and then lets pip add any missing dependency under the same constraints.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
@@ -19,11 +22,12 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 logger = logging.getLogger(__name__)
 
-TORCH_REQUIREMENT = "torch>=2.2"
+TORCH_REQUIREMENT = "torch>=2.8"
+"""What PyTorchUtils is asked for: monai 1.6 (the newest the torch cap of pyproject.toml allows) needs torch>=2.8."""
 SLICER_PROVIDED_PACKAGES = frozenset({
     "numpy", "scipy", "simpleitk", "pydicom", "requests", "urllib3", "idna", "certifi", "charset-normalizer",
     "packaging", "pip", "setuptools", "wheel", "six", "python-dateutil", "pyparsing", "typing-extensions", "vtk",
@@ -48,7 +52,8 @@ class InstallOutcome:
     Attributes:
         missing: Requirements still absent or too old afterwards.
         reinstalled: GynAI's own requirements rewritten by a forced reinstall.
-        kept: Requirements left as Slicer ships them (forced reinstall only).
+        kept: Requirements left as Slicer ships them (forced reinstall only; a shipped package older than
+            GynAI's floor is upgraded instead).
         torch_reinstalled: For a forced reinstall, whether PyTorch was reinstalled; False when it was
             already loaded in this session (it cannot be replaced while in use: restart Slicer first).
     """
@@ -143,7 +148,9 @@ def reinstall_torch(torch_logic: Any) -> bool:
 
 
 def slicer_pins(statuses: list[PackageStatus]) -> list[str]:
-    """``name==version`` constraints for every installed distribution Slicer provides (requirements or not)."""
+    """``name==version`` constraints for every installed distribution Slicer provides (requirements or not),
+    except those older than a GynAI requirement (``statuses``): pip has to upgrade them."""
+    too_old = {canonical_name(s.name) for s in statuses if s.installed_version and not s.satisfied}
     pins = {}
     for distribution in metadata.distributions():
         name = distribution.metadata["Name"]
@@ -152,7 +159,22 @@ def slicer_pins(statuses: list[PackageStatus]) -> list[str]:
     for status in statuses:   # the requirement's own spelling wins
         if status.installed_version and is_slicer_provided(status.name):
             pins[canonical_name(status.name)] = f"{status.name}=={status.installed_version}"
-    return [pins[key] for key in sorted(pins)]
+    return [pins[key] for key in sorted(pins) if key not in too_old]
+
+
+def install_constraints(statuses: list[PackageStatus]) -> list[str]:
+    """Constraints of every pip run: :func:`slicer_pins` and the installed torch (PyTorchUtils chose its build)."""
+    torch = package_status(TORCH_REQUIREMENT)
+    return slicer_pins(statuses) + ([f"torch=={torch.installed_version}"] if torch.installed_version else [])
+
+
+@contextlib.contextmanager
+def _constraints_file(statuses: list[PackageStatus]) -> Iterator[str]:
+    """A temporary pip constraints file holding :func:`install_constraints`."""
+    with tempfile.TemporaryDirectory(prefix="gynai-pip-") as folder:
+        path = Path(folder) / "gynai-constraints.txt"
+        path.write_text("\n".join(install_constraints(statuses)) + "\n", encoding="utf-8")
+        yield str(path)
 
 
 def _install_missing(slicer: Any, module_file: str, statuses: list[PackageStatus]) -> None:
@@ -160,24 +182,23 @@ def _install_missing(slicer: Any, module_file: str, statuses: list[PackageStatus
     if not others:
         return
     packaging = slicer_packaging()
-    if packaging is None or not hasattr(packaging, "pip_ensure"):
-        slicer.util.pip_install(others)
-    else:
-        requirements = packaging.load_requirements(str(requirements_file(module_file)))
-        packaging.pip_ensure(requirements, prompt_install=False, requester="GynAI")
+    with _constraints_file(statuses) as constraints:
+        if packaging is None or not hasattr(packaging, "pip_ensure"):
+            slicer.util.pip_install(["-c", constraints] + others)
+        else:
+            requirements = packaging.load_requirements(str(requirements_file(module_file)))
+            packaging.pip_ensure(requirements, constraints=constraints, prompt_install=False, requester="GynAI")
 
 
 def _force_reinstall(slicer: Any, statuses: list[PackageStatus], outcome: InstallOutcome) -> None:
     own = [s for s in statuses if not is_slicer_provided(s.name)]
-    outcome.kept = [s.requirement for s in statuses if is_slicer_provided(s.name)]
+    outcome.kept = [s.requirement for s in statuses if is_slicer_provided(s.name) and s.satisfied]
     outcome.reinstalled = [s.requirement for s in own]
     if not own:
         return
     slicer.util.pip_install(["--force-reinstall", "--no-deps"] + outcome.reinstalled)
-    with tempfile.TemporaryDirectory(prefix="gynai-pip-") as folder:   # dependencies of GynAI's packages
-        constraints = Path(folder) / "slicer-constraints.txt"
-        constraints.write_text("\n".join(slicer_pins(statuses)) + "\n", encoding="utf-8")
-        slicer.util.pip_install(["-c", str(constraints)] + outcome.reinstalled)
+    with _constraints_file(statuses) as constraints:   # dependencies of GynAI's packages
+        slicer.util.pip_install(["-c", constraints] + outcome.reinstalled)
 
 
 def install(slicer: Any, module_file: str, force_reinstall: bool = False) -> InstallOutcome:

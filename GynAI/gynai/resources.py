@@ -1,7 +1,11 @@
 """Locate GynAI's shipped resource folders (models, terminology).
 
-``Resources/`` sits next to the ``gynai`` package: ``<repo>/Resources`` in a source checkout (editable
-install, Slicer developer mode) and ``<qt-scripted-modules>/Resources`` in an installed extension.
+Two places are looked in, in this order:
+
+1. ``Resources/`` beside the ``gynai`` package, ``<qt-scripted-modules>/Resources``: an installed extension,
+   and a Slicer build tree, where the top-level CMakeLists.txt copies ``Models``, ``Terminology`` and
+   ``SampleData`` at build time next to the module files (Testing/slicer_modules/test_cmake_build_tree.py);
+2. ``<repo>/Resources`` one level up: a source checkout (editable install, Slicer developer mode).
 """
 
 from __future__ import annotations
@@ -23,4 +27,4 @@ def resource_path(*parts: str) -> Path:
         if candidate.exists():
             return candidate
     raise ModelError(f"GynAI resource {'/'.join(parts)} is missing (looked in "
-                     f"{', '.join(str(c) for c in candidates)}); reinstall GynAI")
+                     f"{', '.join(str(c) for c in candidates)}); reinstall GynAI, or rebuild it in a build tree")

@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from gynai.errors import CancelledError, ProcessFailedError
 
@@ -57,6 +57,30 @@ def parse_event(line: str) -> JobEvent:
                     str(item.get("message", "")), item)
 
 
+SW_HIDE = 0
+"""``wShowWindow`` value that hides a window (Windows ``ShowWindow`` constants)."""
+
+
+def popen_options(os_name: Optional[str] = None, subprocess_module: Any = subprocess) -> dict[str, Any]:
+    """Platform keyword arguments of ``subprocess.Popen`` for a child that can be cancelled as a whole.
+
+    POSIX: a new session (the child leads a process group that :meth:`ChildProcess.cancel` signals). Windows:
+    a new process group, and the console window hidden with ``STARTUPINFO`` (``STARTF_USESHOWWINDOW``,
+    ``SW_HIDE``), as Slicer's ``slicer.util.launchConsoleProcess`` does (Slicer v5.10.0,
+    ``Base/Python/slicer/util.py``), so that no console flashes up next to Slicer.
+
+    Args:
+        os_name: ``os.name`` (default: this platform's).
+        subprocess_module: The ``subprocess`` module (tests pass a stand-in with the Windows names).
+    """
+    if (os_name or os.name) == "posix":
+        return {"start_new_session": True}
+    startupinfo = subprocess_module.STARTUPINFO()
+    startupinfo.dwFlags |= subprocess_module.STARTF_USESHOWWINDOW
+    startupinfo.wShowWindow = SW_HIDE
+    return {"startupinfo": startupinfo, "creationflags": subprocess_module.CREATE_NEW_PROCESS_GROUP}
+
+
 def gynai_command(arguments: Sequence[str], python_executable: Optional[str] = None) -> list[str]:
     """Command line running the ``gynai`` CLI with JSON progress in a (given or this) Python interpreter."""
     return [python_executable or sys.executable, "-m", "gynai.cli.main", "--json-progress", *arguments]
@@ -79,11 +103,9 @@ class ChildProcess:
         self.error_message = ""
         self.result: dict = {}
         self.fraction = 0.0
-        extra = {"start_new_session": True} if os.name == "posix" else \
-            {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
         self._process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                          stdin=subprocess.DEVNULL, env=env, cwd=cwd, text=True, bufsize=1,
-                                         encoding="utf-8", errors="replace", **extra)
+                                         encoding="utf-8", errors="replace", **popen_options())
         self._readers = [threading.Thread(target=self._read_stdout, daemon=True),
                          threading.Thread(target=self._read_stderr, daemon=True)]
         for reader in self._readers:

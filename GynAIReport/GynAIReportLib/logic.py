@@ -185,7 +185,7 @@ def metrics_to_table_node(metrics: dict, table_node=None):
 
 
 class MetricsAutoUpdate:
-    """Recompute the metrics table whenever the segmentation changes (e.g. after Segment Editor edits).
+    """Recompute the metrics table once the segmentation stops changing (e.g. after Segment Editor edits).
 
     Args:
         volume_node: The analysed volume.
@@ -193,26 +193,49 @@ class MetricsAutoUpdate:
         task: Task id of the segmentation.
         table_node: Table to keep up to date (created when None).
         on_update: Optional ``on_update(metrics)`` called after each recomputation.
+        timer: When to recompute after a change (:class:`~GynAIReportLib.debounce.OneShotTimer`); the module
+            passes a Qt timer, so a paint stroke's many modifications cause one computation ``delay_ms`` after
+            the stroke. None: at once (:class:`~GynAIReportLib.debounce.ImmediateTimer`, for scripts).
+        on_state: Optional ``on_state(state, message)`` with each :class:`~GynAIReportLib.debounce.UpdateState`
+            (``PENDING`` from the first edit: the panel shows "updating…").
+        delay_ms: Pause after the last change.
 
     ``table_node`` holds the per-structure table, ``findings_table_node`` the coded findings (FIGO types,
     PAS research metrics, adnexal features). Call :meth:`stop` to remove the observers.
     """
 
-    def __init__(self, volume_node, segmentation_node, task: str, table_node=None, on_update=None) -> None:
-        self.volume_node, self.segmentation_node, self.task = volume_node, segmentation_node, task
-        self.on_update = on_update
+    def __init__(self, volume_node, segmentation_node, task: str, table_node=None, on_update=None,
+                 timer=None, on_state=None, delay_ms: int = 500) -> None:
+        from GynAIReportLib.debounce import DebouncedCall, ImmediateTimer
         from GynAIReportLib.findings_table import findings_to_table_node
 
+        self.volume_node, self.segmentation_node, self.task = volume_node, segmentation_node, task
+        self.on_update = on_update
         self.metrics = compute_metrics(volume_node, segmentation_node, task)
         self.table_node = metrics_to_table_node(self.metrics, table_node)
         self.findings_table_node = findings_to_table_node(self.metrics)
+        self._update = DebouncedCall(self._recompute, timer if timer is not None else ImmediateTimer(), delay_ms,
+                                     on_state)
         segmentation = segmentation_node.GetSegmentation()
         self._observed = segmentation
         self._tags = [segmentation.AddObserver(event, self._changed) for event in
                       (segmentation.SegmentModified, segmentation.SegmentAdded, segmentation.SegmentRemoved,
                        segmentation.RepresentationModified)]
 
+    @property
+    def state(self):
+        """The :class:`~GynAIReportLib.debounce.UpdateState` of the automatic update."""
+        return self._update.state
+
+    @property
+    def computations(self) -> int:
+        """How many times the metrics were recomputed after changes."""
+        return self._update.runs
+
     def _changed(self, caller=None, event=None) -> None:
+        self._update.request()
+
+    def _recompute(self) -> None:
         from GynAIReportLib.findings_table import findings_to_table_node
 
         self.metrics = compute_metrics(self.volume_node, self.segmentation_node, self.task)
@@ -222,10 +245,11 @@ class MetricsAutoUpdate:
             self.on_update(self.metrics)
 
     def stop(self) -> None:
-        """Stop watching the segmentation."""
+        """Stop watching the segmentation (a pending recomputation is dropped)."""
         for tag in self._tags:
             self._observed.RemoveObserver(tag)
         self._tags = []
+        self._update.cancel()
 
 
 def report_html(metrics: dict, volume_node=None, file_for_instance=None) -> str:

@@ -35,14 +35,24 @@ class ReportLogic:
         return logic.thickness_map_volume_node(volumeNode, segmentationNode, outputVolumeNode)
 
     def watch(self, volumeNode: Any, segmentationNode: Any, task: str = "uterus-fibroid",
-              onUpdate: Optional[Callable[[dict], None]] = None, tableNode: Any = None) -> Any:
-        """Compute the metrics table now and again after every edit of the segmentation.
+              onUpdate: Optional[Callable[[dict], None]] = None, tableNode: Any = None,
+              onState: Optional[Callable[[Any, str], None]] = None) -> Any:
+        """Compute the metrics table now and again once each edit of the segmentation is over.
 
-        Returns a ``MetricsAutoUpdate`` (``.metrics``, ``.table_node``; ``.stop()`` ends the watching).
+        The recomputation waits until the segmentation has not changed for half a second (timer from
+        :meth:`createTimer`), so a paint stroke costs one computation, and ``onState(state, message)`` hears
+        when it is pending, running, done or failed. Returns a ``MetricsAutoUpdate`` (``.metrics``,
+        ``.table_node``, ``.state``; ``.stop()`` ends the watching).
         """
         from GynAIReportLib import logic
 
-        return logic.MetricsAutoUpdate(volumeNode, segmentationNode, task, tableNode, onUpdate)
+        return logic.MetricsAutoUpdate(volumeNode, segmentationNode, task, tableNode, onUpdate,
+                                       timer=self.createTimer(), on_state=onState)
+
+    def createTimer(self) -> Any:
+        """The timer of :meth:`watch` (a ``GynAIReportLib.debounce.OneShotTimer``); this Qt-free default is
+        None (recompute at once); the module returns a Qt timer."""
+        return None
 
     def generateReport(self, volumeNode: Any, segmentationNode: Any, template: str, outputDir: Any,
                        formats: Sequence[str] = ("html", "pdf", "json", "dicom"), priorVolumeNode: Any = None,

@@ -43,7 +43,8 @@ def packaging_module(monkeypatch):
     fake = types.ModuleType("slicer.packaging")
     fake.load_requirements = lambda path: calls.append(("load", Path(path).name)) or ["parsed"]
     fake.pip_ensure = lambda reqs, **kw: calls.append(("pip_ensure", reqs, kw.get("requester"),
-                                                        kw.get("prompt_install")))
+                                                        kw.get("prompt_install"),
+                                                        Path(kw["constraints"]).read_text().split()))
     monkeypatch.setitem(sys.modules, "slicer", types.ModuleType("slicer"))
     monkeypatch.setitem(sys.modules, "slicer.packaging", fake)
     return calls
@@ -96,8 +97,13 @@ def test_missing_packages_go_to_pip_ensure(tmp_path, fake_pytorch, packaging_mod
     assert [s.name for s in dependencies.missing(module)] == ["gynai-no-such-package", "scipy"]
     slicer = FakeSlicer()
     outcome = dependencies.install(slicer, module)
-    assert packaging_module == [("load", "requirements.txt"), ("pip_ensure", ["parsed"], "GynAI", False)]
+    constraints = packaging_module[1][4]
+    assert packaging_module == [("load", "requirements.txt"), ("pip_ensure", ["parsed"], "GynAI", False, constraints)]
     assert slicer.calls == [] and fake_pytorch == []                  # torch is already there
+    import torch
+
+    assert f"torch=={torch.__version__}" in constraints               # pip never swaps PyTorchUtils' torch build
+    assert not any(c.lower().startswith("scipy==") for c in constraints)   # scipy>=999 must be upgraded
     assert [s.name for s in outcome.missing] == ["gynai-no-such-package", "scipy"]   # the fakes installed nothing
 
 
@@ -105,7 +111,12 @@ def test_old_slicer_falls_back_to_pip_install(tmp_path, fake_pytorch, old_slicer
     module = module_with(tmp_path, ["numpy>=1.0", "gynai-no-such-package>=1"])
     slicer = FakeSlicer()
     dependencies.install(slicer, module)
-    assert slicer.calls == [("pip_install", ["gynai-no-such-package>=1"])]
+    import numpy
+    import torch
+
+    kind, constraints, requirements = slicer.calls[0]
+    assert len(slicer.calls) == 1 and kind == "pip_install -c" and requirements == ["gynai-no-such-package>=1"]
+    assert f"numpy=={numpy.__version__}" in constraints and f"torch=={torch.__version__}" in constraints
     assert fake_pytorch == []
 
 
@@ -114,7 +125,7 @@ def test_force_reinstall_keeps_slicers_packages(tmp_path, fake_pytorch, packagin
     module = module_with(tmp_path, ["numpy>=1.0", "SciPy>=1.0", "monai>=1.0", "gynai-no-such-package>=1"])
     slicer = FakeSlicer()
     outcome = dependencies.install(slicer, module, force_reinstall=True)
-    assert fake_pytorch == [("uninstallTorch",), ("installTorch", False, ">=2.2")]
+    assert fake_pytorch == [("uninstallTorch",), ("installTorch", False, ">=2.8")]
     own = ["monai>=1.0", "gynai-no-such-package>=1"]
     assert slicer.calls[0] == ("pip_install", ["--force-reinstall", "--no-deps"] + own)
     kind, constraints, requirements = slicer.calls[1]
@@ -123,13 +134,35 @@ def test_force_reinstall_keeps_slicers_packages(tmp_path, fake_pytorch, packagin
     import scipy
 
     assert f"numpy=={numpy.__version__}" in constraints and f"SciPy=={scipy.__version__}" in constraints
-    assert not any(name.split("==")[0].lower() in ("monai", "torch") for name in constraints)
+    assert not any(name.split("==")[0].lower() == "monai" for name in constraints)
+    from importlib import metadata
+
+    assert f"torch=={metadata.version('torch')}" in constraints      # the build PyTorchUtils just installed
     assert outcome.reinstalled == own and outcome.kept == ["numpy>=1.0", "SciPy>=1.0"]
     assert outcome.torch_reinstalled is True
     flat = [arg for call in slicer.calls for arg in (call[1] if call[0] == "pip_install" else call[2])]
     assert not any(arg.lower().startswith(("numpy", "scipy")) for arg in flat)
     # what is still missing afterwards (the fakes install nothing) goes the ordinary way
-    assert packaging_module[-1] == ("pip_ensure", ["parsed"], "GynAI", False)
+    assert packaging_module[-1][:4] == ("pip_ensure", ["parsed"], "GynAI", False)
+
+
+def test_force_reinstall_upgrades_a_shipped_package_older_than_the_floor(tmp_path, fake_pytorch, old_slicer,
+                                                                        monkeypatch):
+    """Slicer 5.10 ships pydicom 2.4.4 and GynAI needs >= 3.0.1: pinning the shipped version would make pip fail
+    (highdicom needs pydicom >= 3.0.1), so it is upgraded, not kept; the other shipped packages stay pinned."""
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))          # loaded: not reinstalled
+    real_version = dependencies.metadata.version
+    monkeypatch.setattr(dependencies.metadata, "version",
+                        lambda name: "2.4.4" if name.lower() == "pydicom" else real_version(name))
+    module = module_with(tmp_path, ["numpy>=1.0", "pydicom>=3.0.1", "monai>=1.0"])
+    slicer = FakeSlicer()
+    outcome = dependencies.install(slicer, module, force_reinstall=True)
+    assert outcome.kept == ["numpy>=1.0"] and outcome.reinstalled == ["monai>=1.0"]
+    for kind, constraints, _ in slicer.calls[1:]:
+        assert kind == "pip_install -c"
+        assert not any(c.lower().startswith("pydicom") for c in constraints)
+        assert any(c.lower().startswith("numpy==") for c in constraints)
+    assert slicer.calls[-1][2] == ["pydicom>=3.0.1"]            # then installed (upgraded) the ordinary way
 
 
 def test_force_reinstall_leaves_torch_alone_while_it_is_loaded(tmp_path, fake_pytorch, old_slicer, monkeypatch):

@@ -327,7 +327,7 @@ def test_report_logic_delegates(monkeypatch):
     calls = []
 
     def recorder(name, result=None):
-        return lambda *args: calls.append((name, args)) or result
+        return lambda *args, **kwargs: calls.append((name, args) + ((kwargs,) if kwargs else ())) or result
 
     monkeypatch.setattr(report_logic, "compute_metrics", recorder("compute_metrics", {"m": 1}))
     monkeypatch.setattr(report_logic, "metrics_to_table_node", recorder("table", "table-node"))
@@ -346,7 +346,8 @@ def test_report_logic_delegates(monkeypatch):
     assert logic.thicknessMap(volume, segmentation) == "map" and calls[4] == ("thickness", (volume, segmentation, None))
     update = object()
     assert logic.watch(volume, segmentation, "adnexal-mass", update) == "watcher"
-    assert calls[5] == ("watch", (volume, segmentation, "adnexal-mass", None, update))
+    assert calls[5] == ("watch", (volume, segmentation, "adnexal-mass", None, update),
+                        {"timer": None, "on_state": None})         # the Qt-free default recomputes at once
     progress = object()
     logic.generateReport(volume, segmentation, "fibroid-mapping", "out", ("html",), priorVolumeNode="pv",
                          priorSegmentationNode="ps", priorMetrics={"prior": 1}, progress=progress)

@@ -126,3 +126,22 @@ def test_description_names_all_three_tasks():
         for word in task.split("-"):
             assert word in text.lower(), (task, word)
     assert len(TASKS) == 3 and "Research use only" in text and len(text) < 400
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)
+def test_self_test_is_registered_in_cmake_and_runnable(module):
+    """As Slicer's scripted module template: ``slicer_add_python_unittest(SCRIPT ${MODULE_NAME}.py)`` under
+    ``if(BUILD_TESTING)``; the ``<Name>Test`` class is a ScriptedLoadableModuleTest whose ``runTest`` (Reload
+    and Test, ``slicer.selfTests``) runs every ``test_`` method that ctest's unittest loader runs.
+    test_cmake_build_tree.py checks the same with CMake itself."""
+    text = re.sub(r"#[^\n]*", "", (module / "CMakeLists.txt").read_text())
+    assert re.search(r"if\(BUILD_TESTING\)\s*slicer_add_python_unittest\(SCRIPT \$\{MODULE_NAME\}\.py\)\s*endif\(\)",
+                     text), module.name
+    tree = ast.parse((module / f"{module.name}.py").read_text())
+    test_class = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == f"{module.name}Test")
+    assert [ast.unparse(b) for b in test_class.bases] == ["ScriptedLoadableModuleTest"]
+    methods = {n.name: n for n in test_class.body if isinstance(n, ast.FunctionDef)}
+    tests = {name for name in methods if name.startswith("test_")}
+    called = {node.func.attr for node in ast.walk(methods["runTest"]) if isinstance(node, ast.Call)
+              and isinstance(node.func, ast.Attribute) and ast.unparse(node.func.value) == "self"}
+    assert tests and tests <= called, tests - called

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LIB_BASES = {  # module → (Lib module of the console API, its class, methods the module file may override)
     "GynAI": ("GynAILib.home_logic", "HomeLogic", {"confirmInstall"}),
     "GynAISegment": ("GynAISegmentLib.segment_logic", "SegmentLogic", set()),
-    "GynAIReport": ("GynAIReportLib.report_logic", "ReportLogic", {"pacsConfigFile"}),
+    "GynAIReport": ("GynAIReportLib.report_logic", "ReportLogic", {"pacsConfigFile", "createTimer"}),
 }
 MAX_STATEMENTS = 3
 
