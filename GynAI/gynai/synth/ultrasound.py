@@ -46,6 +46,8 @@ class UltrasoundCase:
     image: Image
     labels: LabelImage
     summary: dict
+    sector: np.ndarray
+    """The scanned cone (True inside), [k, j, i] like the image."""
 
 
 def random_ultrasound_config(rng: np.random.Generator) -> UltrasoundConfig:
@@ -144,4 +146,4 @@ def generate_ultrasound_case(seed: int) -> UltrasoundCase:
     labels[~sector] = 0
     metadata = {"modality": "US", "description": "GynAI randomised training ultrasound (adnexal-mass)"}
     return UltrasoundCase(Image(image, geometry, metadata), LabelImage(labels, geometry, task.labels),
-                          {"seed": seed, "lesions": lesions, "config": config.__dict__})
+                          {"seed": seed, "lesions": lesions, "config": config.__dict__}, sector)
