@@ -39,16 +39,21 @@ class Appearance:
     noise: np.ndarray
 
 
+T2_SPREAD = 0.3
+"""Standard deviation of the log-normal factor of each tissue's T2 signal (at full difficulty)."""
+
+
 def draw_appearance(rng: np.random.Generator, mode: str | None = None,
-                    weights: tuple[float, float, float] = MODE_WEIGHTS) -> Appearance:
-    """Draw the per-tissue intensities of one sample (in ``mode``, or a mode drawn by ``weights``)."""
+                    weights: tuple[float, float, float] = MODE_WEIGHTS, t2_spread: float = T2_SPREAD) -> Appearance:
+    """Draw the per-tissue intensities of one sample (in ``mode``, or a mode drawn by ``weights``;
+    ``t2_spread``: the log-normal spread of the t2 mode)."""
     mode = mode or str(rng.choice(MODES, p=np.asarray(weights) / np.sum(weights)))
     count = len(TISSUES)
     if mode == "random":
         mean = rng.uniform(0.0, 1.0, count)
     elif mode == "t2":
         nominal = np.array([TISSUE_PRIORS[name][0] for name in TISSUES]) / 1000.0
-        factor = np.exp(rng.normal(0.0, 0.3, count))
+        factor = np.exp(rng.normal(0.0, t2_spread, count))
         factor[[TISSUES.index(name) for name in FLUIDS]] = np.exp(rng.normal(0.0, 0.08))
         mean = nominal * factor
     else:

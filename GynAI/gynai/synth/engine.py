@@ -28,7 +28,8 @@ import torch
 
 from gynai.inference.preprocess import normalize_intensity
 from gynai.synth.acquisition import cut_field_of_view, simulate_oblique_slices, simulate_thick_slices
-from gynai.synth.appearance import EASY_MODE_WEIGHTS, MODE_WEIGHTS, Appearance, draw_appearance, render_tissues
+from gynai.synth.appearance import (EASY_MODE_WEIGHTS, MODE_WEIGHTS, T2_SPREAD, Appearance, draw_appearance,
+                                    render_tissues)
 from gynai.synth.primitives import random_rotation
 from gynai.synth.scenes import Scene
 from gynai.synth.spatial import RandCoarseElastic
@@ -63,8 +64,9 @@ class SynthSettings:
     appearance_mode: str | None = None
     """Force one appearance mode (``random``, ``t2``, ``ct``); None draws one per sample."""
     curriculum_samples: int = 0
-    """Samples over which the randomisation ramps up from easy (T2-like contrast, few thick slices, little
-    noise, no elastic warp or field-of-view cuts) to the full ranges above; 0: full ranges from the start."""
+    """Samples over which the randomisation ramps up from easy (T2-like contrast close to nominal, few thick
+    slices, little noise, no elastic warp or field-of-view cuts) to the full ranges above; 0: full ranges
+    from the start."""
 
 
 def _ramp(easy: float, hard: float, difficulty: float) -> float:
@@ -126,6 +128,7 @@ class SynthSampler:
         self._fov_cut_probability = _ramp(0.0, s.fov_cut_probability, d)
         self._mode_weights = tuple(_ramp(e, h, d) for e, h in zip(EASY_MODE_WEIGHTS, MODE_WEIGHTS))
         self._noise_scale = _ramp(0.4, 1.0, d)
+        self._t2_spread = _ramp(0.1, T2_SPREAD, d)
 
     def reseed(self, seed: int) -> None:
         """Restart every random stream (own draws, torch noise, each MONAI transform) from ``seed``."""
@@ -211,7 +214,7 @@ class SynthSampler:
 
     def render(self, tissue: torch.Tensor) -> torch.Tensor:
         """Random appearance, bias, acquisition, noise and intensity curve of a tissue map (not normalised)."""
-        appearance = draw_appearance(self.rng, self.settings.appearance_mode, self._mode_weights)
+        appearance = draw_appearance(self.rng, self.settings.appearance_mode, self._mode_weights, self._t2_spread)
         if self._noise_scale < 1.0:
             appearance = Appearance(appearance.mode, appearance.mean, appearance.texture * self._noise_scale,
                                     appearance.noise * self._noise_scale)

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 SCENE_SEED_TAG = 31
 """Mixed into every scene seed, so scene streams never coincide with gynai.phantom's."""
-SCENE_VERSION = 2
+SCENE_VERSION = 3
 """Part of every cached scene's file name: bump it when the drawing code changes what a seed draws."""
 
 

@@ -129,13 +129,18 @@ def place_fibroid(rng: np.random.Generator, shape: UterusShape, figo: str, diame
     return {"figo": figo, "blob": blob, "stalk": stalk, "direction": direction, "submucous": figo in ("0", "1", "2", "2-5")}
 
 
+def random_fibroid_diameter_mm(rng: np.random.Generator) -> float:
+    """5–70 mm (log-uniform) nine times in ten, otherwise a large fibroid of 70–120 mm."""
+    low, high = (5.0, 70.0) if rng.random() < 0.9 else (70.0, 120.0)
+    return float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+
 def random_fibroid_specs(rng: np.random.Generator) -> list[tuple[str, float]]:
-    """None (a quarter of the uteri) or 1–12 fibroids, FIGO types by frequency, 5–120 mm (log-uniform)."""
+    """None (a quarter of the uteri) or 1–12 fibroids, FIGO types by frequency, 5–120 mm."""
     if rng.random() < 0.25:
         return []
     count = int(min(rng.geometric(0.35), 12))
-    return [(str(rng.choice(FIGO, p=FIGO_WEIGHTS)), float(np.exp(rng.uniform(np.log(5), np.log(120)))))
-            for _ in range(count)]
+    return [(str(rng.choice(FIGO, p=FIGO_WEIGHTS)), random_fibroid_diameter_mm(rng)) for _ in range(count)]
 
 
 def paint_uterus(canvas: SceneCanvas, rng: np.random.Generator, scale: float | None = None,

@@ -68,12 +68,13 @@ RANDOMIZED_DEFAULTS: dict = {
     # 64³ patches (128 mm): twice the steps per CPU hour of 80³, and organs fill more of each patch
     "spacing_mm": (2.0, 2.0, 2.0), "patch_size_zyx": (64, 64, 64), "channels": (16, 32, 64, 128, 256),
     "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2), (2, 2, 2)), "validate_every": 500, "synth_scenes": 240,
-    "curriculum_fraction": 0.3, "dice_over_batch": True, "dice_background": False,
+    "curriculum_fraction": 0.5, "dice_over_batch": True, "dice_background": False,
 }
 """The domain-randomised recipe of the bundled MRI models (``gynai train`` on phantoms)."""
 
 TASK_TRAINING_DEFAULTS: dict[str, dict] = {
-    "uterus-fibroid": {"scene_kind": "pelvis"},
+    # patch centres per label: drawn over voxels, a 10 cm fibroid would take most of the patches
+    "uterus-fibroid": {"scene_kind": "pelvis", "class_balanced": True},
     "placenta": {"scene_kind": "pregnancy", "synth_scenes": 160},
     # the solid tissue of an adnexal mass is ~1 % of the lesion: sample patch centres per label, and
     # keep half of the patches random so that other bright fluid (bladder, bowel) is learnt as background;
@@ -140,6 +141,8 @@ def _validate(network, cases: list[PreparedCase], config: TrainConfig, num_class
     per_case = [dice_per_label(predict_model_grid(network, c.image, info, config.device, 0.25, None), c.labels,
                                num_classes) for c in cases]
     network.train()
+    logger.debug("validation Dice per case: %s",
+                 "; ".join(f"{c.name} {[round(d, 3) for d in row]}" for c, row in zip(cases, per_case)))
     return np.nanmean(np.array(per_case, dtype=float), axis=0).tolist()
 
 
