@@ -231,7 +231,7 @@ def volume_node_to_image_with_identity(node: Any, file_for_instance: Optional[Fi
     Raises:
         InputFileError: With ``strict``, the volume came from DICOM but its files cannot be found.
     """
-    from gynai.io.dicom import dicom_identity
+    from gynai.io.dicom_series import dicom_identity
 
     image = volume_node_to_image(node)
     try:

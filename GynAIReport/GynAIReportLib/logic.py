@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 
-# Segments used as reference tissue when present (gynai.segment_matching.REFERENCE_SEGMENT_NAMES, the same
+# Segments used as reference tissue when present (gynai.labels.matching.REFERENCE_SEGMENT_NAMES, the same
 # rules as gynai measure): a segment named "Muscle" (or "Skeletal muscle") gives the fibroid Funaki class
 # and T2 ratio their muscle reference; for adnexal masses, a segment named "Myometrium" gives the
 # solid-tissue ratio to myometrium.
 
 
 def reference_masks(volume_node, segmentation_node, task: str) -> dict:
-    """Reference tissue masks from segments named as in ``gynai.segment_matching.REFERENCE_SEGMENT_NAMES``."""
-    from gynai.segment_matching import REFERENCE_SEGMENT_NAMES
+    """Reference tissue masks from segments named as in ``gynai.labels.matching.REFERENCE_SEGMENT_NAMES``."""
+    from gynai.labels.matching import REFERENCE_SEGMENT_NAMES
     from gynai.tasks import get_task
     from GynAILib.segmentations import segment_mask_by_name
 
@@ -32,10 +32,10 @@ def check_segments_fit_task(segmentation_node, task: str) -> None:
     """Refuse a segmentation none of whose segments is a label of ``task`` (as ``gynai measure`` does).
 
     Raises:
-        LabelError: No segment matches (gynai.segment_matching rules); the message names what was found.
+        LabelError: No segment matches (gynai.labels.matching rules); the message names what was found.
     """
     from gynai.errors import LabelError
-    from gynai.segment_matching import label_for_segment
+    from gynai.labels.matching import label_for_segment
     from gynai.tasks import get_task
 
     labels = get_task(task).labels

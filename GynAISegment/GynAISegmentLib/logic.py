@@ -40,7 +40,7 @@ def apply_result(labels, volume_node: Any, task: str, segmentation_node: Any = N
     the result are kept in the node attribute ``GynAI.warnings`` (one per line).
     """
     from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
+    from gynai.labels.terminology import task_terminology
     from GynAILib.segment_state import mark_as_generated, place_under_study
     from GynAILib.segmentations import label_image_to_segmentation_node
 

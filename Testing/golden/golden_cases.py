@@ -174,12 +174,12 @@ class TruthSegmenter:
     def register_files(self, image: Path, truth: Path, task: str) -> None:
         from gynai.io.images import read_image
         from gynai.io.segnrrd import read_seg_nrrd
-        from gynai.labelspec import to_task_labels
+        from gynai.labels.spec import to_task_labels
 
         self.register(read_image(image).array, to_task_labels(read_seg_nrrd(truth), task))
 
     def segment_image(self, image, task, *args, warnings=None, provenance=None, **kwargs):
-        from gynai.provenance import model_provenance
+        from gynai.models.provenance import model_provenance
 
         labels = self.truths[self._key(image.array)]
         if provenance is not None:
@@ -191,11 +191,11 @@ class TruthSegmenter:
 
     def install(self, monkeypatch) -> None:
         """Replace the model (inference and bundle lookup) for the rest of the test."""
-        import gynai.inference.bundle
+        import gynai.models.selection
         import gynai.inference.predict
 
         monkeypatch.setattr(gynai.inference.predict, "segment_image", self.segment_image)
-        monkeypatch.setattr(gynai.inference.bundle, "load_task_bundle", self.load_task_bundle)
+        monkeypatch.setattr(gynai.models.selection, "load_task_bundle", self.load_task_bundle)
 
 
 def batch_uterus_fibroid(work: Path, monkeypatch) -> Path:

@@ -32,7 +32,7 @@ def _nodes(sample: str, task: str, name: str, extra_muscle: bool = False):
     from gynai.image import LabelImage, LabelInfo
     from gynai.io.images import read_image
     from gynai.io.segnrrd import read_seg_nrrd
-    from gynai.labelspec import to_task_labels
+    from gynai.labels.spec import to_task_labels
     from GynAILib.segmentations import label_image_to_segmentation_node
     from GynAILib.volumes import image_to_volume_node
 

@@ -116,7 +116,7 @@ def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Option
     from gynai.metrics.document import metrics_document
     from gynai.report.outputs import write_report
     from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
+    from gynai.labels.terminology import task_terminology
 
     image = read_image(case.image)
     used = stated_modality if stated_modality and not image_modality(image) else ""

@@ -196,7 +196,7 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         ModelError: The task's model is missing or corrupt.
         OutputPathError: ``output`` is not a batch output, holds another task's batch, or cannot be written.
     """
-    from gynai.inference.bundle import load_task_bundle
+    from gynai.models.selection import load_task_bundle
 
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")

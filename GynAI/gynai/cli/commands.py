@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 from pathlib import Path
 
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
+from gynai.io.safe_write import write_json
 from gynai.inference.input_checks import declare_modality
 
 logger = logging.getLogger("gynai")
@@ -26,21 +26,13 @@ def _progress_logger(prefix: str):
     return progress
 
 
-def write_json(document: dict, path: Path, overwrite: bool = False) -> None:
-    """Write JSON atomically, refusing to overwrite unless asked."""
-    from gynai.io.safe_write import atomic_output
-
-    with atomic_output(Path(path), overwrite) as temporary:
-        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-
-
 def run_segment(args: argparse.Namespace) -> dict:
     """``gynai segment IMAGE --task TASK -o OUT.seg.nrrd``; returns the output path and label voxel counts."""
     from gynai.inference.predict import segment_image
     from gynai.io.images import read_image
     from gynai.io.segnrrd import write_seg_nrrd
     from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
+    from gynai.labels.terminology import task_terminology
 
     if not str(args.output).endswith(".seg.nrrd"):
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
@@ -61,7 +53,7 @@ def run_segment(args: argparse.Namespace) -> dict:
 
 def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, resample: bool = False):
     """Read a .seg.nrrd or a labelmap (with ``--labels``), bring it onto the image grid and match its
-    segments to the task (:mod:`gynai.segment_matching`).
+    segments to the task (:mod:`gynai.labels.matching`).
 
     A crop on the image's lattice is placed exactly; another grid is refused unless ``resample``.
 
@@ -71,11 +63,11 @@ def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, r
     """
     from gynai.errors import LabelError
     from gynai.image import LabelImage
-    from gynai.labelgrid import labels_on_image_grid
+    from gynai.labels.grid import labels_on_image_grid
     from gynai.io.images import read_label_array
     from gynai.io.segnrrd import read_seg_file
-    from gynai.labelspec import parse_label_spec
-    from gynai.segment_matching import match_segments
+    from gynai.labels.spec import parse_label_spec
+    from gynai.labels.matching import match_segments
 
     model = None
     if str(path).endswith(".seg.nrrd"):
@@ -102,7 +94,7 @@ def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, r
 
 def _reference_masks(args: argparse.Namespace, image, from_segments: dict) -> dict:
     """Reference masks: segments named Muscle/Myometrium, then ``--roi`` spheres (which take precedence)."""
-    from gynai.roi import parse_roi, sphere_mask
+    from gynai.labels.regions import parse_roi, sphere_mask
 
     references = dict(from_segments)
     for spec in args.roi or []:
@@ -224,7 +216,7 @@ def run_phantom(args: argparse.Namespace) -> dict:
     from gynai.io.segnrrd import write_seg_nrrd
     from gynai.phantom import generate
     from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
+    from gynai.labels.terminology import task_terminology
 
     if args.truth is not None and not args.truth.name.endswith(".seg.nrrd"):
         raise UsageError(f"--truth {args.truth.name}: the ground truth is written as a .seg.nrrd; name it so")
@@ -296,16 +288,17 @@ def run_models(args: argparse.Namespace) -> dict:
     """``gynai models list|verify|add|remove``."""
     import sys
 
-    from gynai.inference.bundle import bundle_modality
-    from gynai.inference.catalog import all_entries, verify_entry
-    from gynai.inference.user_models import add_bundle, remove_bundle
+    from gynai.models.bundle import bundle_modality
+    from gynai.models.catalog import verify_entry
+    from gynai.models.selection import all_entries
+    from gynai.models.user_models import add_bundle, remove_bundle
 
     if args.action in ("add", "remove") and not args.source:
         raise GynAIError(f"'gynai models {args.action}' needs "
                          f"{'a bundle folder or .zip' if args.action == 'add' else 'the model name'}")
     if args.action == "add":
         if "://" in args.source:
-            from gynai.inference.download import add_bundle_from_url
+            from gynai.models.download import add_bundle_from_url
 
             if not args.sha256:
                 raise GynAIError("a model from a URL needs --sha256 (the digest its publisher gives)")

@@ -43,8 +43,8 @@ def _dice(a: np.ndarray, b: np.ndarray) -> Optional[float]:
 def run_demo_case(output: Path, seed: int = 2026, device: str = "auto",
                   progress: Optional[ProgressCallback] = None) -> dict:
     """Run the demo and write the files of :data:`FILES` into ``output``; returns the metrics document."""
-    from gynai.cli.commands import write_json
-    from gynai.inference.bundle import load_task_bundle
+    from gynai.io.safe_write import write_json
+    from gynai.models.selection import load_task_bundle
     from gynai.inference.predict import segment_image
     from gynai.io.images import write_image
     from gynai.io.segnrrd import write_seg_nrrd
@@ -52,7 +52,7 @@ def run_demo_case(output: Path, seed: int = 2026, device: str = "auto",
     from gynai.phantom import generate_uterus_fibroid
     from gynai.report.html_report import case_report_html
     from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
+    from gynai.labels.terminology import task_terminology
 
     output = Path(output)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):

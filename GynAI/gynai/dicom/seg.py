@@ -24,6 +24,7 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
 from gynai import __version__
+from gynai.dicom.codes import coded, declare_private_schemes
 from gynai.dicom.source import SourceSeries
 from gynai.errors import LabelError
 from gynai.image import LabelImage, LabelInfo
@@ -45,11 +46,6 @@ class SegmentEntry:
     name: str
     spec: SegmentSpec
     instance: Optional[int] = None
-
-
-def coded(code: Code) -> hd.sr.CodedConcept:
-    """A highdicom coded concept from a GynAI code."""
-    return hd.sr.CodedConcept(code.value, code.scheme, code.meaning)
 
 
 def has_segments(labels: LabelImage, task_id: str) -> bool:
@@ -146,7 +142,5 @@ def build_seg(labels: LabelImage, source: SourceSeries, task_id: str, model: Opt
         sop_instance_uid=generate_uid(), instance_number=1, manufacturer="GynAI", manufacturer_model_name="gynai",
         software_versions=__version__, device_serial_number="0", series_description=description,
         content_description=description[:64], content_label="GYNAI_SEG")
-    from gynai.dicom.sr import declare_private_schemes
-
     declare_private_schemes(seg)
     return seg, entries

@@ -23,7 +23,8 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
 from gynai import __version__
-from gynai.dicom.seg import SegmentEntry, coded
+from gynai.dicom.codes import coded, declare_private_schemes
+from gynai.dicom.seg import SegmentEntry
 from gynai.dicom.source import SourceSeries
 from gynai.metrics.codes import MEASUREMENT_CODES, Code
 from gynai.metrics.findings import Finding, adnexal_lesions, findings
@@ -35,8 +36,6 @@ SHAPE_CONCEPTS = (("volume_ml", None), ("ellipsoid_volume_ml", None), ("obb_diam
                   ("surface_area_mm2", None))
 _AXIS_CONCEPTS = (codes.SCT.Length, codes.SCT.Width, codes.DCM.Height)
 _GROUP_FINDING_TYPES = {"uterus": Code("35039007", "SCT", "Uterus"), "adnexal lesion": Code("4147007", "SCT", "Mass")}
-PRIVATE_SCHEMES = {"99GYNAI": ("GynAI private codes", "GynAI project"),
-                   "IBSI": ("Image Biomarker Standardisation Initiative", "IBSI")}
 
 
 def _value_code(key: str, value: str) -> hd.sr.CodedConcept:
@@ -149,28 +148,3 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
         series_description=description)
     declare_private_schemes(sr)
     return sr
-
-
-def _schemes_in(dataset: Dataset, found: set[str]) -> set[str]:
-    for element in dataset:
-        if element.VR == "SQ":
-            for item in element.value:
-                _schemes_in(item, found)
-        elif element.keyword == "CodingSchemeDesignator":
-            found.add(str(element.value))
-    return found
-
-
-def declare_private_schemes(dataset: Dataset) -> None:
-    """Add the Coding Scheme Identification Sequence for the non-standard schemes the object uses."""
-    used = _schemes_in(dataset, set())
-    items = []
-    for designator, (name, organization) in PRIVATE_SCHEMES.items():
-        if designator in used:
-            item = Dataset()
-            item.CodingSchemeDesignator = designator
-            item.CodingSchemeName = name
-            item.CodingSchemeResponsibleOrganization = organization
-            items.append(item)
-    if items:
-        dataset.CodingSchemeIdentificationSequence = items

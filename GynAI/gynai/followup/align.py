@@ -20,7 +20,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from gynai.image import Geometry, LabelImage
-from gynai.sitk_bridge import array_to_sitk
+from gynai.io.sitk_bridge import array_to_sitk
 
 logger = logging.getLogger(__name__)
 

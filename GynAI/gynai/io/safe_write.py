@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from gynai.errors import OutputPathError
 
@@ -44,3 +45,13 @@ def atomic_output(path: Path, overwrite: bool = False) -> Iterator[Path]:
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+def write_json(document: Any, path: Path, overwrite: bool = False) -> None:
+    """Write a JSON document (indented, with a final newline) atomically, refusing to overwrite unless asked.
+
+    Raises:
+        OutputPathError: As :func:`atomic_output`.
+    """
+    with atomic_output(Path(path), overwrite) as temporary:
+        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

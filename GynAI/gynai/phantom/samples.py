@@ -1,7 +1,7 @@
 """The sample phantoms shipped with the extension (Slicer's Sample Data module lists them).
 
 Each sample is regenerated bit for bit by :func:`sample_case` from its seed and parameters, so the shipped
-files can be checked against the generator (``Testing/core/test_sample_data.py``) and rebuilt with
+files can be checked against the generator (``Testing/core/phantom/test_sample_data.py``) and rebuilt with
 ``python -m gynai.phantom.samples OUTPUT_FOLDER [NAME ...]``. Image headers record the modality
 (``gynai.modality``): files rebuilt now carry it, so their SHA-256 (not their voxels) may differ from
 files written before it was recorded.
@@ -74,7 +74,7 @@ def write_samples(folder: Path, names: tuple[str, ...] = ()) -> list[Path]:
     from gynai.io.images import write_image
     from gynai.io.segnrrd import write_seg_nrrd
     from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
+    from gynai.labels.terminology import task_terminology
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from typing import Any, Optional, Sequence
 from gynai import __version__
 from gynai.image import Image
 from gynai.metrics.findings import Finding, adnexal_lesions, findings
-from gynai.provenance import segmentation_origin
+from gynai.models.provenance import segmentation_origin
 
 SCHEMA = "gynai.report/1"
 NOTICE = ("AI-generated measurements; they require review by a qualified reader. Research use only; "

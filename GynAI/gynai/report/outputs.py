@@ -5,7 +5,7 @@ document, the follow-up comparison when a prior is given, notice), ``html`` and 
 with key images and charts), ``dicom`` (``dicom/seg.dcm``, ``dicom/sr.dcm``, ``dicom/report-pdf.dcm`` (the
 PDF as Encapsulated PDF, with ``pdf``) and, when the input was not DICOM, the generated source series in
 ``dicom/source/``). The SEG is marked AUTOMATIC, SEMIAUTOMATIC (model output edited) or MANUAL
-(segmentation supplied by the user) from the ``model`` provenance (:mod:`gynai.provenance`). An empty
+(segmentation supplied by the user) from the ``model`` provenance (:mod:`gynai.models.provenance`). An empty
 segmentation still gets its HTML/PDF/JSON report; the SEG and SR are then left out (there is no segment
 to store and nothing for the SR to reference), with a logged warning and a note in the report.
 Everything is written into a temporary sibling folder and renamed into place at the end, so a failure
@@ -56,8 +56,8 @@ def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, d
     from gynai.dicom.seg import build_seg
     from gynai.dicom.source import source_for
     from gynai.dicom.sr import build_sr
-    from gynai.io.dicom import dicom_files_of
-    from gynai.provenance import algorithm_type
+    from gynai.io.dicom_series import dicom_files_of
+    from gynai.models.provenance import algorithm_type
 
     if not with_seg and pdf_path is None:
         return {}
@@ -95,7 +95,7 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
     ``prior``: a follow-up comparison's inputs, ``{"metrics": prior document, "labels": prior LabelImage or
     None, "label": name of the prior study, "earlier": [(name, document), ...] oldest first}``.
 
-    ``model``: the segmentation's provenance (:mod:`gynai.provenance`); ``None`` means supplied by the user.
+    ``model``: the segmentation's provenance (:mod:`gynai.models.provenance`); ``None`` means supplied by the user.
 
     Returns:
         What was written, relative to ``output`` (``json``, ``html``, ``pdf``, ``seg``, ``sr``, ``pdf_dicom``,
@@ -110,7 +110,7 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
     with_seg = True
     with_dicom = "dicom" in formats
     if with_dicom and (document.get("image") or {}).get("modality") == "US":
-        from gynai.io.dicom import dicom_files_of
+        from gynai.io.dicom_series import dicom_files_of
 
         if not dicom_files_of(image.metadata):
             logger.warning("%s", NON_DICOM_ULTRASOUND_NOTE)

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from gynai.errors import OutputPathError
-from gynai.inference.catalog import CATALOG_FILE, CATALOG_SCHEMA, catalog_files
+from gynai.models.catalog import CATALOG_FILE, CATALOG_SCHEMA, catalog_files
 from gynai.tasks import get_task, task_description
 from gynai.training.train import TrainConfig
 

@@ -55,7 +55,7 @@ def evaluate_installed(task_id: str, model: Optional[str] = None, cases: int = 1
                        progress: Optional[ProgressCallback] = None) -> dict:
     """Held-out Dice of an installed bundle through the full ``segment_image`` pipeline, on phantoms of the
     modality the bundle was trained for."""
-    from gynai.inference.bundle import load_task_bundle
+    from gynai.models.selection import load_task_bundle
     from gynai.inference.predict import segment_image
 
     info = load_task_bundle(task_id, model=model)

@@ -34,7 +34,7 @@ def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds
     """Dice per label (and the union) on held-out phantoms, with the weights as shipped (float16)."""
     import torch
 
-    from gynai.inference.bundle import BundleInfo, network_from_definition
+    from gynai.models.bundle import BundleInfo, network_from_definition
     from gynai.inference.predict import segment_with_network
     from gynai.training.bundle_writer import DEFAULT_POSTPROCESSING
 
@@ -149,7 +149,7 @@ def initial_weights(bundle_dir: Path, network_def: dict) -> dict:
     Raises:
         ModelError: Unreadable bundle or weights, or a network other than ``network_def``.
     """
-    from gynai.inference.bundle import load_network, read_bundle
+    from gynai.models.bundle import load_network, read_bundle
 
     info = read_bundle(bundle_dir)
     if info.network_def != network_def:

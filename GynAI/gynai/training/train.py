@@ -135,7 +135,7 @@ def train_network(source: PatchSource, validation_cases: list[PreparedCase], num
     """
     import torch
     from monai.losses import DiceCELoss
-    from gynai.inference.bundle import BundleInfo, network_from_definition
+    from gynai.models.bundle import BundleInfo, network_from_definition
 
     torch.manual_seed(config.seed)
     definition = config.network_def(num_classes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Optional
 
 from gynai.report.blocks import Bullets, Paragraph, Section, Table, diameters, number
-from gynai.provenance import model_label
+from gynai.models.provenance import model_label
 from gynai.report.figures import ReportFigures
 from gynai.tasks import get_task
 

@@ -15,7 +15,7 @@ import SimpleITK as sitk
 
 from gynai.errors import GeometryError
 from gynai.image import Geometry, LabelImage
-from gynai.sitk_bridge import array_to_sitk, geometry_from_sitk
+from gynai.io.sitk_bridge import array_to_sitk, geometry_from_sitk
 
 logger = logging.getLogger(__name__)
 

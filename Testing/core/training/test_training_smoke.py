@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from gynai.inference.bundle import load_network, read_bundle
+from gynai.models.bundle import load_network, read_bundle
 from gynai.io.images import write_image
 from gynai.phantom import PhantomConfig, generate_uterus_fibroid
 

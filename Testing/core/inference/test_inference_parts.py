@@ -7,8 +7,8 @@ import pytest
 
 from gynai.errors import ModelError
 from gynai.image import Geometry, Image
-from gynai.inference import catalog
-from gynai.inference.bundle import read_bundle
+from gynai.models import catalog, selection
+from gynai.models.bundle import read_bundle
 from gynai.inference.postprocess import postprocess_labels
 from gynai.inference.preprocess import labels_to_input_grid, model_grid, normalize_intensity, resample_to_model
 from gynai.training.bundle_writer import register_in_catalog, write_bundle
@@ -70,7 +70,7 @@ def tiny_bundle(tmp_path):
 
 
 def test_catalog_verifies_hashes(tiny_bundle):
-    entry = catalog.find_entry("uterus-fibroid", tiny_bundle.parent)
+    entry = selection.find_entry("uterus-fibroid", tiny_bundle.parent)
     catalog.verify_entry(entry)
     weights = tiny_bundle / "models" / "model.pt"
     data = bytearray(weights.read_bytes())
@@ -79,7 +79,7 @@ def test_catalog_verifies_hashes(tiny_bundle):
     with pytest.raises(ModelError, match="SHA-256"):
         catalog.verify_entry(entry)
     with pytest.raises(ModelError, match="no model for task 'placenta'"):
-        catalog.find_entry("placenta", tiny_bundle.parent)
+        selection.find_entry("placenta", tiny_bundle.parent)
 
 
 @pytest.mark.parametrize("change, message", [({"_target_": "os.system"}, "not allowed"),
@@ -111,7 +111,7 @@ def test_gpu_out_of_memory_falls_back_to_cpu(tiny_bundle, monkeypatch, caplog):
     import torch
 
     from gynai.inference import predict
-    from gynai.inference.bundle import load_network
+    from gynai.models.bundle import load_network
 
     info = read_bundle(tiny_bundle)
     network = load_network(info, "cpu")

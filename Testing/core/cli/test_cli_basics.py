@@ -57,14 +57,14 @@ def test_demo_refuses_non_empty_folder(tmp_path):
                                            ("1=fibroid,1=myometrium", "unique")])
 def test_label_spec_errors(spec, message):
     from gynai.errors import LabelError
-    from gynai.labelspec import parse_label_spec
+    from gynai.labels.spec import parse_label_spec
 
     with pytest.raises(LabelError, match=message):
         parse_label_spec(spec, "uterus-fibroid")
 
 
 def test_label_spec_takes_names_from_task():
-    from gynai.labelspec import parse_label_spec
+    from gynai.labels.spec import parse_label_spec
 
     labels = parse_label_spec("3=fibroid, 1=myometrium", "uterus-fibroid")
     assert [(l.value, l.id, l.name) for l in labels] == [(3, "fibroid", "Fibroid"), (1, "myometrium", "Myometrium")]

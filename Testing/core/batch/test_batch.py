@@ -140,7 +140,7 @@ def test_csv_list_duplicates_and_bad_outputs(cohort_input, tmp_path):
 def fake_run(monkeypatch):
     """``gynai.batch.case._run`` writes a metrics.json only; returns the list of case ids it ran."""
     from gynai.batch import case as case_module
-    from gynai.inference.bundle import load_task_bundle
+    from gynai.models.selection import load_task_bundle
 
     calls = []
     models = {}

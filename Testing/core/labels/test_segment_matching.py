@@ -12,7 +12,7 @@ from gynai.errors import LabelError
 from gynai.image import Geometry, Image, LabelImage, LabelInfo
 from gynai.io.images import write_image
 from gynai.io.segnrrd import write_seg_nrrd
-from gynai.segment_matching import match_segments, normalise_name
+from gynai.labels.matching import match_segments, normalise_name
 
 
 def user_segmentation(names: list[str]) -> LabelImage:

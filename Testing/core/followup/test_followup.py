@@ -18,7 +18,7 @@ from gynai.metrics.document import metrics_document
 from gynai.metrics.instances import split_instances
 from gynai.metrics.shape import shape_metrics
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_placenta, generate_uterus_fibroid
-from gynai.sitk_bridge import array_to_sitk
+from gynai.io.sitk_bridge import array_to_sitk
 
 GRID = PhantomConfig(spacing_mm=(2.0, 2.0, 2.0), size_xyz=(96, 96, 64))
 ANGLE_DEG, AXIS = 6.0, np.array([0.25, -0.35, 1.0])           # oblique axis

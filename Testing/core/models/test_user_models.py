@@ -7,9 +7,10 @@ import pytest
 
 from gynai.cli.main import main
 from gynai.errors import InputFileError, ModelError, OutputPathError
-from gynai.inference.bundle import load_task_bundle
-from gynai.inference.catalog import all_entries, find_entry, verify_entry
-from gynai.inference.user_models import add_bundle, remove_bundle, user_models_dir
+from gynai.models.selection import load_task_bundle
+from gynai.models.catalog import verify_entry
+from gynai.models.selection import all_entries, find_entry
+from gynai.models.user_models import add_bundle, remove_bundle, user_models_dir
 from gynai.training.bundle_writer import write_bundle
 from gynai.training.run import smoke_config
 

@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Optional
 
 from gynai.errors import InputFileError, ModelError, OutputPathError
-from gynai.inference.catalog import CATALOG_FILE, CATALOG_SCHEMA, CatalogEntry, catalog_files, load_catalog
+from gynai.io.safe_write import atomic_output
+from gynai.models.bundle import BundleInfo, load_network, read_bundle
+from gynai.models.catalog import (CATALOG_FILE, CATALOG_SCHEMA, CatalogEntry, catalog_files, load_catalog,
+                                  models_dir)
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +76,12 @@ def _bundle_root(folder: Path) -> Path:
     raise InputFileError(f"no configs/metadata.json found in {folder.name}; this is not a model bundle")
 
 
-def check_bundle(path: Path):
+def check_bundle(path: Path) -> BundleInfo:
     """Read a bundle and load its weights safely into its network; returns its :class:`BundleInfo`.
 
     Raises:
         ModelError: Not a GynAI bundle, disallowed network or expressions, or weights that do not load.
     """
-    from gynai.inference.bundle import load_network, read_bundle
-
     for link in (p for p in Path(path).rglob("*") if p.is_symlink()):
         raise ModelError(f"bundle contains the link {link.name}; copy real files instead")
     info = read_bundle(path)
@@ -89,8 +90,6 @@ def check_bundle(path: Path):
 
 
 def _write_catalog(directory: Path, entries: list[dict]) -> None:
-    from gynai.io.safe_write import atomic_output
-
     document = {"schema": CATALOG_SCHEMA, "bundles": entries}
     with atomic_output(directory / CATALOG_FILE, overwrite=True) as temporary:
         temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -117,8 +116,6 @@ def add_bundle(source: Path, name: Optional[str] = None, overwrite: bool = False
         ModelError: The bundle fails the safety checks.
         OutputPathError: The name is taken (by a shipped bundle, or by a user bundle without ``overwrite``).
     """
-    from gynai.inference.catalog import models_dir
-
     source = Path(source)
     if not source.exists():
         raise InputFileError(f"{source} does not exist; give a bundle folder or a .zip")

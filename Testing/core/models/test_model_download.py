@@ -12,12 +12,12 @@ import pytest
 
 from gynai.cli.main import main
 from gynai.errors import InputFileError, ModelError
-from gynai.inference.download import add_bundle_from_url, download_verified
-from gynai.inference.user_models import user_models_dir
+from gynai.models.download import add_bundle_from_url, download_verified
+from gynai.models.user_models import user_models_dir
 from gynai.training.bundle_writer import write_bundle
 from gynai.training.run import smoke_config
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "GynAI"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "GynAI"))
 from GynAILib.model_manager import add_model, model_rows, remove_model, user_models_folder  # noqa: E402
 
 

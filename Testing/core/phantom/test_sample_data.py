@@ -11,7 +11,7 @@ from gynai.io.images import read_image
 from gynai.io.segnrrd import read_seg_nrrd
 from gynai.phantom.samples import SAMPLES, sample_case
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FOLDER = ROOT / "Resources" / "SampleData"
 sys.path.insert(0, str(ROOT / "GynAI"))
 from GynAILib.sample_data import SAMPLE_FILES, register_sample_data  # noqa: E402

@@ -11,12 +11,12 @@ import pytest
 import SimpleITK as sitk
 
 from gynai.image import Image
-from gynai.inference.bundle import read_bundle
-from gynai.inference.catalog import find_entry
+from gynai.models.bundle import read_bundle
+from gynai.models.selection import find_entry
 from gynai.io.images import write_image
 from gynai.io.segnrrd import read_seg_provenance, write_seg_nrrd
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
-from gynai.provenance import model_provenance
+from gynai.models.provenance import model_provenance
 
 SMALL = PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 20))
 TASK = "uterus-fibroid"

@@ -11,7 +11,7 @@ from gynai.image import Geometry, LabelImage
 from gynai.io.segnrrd import write_seg_nrrd
 from gynai.resources import resource_path
 from gynai.tasks import TASKS, Code, get_task
-from gynai.terminology import (TERMINOLOGY_FILE, gynai_context, load_context, parse_terminology,
+from gynai.labels.terminology import (TERMINOLOGY_FILE, gynai_context, load_context, parse_terminology,
                                segment_terminology, task_terminology)
 
 

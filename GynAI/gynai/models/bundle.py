@@ -22,7 +22,6 @@ from typing import Any
 
 from gynai.errors import ModelError
 from gynai.image import LabelInfo
-from gynai.inference.catalog import CatalogEntry, all_entries, find_entry, load_catalog, task_entries, verify_entry
 from gynai.tasks import get_task
 
 logger = logging.getLogger(__name__)
@@ -166,37 +165,3 @@ def bundle_modality(path: Path) -> str:
     except (OSError, ValueError):
         return ""
     return _declared_modality(meta) if isinstance(meta, dict) else ""
-
-
-def choose_entry(task: str, directory: Path | None = None, model: str | None = None,
-                 modality: str | None = None) -> CatalogEntry:
-    """The catalog entry to run: the named ``model``; else the first installed model of ``task`` trained
-    for the image's declared ``modality``; else the task's default model (shipped first)."""
-    if model or not modality:
-        return find_entry(task, directory, model)
-    entries = load_catalog(directory) if directory is not None else all_entries()
-    for entry in task_entries(task, entries):
-        if bundle_modality(entry.path) == modality.upper():
-            return entry
-    return find_entry(task, directory)
-
-
-def task_modalities(task: str, directory: Path | None = None) -> list[str]:
-    """The input modalities of the installed models of ``task`` (default model's first)."""
-    entries = load_catalog(directory) if directory is not None else all_entries()
-    found: list[str] = []
-    for entry in task_entries(task, entries):
-        modality = bundle_modality(entry.path) or get_task(task).modality
-        if modality not in found:
-            found.append(modality)
-    return found
-
-
-def load_task_bundle(task: str, directory: Path | None = None, model: str | None = None,
-                     modality: str | None = None) -> BundleInfo:
-    """Find the bundle to run (:func:`choose_entry`), verify every file's hash, and read it."""
-    entry = choose_entry(task, directory, model, modality)
-    verify_entry(entry)
-    info = read_bundle(entry.path)
-    logger.info("model %s %s for task %s", info.name, info.version, info.task)
-    return info

@@ -16,6 +16,8 @@ from typing import Optional
 from urllib.parse import unquote, urlsplit
 
 from gynai.errors import InputFileError, ModelError
+from gynai.models.catalog import CatalogEntry
+from gynai.models.user_models import add_bundle
 from gynai.progress import ProgressCallback, report
 
 logger = logging.getLogger(__name__)
@@ -95,10 +97,8 @@ def download_verified(url: str, sha256: str, destination: Path, timeout_s: float
     return destination
 
 
-def add_bundle_from_url(url: str, sha256: str, name: Optional[str] = None, overwrite: bool = False):
+def add_bundle_from_url(url: str, sha256: str, name: Optional[str] = None, overwrite: bool = False) -> CatalogEntry:
     """Download a bundle .zip (verified by ``sha256``) and install it as a user model."""
-    from gynai.inference.user_models import add_bundle
-
     with tempfile.TemporaryDirectory(prefix="gynai-download-") as folder:
         file_name = Path(unquote(urlsplit(url).path)).name or "bundle.zip"
         archive = download_verified(url, sha256, Path(folder) / file_name)

@@ -80,39 +80,6 @@ def load_catalog(directory: Path | None = None) -> list[CatalogEntry]:
     return entries
 
 
-def all_entries() -> list[CatalogEntry]:
-    """Shipped bundles followed by user-installed ones (see :mod:`gynai.inference.user_models`)."""
-    from gynai.inference.user_models import user_catalog
-
-    return load_catalog(models_dir()) + user_catalog()
-
-
-def find_entry(task: str, directory: Path | None = None, model: str | None = None) -> CatalogEntry:
-    """The catalog entry of the bundle that serves ``task``.
-
-    Args:
-        task: Task id.
-        directory: Only this models folder (default: shipped and user-installed bundles).
-        model: Bundle name; default the shipped bundle of the task, else the first user bundle for it.
-
-    Raises:
-        ModelError: If no such bundle is listed, or the named one serves another task.
-    """
-    entries = load_catalog(directory) if directory is not None else all_entries()
-    if model:
-        for entry in entries:
-            if entry.name == model:
-                if entry.task != task:
-                    raise ModelError(f"model '{model}' segments '{entry.task}', not '{task}'; pick a model for {task}")
-                return entry
-        raise ModelError(f"no model named '{model}' is installed (installed: {', '.join(e.name for e in entries)})")
-    matching = task_entries(task, entries)
-    if matching:
-        return matching[0]
-    available = ", ".join(sorted({e.task for e in entries})) or "none"
-    raise ModelError(f"no model for task '{task}' is installed (available: {available})")
-
-
 def task_entries(task: str, entries: list[CatalogEntry]) -> list[CatalogEntry]:
     """The entries serving ``task``: shipped ones first (in catalog order), then user-installed ones."""
     return sorted((e for e in entries if e.task == task), key=lambda e: not e.bundled)

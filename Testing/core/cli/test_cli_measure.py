@@ -14,7 +14,7 @@ from gynai.io.images import write_image
 from gynai.io.segnrrd import write_seg_nrrd
 from gynai.metrics.shape import crop_geometry
 from gynai.phantom import PhantomConfig, generate_placenta, generate_uterus_fibroid
-from gynai.sitk_bridge import apply_geometry, array_to_sitk
+from gynai.io.sitk_bridge import apply_geometry, array_to_sitk
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 
 from gynai.errors import ModelError
 from gynai.image import Geometry, Image
-from gynai.inference.bundle import choose_entry, load_task_bundle, task_modalities
+from gynai.models.selection import choose_entry, load_task_bundle, task_modalities
 from gynai.inference.input_checks import declare_modality, image_modality
 from gynai.inference.predict import segment_image
 from gynai.phantom import UltrasoundConfig, generate_adnexal_mass_us

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "GynAI"))
 from GynAILib import child_process  # noqa: E402
-from gynai import runner  # noqa: E402
+from gynai.cli import runner  # noqa: E402
 
 STARTUP = {"PATH": "/usr/bin", "HOME": "/home/user", "GYNAI_MODELS_DIR": "/models", "PYTHONPATH": "/user/site"}
 

@@ -18,7 +18,7 @@ from gynai.metrics.adnexal import MIN_LESION_ML, adnexal_features, adnexal_lesio
 from gynai.metrics.document import metrics_document
 from gynai.metrics.findings import findings
 from gynai.report.html_report import case_report_html
-from gynai.segment_matching import label_for_segment
+from gynai.labels.matching import label_for_segment
 from gynai.tasks import get_task
 
 GEOMETRY = Geometry((0.9, 0.9, 1.5), (-40.0, -30.0, 10.0))

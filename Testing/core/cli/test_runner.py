@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from gynai.errors import CancelledError, ProcessFailedError
-from gynai.runner import ChildProcess, gynai_command, parse_event
+from gynai.cli.runner import ChildProcess, gynai_command, parse_event
 
-FAKE = str(Path(__file__).resolve().parents[1] / "fixtures" / "fake_child.py")
+FAKE = str(Path(__file__).resolve().parents[2] / "fixtures" / "fake_child.py")
 
 
 def _alive(pid: int) -> bool:

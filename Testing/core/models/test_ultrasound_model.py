@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from gynai.image import Image
-from gynai.inference.bundle import bundle_modality, task_modalities
-from gynai.inference.catalog import find_entry, verify_entry
+from gynai.models.bundle import bundle_modality
+from gynai.models.selection import task_modalities
+from gynai.models.catalog import verify_entry
+from gynai.models.selection import find_entry
 from gynai.io.images import write_image
 from gynai.io.segnrrd import read_seg_file
 from gynai.phantom import evaluation_ultrasound_config, generate_adnexal_mass_us
