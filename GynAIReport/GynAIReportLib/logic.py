@@ -93,17 +93,18 @@ def compute_metrics(volume_node, segmentation_node, task: str) -> dict:
 
 
 def thickness_map_volume_node(volume_node, segmentation_node, node=None):
-    """Scalar volume of the retroplacental myometrial thickness (mm on the placental bed, −1 elsewhere).
+    """Scalar volume of the retroplacental myometrial thickness (mm on the placental bed, −1 elsewhere), from
+    the segments of the task that has a thickness map (``Task.thickness_map``: the placenta).
 
     Returns ``None`` when the segmentation has no placenta or no myometrium.
     """
-    from gynai.metrics.placenta import analyse_placenta
-    from gynai.tasks import get_task
+    from gynai.tasks import TASKS
     from GynAILib.segmentations import segmentation_node_to_label_image
     from GynAILib.volumes import image_to_volume_node
 
-    labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task("placenta").labels)
-    thickness = analyse_placenta(labels).thickness_map
+    task = next(task for task in TASKS.values() if task.thickness_map is not None)
+    labels = segmentation_node_to_label_image(segmentation_node, volume_node, task.labels)
+    thickness = task.thickness_map.load()(labels)
     if thickness is None:
         return None
     node = image_to_volume_node(thickness, "Myometrial thickness (mm)", node)

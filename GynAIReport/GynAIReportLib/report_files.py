@@ -8,20 +8,11 @@ from typing import Callable, Optional, Sequence
 
 logger = logging.getLogger(__name__)
 
-TEMPLATE_TASKS = {"fibroid-mapping": "uterus-fibroid", "placenta-accreta": "placenta", "adnexal-mass": "adnexal-mass"}
-"""Report template → segmentation task (a task id is accepted as its own template too)."""
-
-
 def task_of_template(template: str) -> str:
-    """The task a report template reports on; task ids map to themselves."""
-    from gynai.errors import UsageError
-    from gynai.tasks import TASKS
+    """The task a report template reports on (``Task.report.id``); task ids map to themselves."""
+    from gynai.tasks import task_of_template as registered
 
-    if template in TEMPLATE_TASKS:
-        return TEMPLATE_TASKS[template]
-    if template in TASKS:
-        return template
-    raise UsageError(f"unknown report template {template!r}; choose from {', '.join(TEMPLATE_TASKS)}")
+    return registered(template).id
 
 
 def generate_report(volume_node, segmentation_node, template: str, output_dir, formats: Sequence[str],

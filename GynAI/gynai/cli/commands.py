@@ -108,26 +108,28 @@ def _reference_masks(args: argparse.Namespace, image, from_segments: dict) -> di
 def run_measure(args: argparse.Namespace) -> None:
     """``gynai measure IMAGE SEGMENTATION --task TASK -o metrics.json``."""
     from gynai.io.images import read_image, write_image
-    from gynai.metrics.document import metrics_document
-    from gynai.metrics.placenta import analyse_placenta
+    from gynai.metrics.document import measure
+    from gynai.tasks import TASKS, get_task
 
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
     map_path = getattr(args, "thickness_map", None)
+    thickness = get_task(args.task).thickness_map
     if map_path is not None:
-        if args.task != "placenta":
-            raise UsageError("--thickness-map is for task placenta (retroplacental myometrium)")
+        if thickness is None:
+            with_map = " or ".join(task.id for task in TASKS.values() if task.thickness_map is not None)
+            raise UsageError(f"--thickness-map is for task {with_map} (retroplacental myometrium)")
         if map_path.exists() and not args.overwrite:
             raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
     image = declare_modality(read_image(args.image), getattr(args, "modality", None))
     labels, segment_references, _ = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
     references = _reference_masks(args, image, segment_references)
-    document = metrics_document(image, labels, args.task, None,
-                                {"image": args.image.name, "segmentation": args.segmentation.name}, references)
-    for block in ("placenta", "adnexal", "fibroid_map"):
-        for note in (document.get(block) or {}).get("notes", []):
-            logger.warning("%s", note)
-    thickness_map = analyse_placenta(labels).thickness_map if map_path is not None else None
+    metrics = measure(image, labels, args.task, None,
+                      {"image": args.image.name, "segmentation": args.segmentation.name}, references)
+    for note in metrics.notes:
+        logger.warning("%s", note)
+    document = metrics.to_json()
+    thickness_map = thickness.load()(labels) if map_path is not None and thickness is not None else None
     if map_path is not None and thickness_map is None:
         raise LabelError("no thickness map: the segmentation has no placenta or no myometrium")
     if thickness_map is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import highdicom as hd
 from pydicom.dataset import Dataset
 
-from gynai.tasks import Code
+from gynai.labels.codes import Code
 
 PRIVATE_SCHEMES = {"99GYNAI": ("GynAI private codes", "GynAI project"),
                    "IBSI": ("Image Biomarker Standardisation Initiative", "IBSI")}

@@ -14,7 +14,7 @@ standard one exists; a whole adnexal lesion has the adnexal mass's codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Optional
 
 import highdicom as hd
@@ -27,14 +27,11 @@ from gynai import __version__
 from gynai.dicom.codes import coded, declare_private_schemes
 from gynai.dicom.source import SourceSeries
 from gynai.errors import LabelError
-from gynai.image import LabelImage, LabelInfo
-from gynai.metrics.adnexal import adnexal_lesion_map
-from gynai.metrics.instances import split_instances
-from gynai.tasks import Code, SegmentSpec, get_task
+from gynai.image import LabelImage
+from gynai.tasks import get_task
+from gynai.tasks.record import SegmentSpec
 
 SEG_SERIES_NUMBER = 901
-ADNEXAL_LESION_SEGMENT = "Adnexal lesion {} (whole)"
-"""Name of the overlapping segment of adnexal lesion n (mass ∪ solid tissue)."""
 
 
 @dataclass(frozen=True)
@@ -55,21 +52,23 @@ def has_segments(labels: LabelImage, task_id: str) -> bool:
 
 
 def segment_labelmap(labels: LabelImage, task_id: str) -> tuple[np.ndarray, list[SegmentEntry]]:
-    """Array of segment numbers (0 = none) and the segment list, fibroids split into instances.
+    """Array of segment numbers (0 = none) and the segment list; the task's split label (``Task.dicom``, the
+    fibroid) is split into its lesion instances, numbered as the metrics number them.
 
     Raises:
         LabelError: The label image is empty.
     """
-    specs = {spec.label.id: spec for spec in get_task(task_id).segments}
+    task = get_task(task_id)
     values = {label.id: label.value for label in labels.labels}
     out = np.zeros(labels.array.shape, np.uint16)
     entries: list[SegmentEntry] = []
-    for label_id, spec in specs.items():
+    for spec in task.segments:
+        label_id = spec.label.id
         mask = labels.array == values.get(label_id, -1)
         if not mask.any():
             continue
-        if label_id == "fibroid":
-            instances = split_instances(mask, labels.geometry.spacing_mm)
+        if label_id == task.dicom.split_label:
+            instances = task.lesions.instance_map.load()(labels)
             for instance in range(1, int(instances.max()) + 1):
                 entries.append(SegmentEntry(len(entries) + 1, label_id, f"{spec.label.name} {instance}", spec, instance))
                 out[instances == instance] = entries[-1].number
@@ -81,21 +80,16 @@ def segment_labelmap(labels: LabelImage, task_id: str) -> tuple[np.ndarray, list
     return out, entries
 
 
-def _adnexal_lesion_spec() -> SegmentSpec:
-    """Codes of a whole adnexal lesion: those of the adnexal mass (Mass, ovary); value 0 = no voxel value
-    of its own (the segment is derived from two labels)."""
-    mass = next(spec for spec in get_task("adnexal-mass").segments if spec.label.id == "adnexal-mass")
-    return replace(mass, label=LabelInfo(0, "adnexal-lesion", "Adnexal lesion", (0.95, 0.8, 0.2)))
-
-
 def lesion_segments(labels: LabelImage, task_id: str, first_number: int) -> list[tuple[SegmentEntry, np.ndarray]]:
-    """The overlapping whole-lesion segments (``adnexal-mass``: one per lesion, mask = mass ∪ solid tissue
-    of the lesion, numbered as :func:`gynai.metrics.adnexal.adnexal_lesion_map`); empty for other tasks."""
-    if task_id != "adnexal-mass":
+    """The overlapping whole-lesion segments of a task whose lesions span several labels (``Task.dicom``: the
+    adnexal mass, one per lesion, mask = mass ∪ solid tissue of the lesion, numbered as the metrics number
+    them); empty for other tasks."""
+    task = get_task(task_id)
+    spec = task.dicom.whole_lesion
+    if spec is None:
         return []
-    lesion_map, _ = adnexal_lesion_map(labels)
-    spec = _adnexal_lesion_spec()
-    return [(SegmentEntry(first_number + n - 1, "adnexal-lesion", ADNEXAL_LESION_SEGMENT.format(n), spec, n),
+    lesion_map = task.lesions.instance_map.load()(labels)
+    return [(SegmentEntry(first_number + n - 1, spec.label.id, task.dicom.whole_lesion_name.format(n), spec, n),
              lesion_map == n) for n in range(1, int(lesion_map.max(initial=0)) + 1)]
 
 

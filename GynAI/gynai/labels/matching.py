@@ -25,17 +25,12 @@ import numpy as np
 
 from gynai.errors import LabelError
 from gynai.image import LabelImage, LabelInfo
-from gynai.tasks import get_task
+from gynai.tasks import get_task, label_synonyms
 
 logger = logging.getLogger(__name__)
 
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "fibroid": ("leiomyoma", "myoma", "fibroids"),
-    "bladder": ("urinary-bladder",),
-    "adnexal-mass": ("mass", "adnexal-lesion", "ovarian-mass", "cyst"),
-    "solid-tissue": ("solid", "solid-component"),
-}
-"""Other names accepted for a task label (normalised: lower case, words joined by ``-``)."""
+SYNONYMS: dict[str, tuple[str, ...]] = label_synonyms()
+"""Other names accepted for a task label (``SegmentSpec.synonyms``; normalised: lower case, words joined by ``-``)."""
 
 REFERENCE_SEGMENT_NAMES: dict[str, tuple[str, ...]] = {"muscle": ("muscle", "skeletal-muscle"),
                                                        "myometrium": ("myometrium",)}

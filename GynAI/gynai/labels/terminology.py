@@ -21,7 +21,8 @@ from typing import Optional
 
 from gynai.errors import LabelError
 from gynai.resources import resource_path
-from gynai.tasks import Code, SegmentSpec, Task
+from gynai.labels.codes import Code
+from gynai.tasks.record import SegmentSpec, Task
 
 TERMINOLOGY_FILE = "GynAI.term.json"
 REGION_CONTEXT = "Anatomic codes - DICOM master list"

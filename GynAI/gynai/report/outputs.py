@@ -23,7 +23,8 @@ from typing import Callable, Optional, Sequence
 
 from gynai.errors import OutputPathError, UsageError
 from gynai.image import Image, LabelImage
-from gynai.report.model import report_model
+from gynai.metrics.results.document import MetricsDocument
+from gynai.report.model import build_report_model
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +133,9 @@ def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, f
             followup = compare_studies(document, prior["metrics"], labels if prior.get("labels") is not None else None,
                                        prior.get("labels"), current_label, prior.get("label") or "prior",
                                        prior.get("earlier") or ())
-        model_doc = report_model(document, image, followup, notes)
+        model_doc = build_report_model(MetricsDocument.from_json(document), image, followup, notes)
         if "json" in formats:
-            (staging / "report.json").write_text(json.dumps(model_doc, indent=2), encoding="utf-8")
+            (staging / "report.json").write_text(json.dumps(model_doc.to_json(), indent=2), encoding="utf-8")
             written["json"] = "report.json"
         figures = None
         if {"html", "pdf"} & set(formats):
