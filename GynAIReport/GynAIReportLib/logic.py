@@ -62,34 +62,32 @@ def task_label_image(volume_node, segmentation_node, task: str):
     return segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
 
 
-def metrics_of(image, labels, volume_node, segmentation_node, task: str) -> dict:
-    """The ``gynai.metrics/1`` document of an already converted volume (``image``) and segmentation
-    (``labels``, from :func:`task_label_image`) of these nodes. Intensities are read as the modality the
-    image declares, else the volume's DICOM Modality, else the segmenting model's (ultrasound or MR)."""
-    from gynai.inference.input_checks import image_modality
-    from gynai.metrics.document import metrics_document
+def case_from_nodes(volume_node, segmentation_node, task: str, image=None, prior=None):
+    """The case (:class:`gynai.case.Case`) of a segmentation node on a volume node: its segments of ``task`` on
+    the volume's grid (refused when none belongs to the task), reference segments named "Muscle" /
+    "Myometrium", the provenance GynAISegment recorded on the node (None for a hand-made one).
+
+    ``image``: the volume already converted (e.g. with its DICOM identity); by default converted here. Its
+    intensities are read as the modality it declares, else the volume's DICOM Modality (DICOM database),
+    else the segmenting model's (ultrasound or MR).
+    """
+    from gynai.case import Case
     from GynAILib.segment_state import segmentation_provenance
-    from GynAILib.volumes import volume_node_modality
+    from GynAILib.volumes import volume_node_modality, volume_node_to_image
 
-    if not image_modality(image):
-        modality = volume_node_modality(volume_node)
-        if modality:
-            image.metadata["modality"] = modality
-
-    return metrics_document(image, labels, task, segmentation_provenance(segmentation_node),
-                            {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()},
-                            reference_masks(volume_node, segmentation_node, task))
+    image = image if image is not None else volume_node_to_image(volume_node)
+    image.state_modality(volume_node_modality(volume_node), strict=False)
+    return Case(image, task_label_image(volume_node, segmentation_node, task), task,
+                reference_masks(volume_node, segmentation_node, task), segmentation_provenance(segmentation_node),
+                {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()}, prior)
 
 
 def compute_metrics(volume_node, segmentation_node, task: str) -> dict:
-    """The ``gynai.metrics/1`` document for a segmentation node on a volume node (its ``model`` is the
-    provenance that GynAISegment recorded on the node, ``None`` for a hand-made one; reference segments
-    named "Muscle" / "Myometrium" are used as reference regions)."""
-    from GynAILib.volumes import volume_node_to_image
+    """The ``gynai.metrics/1`` document for a segmentation node on a volume node (:func:`case_from_nodes`,
+    measured by :func:`gynai.case.measure_case`)."""
+    from gynai.case import measure_case
 
-    image = volume_node_to_image(volume_node)
-    return metrics_of(image, task_label_image(volume_node, segmentation_node, task), volume_node, segmentation_node,
-                      task)
+    return measure_case(case_from_nodes(volume_node, segmentation_node, task)).to_json()
 
 
 def thickness_map_volume_node(volume_node, segmentation_node, node=None):

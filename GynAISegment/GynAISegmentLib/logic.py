@@ -75,7 +75,6 @@ def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = No
     Raises:
         gynai.errors.GynAIError: On bad input or a model problem (one-line message).
     """
-    from gynai.inference.input_checks import declare_modality
     from gynai.inference.predict import segment_image
     from gynai.tasks import get_task
     from GynAILib.volumes import volume_node_to_image
@@ -83,8 +82,7 @@ def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = No
 
     get_task(task)
     check_output_node(segmentation_node, overwrite_edited)
-    image = declare_modality(volume_node_to_image(volume_node),
-                             input_modality(volume_node, modality))
+    image = volume_node_to_image(volume_node, input_modality(volume_node, modality))
     warnings: list[str] = []
     provenance: dict = {}
     labels = segment_image(image, task, device, progress=progress, model=model, warnings=warnings,

@@ -17,9 +17,10 @@ def key_metrics(document: dict) -> dict[str, Any]:
     assessed). For ``adnexal-mass`` the lesion figures are those of the largest lesion (the metrics' top
     level); ``lesion_count`` counts every lesion."""
     metrics = MetricsDocument.from_json(document)
-    columns = get_task(metrics.task).cohort_columns
-    row = metrics.results.cohort_row() if metrics.results is not None else {}
-    return {column: row.get(column) for column in columns}
+    task = get_task(metrics.task)
+    results = metrics.results if metrics.results is not None else task.results.load()()   # no block: nothing assessed
+    row = results.cohort_row()
+    return {column: row.get(column) for column in task.cohort_columns}
 
 
 def _cell(value: Any) -> str:

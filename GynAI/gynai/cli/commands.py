@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
 from gynai.io.safe_write import write_json
-from gynai.inference.input_checks import declare_modality
 
 logger = logging.getLogger("gynai")
 
@@ -38,7 +38,7 @@ def run_segment(args: argparse.Namespace) -> dict:
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
-    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
+    image = read_image(args.image, getattr(args, "modality", None))
     progress = getattr(args, "progress", None) or _progress_logger("segment")
     warnings: list[str] = []
     provenance: dict = {}
@@ -51,64 +51,10 @@ def run_segment(args: argparse.Namespace) -> dict:
     return {"output": str(Path(args.output).resolve()), "voxels": counts, "warnings": warnings, "model": provenance}
 
 
-def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, resample: bool = False):
-    """Read a .seg.nrrd or a labelmap (with ``--labels``), bring it onto the image grid and match its
-    segments to the task (:mod:`gynai.labels.matching`).
-
-    A crop on the image's lattice is placed exactly; another grid is refused unless ``resample``.
-
-    Returns:
-        ``(labels on the task's table, reference masks from segments named Muscle/Myometrium, model
-        provenance recorded by gynai segment in a .seg.nrrd or None)``.
-    """
-    from gynai.errors import LabelError
-    from gynai.image import LabelImage
-    from gynai.labels.grid import labels_on_image_grid
-    from gynai.io.images import read_label_array
-    from gynai.io.segnrrd import read_seg_file
-    from gynai.labels.spec import parse_label_spec
-    from gynai.labels.matching import match_segments
-
-    model = None
-    if str(path).endswith(".seg.nrrd"):
-        labels, model = read_seg_file(path)
-        if model is not None and model["edited"]:
-            logger.info("%s was edited after the model %s wrote it: reported as semi-automatic", path.name,
-                        model["name"])
-    else:
-        if not label_spec:
-            raise LabelError(f"{path} is a plain labelmap: give its label values with --labels "
-                             "(e.g. 1=myometrium,2=endometrium,3=fibroid)")
-        array, geometry = read_label_array(path)
-        labels = LabelImage(array, geometry, parse_label_spec(label_spec, task_id))
-    labels = labels_on_image_grid(labels, image.geometry, image.array.shape, resample, f"segmentation {path.name}")
-    unknown = labels.unknown_values()
-    if unknown:
-        raise LabelError(f"segmentation {path} has label values {unknown} without a name; list them in --labels")
-    try:
-        matched = match_segments(labels, task_id)
-    except LabelError as error:
-        raise LabelError(f"segmentation {path.name}: {error}") from None
-    return matched.labels, matched.references, model
-
-
-def _reference_masks(args: argparse.Namespace, image, from_segments: dict) -> dict:
-    """Reference masks: segments named Muscle/Myometrium, then ``--roi`` spheres (which take precedence)."""
-    from gynai.labels.regions import parse_roi, sphere_mask
-
-    references = dict(from_segments)
-    for spec in args.roi or []:
-        name, centre, radius = parse_roi(spec)
-        if name in references:
-            logger.info("--roi %s replaces the segment of the same name as the reference region", name)
-        references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
-    return references
-
-
 def run_measure(args: argparse.Namespace) -> None:
     """``gynai measure IMAGE SEGMENTATION --task TASK -o metrics.json``."""
-    from gynai.io.images import read_image, write_image
-    from gynai.metrics.document import measure
+    from gynai.case import load_case, measure_case
+    from gynai.io.images import write_image
     from gynai.tasks import TASKS, get_task
 
     if args.output.exists() and not args.overwrite:
@@ -121,22 +67,19 @@ def run_measure(args: argparse.Namespace) -> None:
             raise UsageError(f"--thickness-map is for task {with_map} (retroplacental myometrium)")
         if map_path.exists() and not args.overwrite:
             raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
-    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
-    labels, segment_references, _ = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
-    references = _reference_masks(args, image, segment_references)
-    metrics = measure(image, labels, args.task, None,
-                      {"image": args.image.name, "segmentation": args.segmentation.name}, references)
+    case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
+                     rois=args.roi or (), modality=getattr(args, "modality", None))
+    metrics = measure_case(replace(case, model=None))    # the metrics file records no model (as it always has)
     for note in metrics.notes:
         logger.warning("%s", note)
-    document = metrics.to_json()
-    thickness_map = thickness.load()(labels) if map_path is not None and thickness is not None else None
+    thickness_map = thickness.load()(case.labels) if map_path is not None and thickness is not None else None
     if map_path is not None and thickness_map is None:
         raise LabelError("no thickness map: the segmentation has no placenta or no myometrium")
     if thickness_map is not None:
         write_image(thickness_map, map_path, args.overwrite)
         logger.info("thickness map written to %s", map_path)
     try:
-        write_json(document, args.output, args.overwrite)
+        write_json(metrics.to_json(), args.output, args.overwrite)
     except BaseException:
         if thickness_map is not None:
             map_path.unlink(missing_ok=True)
@@ -144,42 +87,15 @@ def run_measure(args: argparse.Namespace) -> None:
     logger.info("metrics written to %s", args.output)
 
 
-def _load_priors(args: argparse.Namespace):
-    """The follow-up inputs of ``gynai report --prior … [--prior-segmentation …]`` (None without a prior)."""
-    from gynai.followup.priors import load_prior
-
-    if not args.prior:
-        if args.prior_segmentation:
-            raise UsageError("--prior-segmentation needs --prior (the prior study's metrics.json or report.json)")
-        return None
-    priors = [load_prior(path) for path in args.prior]
-    label, metrics = priors[-1]
-    prior_labels = None
-    if args.prior_segmentation:
-        from gynai.io.segnrrd import read_seg_nrrd
-
-        if not str(args.prior_segmentation).endswith(".seg.nrrd"):
-            raise UsageError(f"--prior-segmentation {args.prior_segmentation} must be a .seg.nrrd file")
-        prior_labels = read_seg_nrrd(args.prior_segmentation)
-    return {"metrics": metrics, "labels": prior_labels, "label": label, "earlier": priors[:-1]}
-
-
 def run_report(args: argparse.Namespace) -> dict:
     """``gynai report IMAGE SEGMENTATION --task TASK -o DIR [--format json,html,dicom]``."""
-    from gynai.io.images import read_image
-    from gynai.metrics.document import metrics_document
-    from gynai.report.outputs import parse_formats, write_report
+    from gynai.case import load_case, parse_formats, report_case
 
     formats = parse_formats(args.format)
-    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
-    labels, segment_references, model = load_segmentation(args.segmentation, args.task, args.labels, image,
-                                                          args.resample)
-    references = _reference_masks(args, image, segment_references)
-    document = metrics_document(image, labels, args.task, model,
-                                {"image": args.image.name, "segmentation": args.segmentation.name}, references)
-    prior = _load_priors(args)
-    written = write_report(image, labels, args.task, args.output, formats, document, model=model,
-                           progress=_progress_logger("report"), prior=prior)
+    case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
+                     rois=args.roi or (), modality=getattr(args, "modality", None), priors=args.prior or (),
+                     prior_segmentation=args.prior_segmentation)
+    _, _, written = report_case(case, args.output, formats, _progress_logger("report"))
     logger.info("report written to %s", args.output)
     return {"output": str(Path(args.output).resolve()), **written}
 
@@ -187,7 +103,7 @@ def run_report(args: argparse.Namespace) -> dict:
 def run_batch(args: argparse.Namespace) -> dict:
     """``gynai batch INPUT OUTPUT --task TASK [--workers N]``; exit code 3 when any case failed."""
     from gynai.batch import run_batch as batch
-    from gynai.report.outputs import parse_formats
+    from gynai.case import parse_formats
 
     formats = () if args.report_format.strip().lower() == "none" else parse_formats(args.report_format)
 

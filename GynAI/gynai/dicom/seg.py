@@ -45,12 +45,6 @@ class SegmentEntry:
     instance: Optional[int] = None
 
 
-def has_segments(labels: LabelImage, task_id: str) -> bool:
-    """True when at least one label of the task has a voxel, i.e. there is a segment to store as SEG."""
-    task_ids = {spec.label.id for spec in get_task(task_id).segments}
-    return any(bool((labels.array == label.value).any()) for label in labels.labels if label.id in task_ids)
-
-
 def segment_labelmap(labels: LabelImage, task_id: str) -> tuple[np.ndarray, list[SegmentEntry]]:
     """Array of segment numbers (0 = none) and the segment list; the task's split label (``Task.dicom``, the
     fibroid) is split into its lesion instances, numbered as the metrics number them.

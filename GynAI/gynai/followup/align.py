@@ -21,6 +21,7 @@ import SimpleITK as sitk
 
 from gynai.image import Geometry, LabelImage
 from gynai.io.sitk_bridge import array_to_sitk
+from gynai.metrics.overlap import dice
 from gynai.tasks import get_task
 
 logger = logging.getLogger(__name__)
@@ -121,10 +122,8 @@ def _grid_around(masks: list[tuple[np.ndarray, LabelImage]], margin_mm: float = 
 
 
 def _dice(a: sitk.Image, b: sitk.Image) -> float:
-    """Dice of the organs (weight ≥ 0.5 after smoothing) on the registration grid."""
-    first, second = sitk.GetArrayViewFromImage(a) >= 0.5, sitk.GetArrayViewFromImage(b) >= 0.5
-    total = int(first.sum()) + int(second.sum())
-    return 2.0 * int((first & second).sum()) / total if total else 0.0
+    """Dice of the organs (weight ≥ 0.5 after smoothing) on the registration grid (0 when both are empty)."""
+    return float(dice(sitk.GetArrayViewFromImage(a) >= 0.5, sitk.GetArrayViewFromImage(b) >= 0.5, empty=0.0))
 
 
 def _mask_centroid(mask: np.ndarray, labels: LabelImage) -> np.ndarray:

@@ -13,7 +13,7 @@ from gynai.errors import CancelledError, ModelError
 from gynai.image import Image, LabelImage
 from gynai.models.bundle import BundleInfo, load_network
 from gynai.models.selection import load_task_bundle
-from gynai.inference.input_checks import check_input, check_prediction, image_modality
+from gynai.inference.input_checks import check_input, check_prediction
 from gynai.inference.postprocess import postprocess_labels
 from gynai.inference.preprocess import labels_to_input_grid, normalize_intensity, resample_to_model
 from gynai.progress import ProgressCallback, report
@@ -98,7 +98,7 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
     if threads:
         torch.set_num_threads(int(threads))
     report(progress, 0.0, "loading model")
-    info = load_task_bundle(task, models_directory, model, image_modality(image) or None)
+    info = load_task_bundle(task, models_directory, model, image.modality or None)
     notes = check_input(image, task, info.modality)
     resolved = resolve_device(device)
     network = load_network(info, resolved)

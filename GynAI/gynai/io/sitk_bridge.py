@@ -29,8 +29,3 @@ def array_to_sitk(array: np.ndarray, geometry: Geometry) -> sitk.Image:
 def image_to_sitk(image: Image) -> sitk.Image:
     """A SimpleITK image from a core :class:`Image` (voxels copied)."""
     return array_to_sitk(image.array, image.geometry)
-
-
-def sitk_to_image(image: sitk.Image, metadata: dict | None = None) -> Image:
-    """A core :class:`Image` from a 3D scalar SimpleITK image (voxels copied)."""
-    return Image(sitk.GetArrayFromImage(image), geometry_from_sitk(image), dict(metadata or {}))

@@ -52,11 +52,9 @@ def _crop_to_content(image: Image, labels: LabelImage,
 
 
 def analysis_modality(image: Image, model: Optional[dict] = None) -> str:
-    """The modality the intensities are read as: the image's declared one (DICOM ``Modality`` or
-    ``modality`` metadata), else the modality of the model that made the segmentation, else MR."""
-    from gynai.inference.input_checks import image_modality
-
-    return image_modality(image) or str((model or {}).get("modality") or "").upper() or "MR"
+    """The modality the intensities are read as: the image's (:attr:`~gynai.image.Image.modality`), else the
+    modality of the model that made the segmentation, else MR."""
+    return image.modality or str((model or {}).get("modality") or "").upper() or "MR"
 
 
 def measure(image: Image, label_image: LabelImage, task_id: str, model: Optional[dict] = None,

@@ -20,7 +20,8 @@ import requests
 from gynai import __version__
 from gynai.errors import InputFileError, PacsError, UsageError
 from gynai.pacs.config import PacsConfig
-from gynai.pacs.files import collect_dicom_files, staged_folder
+from gynai.io.safe_write import staged_folder
+from gynai.pacs.files import collect_dicom_files
 from gynai.pacs.multipart import content_type_parameters, encode_related, iter_related, new_boundary
 from gynai.pacs.records import (TAGS, SeriesRecord, StoreReport, StudyRecord, series_record, store_outcomes,
                                 study_record)

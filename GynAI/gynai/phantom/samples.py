@@ -73,7 +73,7 @@ def write_thumbnail(image: Image, labels, path: Path) -> Path:
     """A 128 × 128 grey thumbnail (PNG) of the slice through the centre of the labelled structures."""
     centre = np.argwhere(labels.array > 0).mean(axis=0).astype(int) if labels.array.any() else \
         np.array(image.array.shape) // 2
-    plane = image.array[:, :, centre[2]] if image.metadata.get("modality") == "US" else image.array[centre[0]]
+    plane = image.array[:, :, centre[2]] if image.modality == "US" else image.array[centre[0]]
     plane = ndimage.zoom(plane.astype(np.float32), (128 / plane.shape[0], 128 / plane.shape[1]), order=1)
     path.write_bytes(encode_png(np.repeat(window(plane, plane)[..., None], 3, axis=2)))
     return path

@@ -225,12 +225,12 @@ def test_resume_only_with_the_same_task_model_formats_and_input(fake_run, tmp_pa
     assert cli(capsys, folder, output, "--task", "uterus-fibroid", "--report-format", "json")[0] == 0
     assert fake_run == ["b"]
 
-    from gynai.inference import bundle
+    from gynai.models import selection
 
-    real = bundle.load_task_bundle
+    real = selection.load_task_bundle
     fake_run.clear()
     with monkeypatch.context() as patched:
-        patched.setattr(bundle, "load_task_bundle", lambda task, *a, **k: dataclasses.replace(real(task), version="9"))
+        patched.setattr(selection, "load_task_bundle", lambda task, *a, **k: dataclasses.replace(real(task), version="9"))
         assert cli(capsys, folder, output, "--task", "uterus-fibroid", "--report-format", "json")[0] == 0
     assert fake_run == ["a", "b"]                                                 # another model version
 

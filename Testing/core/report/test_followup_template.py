@@ -11,7 +11,7 @@ from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
 from gynai.report.blocks import Paragraph, Table
 from gynai.report.html_report import render_report_html
 from gynai.report.model import report_model
-from gynai.report.outputs import write_report
+from gynai.case import write_report
 from gynai.report.templates.followup import followup_section
 
 SMALL = PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 20))

@@ -14,7 +14,8 @@ from gynai.io.images import write_image
 from gynai.io.segnrrd import write_seg_nrrd
 from gynai.metrics.document import metrics_document
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
-from gynai.report.outputs import EMPTY_SEGMENTATION_NOTE, write_report
+from gynai.case import write_report
+from gynai.report.outputs import EMPTY_SEGMENTATION_NOTE
 
 SMALL = PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 20))
 TASK = "uterus-fibroid"

@@ -75,8 +75,9 @@ class FibroidMap(JsonRecord):
         return cls.from_json(block)
 
     def document_items(self) -> list[tuple[str, Any]]:
-        """``fibroid_map``, and ``fibroids`` (the same list: DESIGN.md's minimum key)."""
-        return [("fibroid_map", self.to_json()), ("fibroids", [item.to_json() for item in self.fibroids])]
+        """``fibroid_map``, and ``fibroids`` (the same list object: DESIGN.md's minimum key)."""
+        block = self.to_json()
+        return [("fibroid_map", block), ("fibroids", block["fibroids"])]
 
     def findings(self) -> list[Finding]:
         """The uterus summary, then each fibroid's findings."""
