@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from gynai.errors import InputFileError, ModelError, OutputPathError
-from gynai.io.safe_write import atomic_output
+from gynai.io.safe_write import atomic_output, staged_folder
 from gynai.models.bundle import BundleInfo, load_network, read_bundle
 from gynai.models.catalog import (CATALOG_FILE, CATALOG_SCHEMA, CatalogEntry, catalog_files, load_catalog,
                                   models_dir)
@@ -129,22 +129,17 @@ def add_bundle(source: Path, name: Optional[str] = None, overwrite: bool = False
     if any(item["name"] == name for item in items) and not overwrite:
         raise OutputPathError(f"a user model named '{name}' exists; remove it first or pass --overwrite")
     directory.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=directory))
-    try:
+    target = directory / name
+    with staged_folder(target, replace=True) as bundle:
         if source.is_dir():
-            shutil.copytree(_bundle_root(source), staging / "bundle", symlinks=True)
+            shutil.copytree(_bundle_root(source), bundle, symlinks=True, dirs_exist_ok=True)
         elif source.suffix.lower() == ".zip":
-            _safe_extract(source, staging / "unpacked")
-            shutil.move(str(_bundle_root(staging / "unpacked")), staging / "bundle")
+            with tempfile.TemporaryDirectory(prefix=f".{name}.unpacked-", dir=directory) as unpacked:
+                _safe_extract(source, Path(unpacked))
+                shutil.copytree(_bundle_root(Path(unpacked)), bundle, symlinks=True, dirs_exist_ok=True)
         else:
             raise InputFileError(f"{source.name} is neither a folder nor a .zip; give a bundle folder or a zip of it")
-        info = check_bundle(staging / "bundle")
-        target = directory / name
-        if target.exists():
-            shutil.rmtree(target)
-        (staging / "bundle").rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        info = check_bundle(bundle)
     item = {"name": name, "task": info.task, "version": info.version, "path": name, "bundled": False,
             "files": catalog_files(target)}
     _write_catalog(directory, [i for i in items if i["name"] != name] + [item])
