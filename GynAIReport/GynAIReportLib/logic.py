@@ -192,10 +192,10 @@ class MetricsAutoUpdate:
         task: Task id of the segmentation.
         table_node: Table to keep up to date (created when None).
         on_update: Optional ``on_update(metrics)`` called after each recomputation.
-        timer: When to recompute after a change (:class:`~GynAIReportLib.debounce.OneShotTimer`); the module
+        timer: When to recompute after a change (:class:`~GynAILib.debounce.OneShotTimer`); the module
             passes a Qt timer, so a paint stroke's many modifications cause one computation ``delay_ms`` after
-            the stroke. None: at once (:class:`~GynAIReportLib.debounce.ImmediateTimer`, for scripts).
-        on_state: Optional ``on_state(state, message)`` with each :class:`~GynAIReportLib.debounce.UpdateState`
+            the stroke. None: at once (:class:`~GynAILib.debounce.ImmediateTimer`, for scripts).
+        on_state: Optional ``on_state(state, message)`` with each :class:`~GynAILib.debounce.UpdateState`
             (``PENDING`` from the first edit: the panel shows "updating…").
         delay_ms: Pause after the last change.
 
@@ -205,7 +205,7 @@ class MetricsAutoUpdate:
 
     def __init__(self, volume_node, segmentation_node, task: str, table_node=None, on_update=None,
                  timer=None, on_state=None, delay_ms: int = 500) -> None:
-        from GynAIReportLib.debounce import DebouncedCall, ImmediateTimer
+        from GynAILib.debounce import DebouncedCall, ImmediateTimer
         from GynAIReportLib.findings_table import findings_to_table_node
 
         self.volume_node, self.segmentation_node, self.task = volume_node, segmentation_node, task
@@ -223,7 +223,7 @@ class MetricsAutoUpdate:
 
     @property
     def state(self):
-        """The :class:`~GynAIReportLib.debounce.UpdateState` of the automatic update."""
+        """The :class:`~GynAILib.debounce.UpdateState` of the automatic update."""
         return self._update.state
 
     @property

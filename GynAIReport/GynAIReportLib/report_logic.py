@@ -22,6 +22,13 @@ class ReportLogic:
         metrics = logic.compute_metrics(volumeNode, segmentationNode, task)
         return metrics, logic.metrics_to_table_node(metrics, tableNode), logic.report_html(metrics, volumeNode)
 
+    def reportHtml(self, metrics: dict, volumeNode: Any = None) -> str:
+        """The report's HTML (without figures, fast enough to follow edits) for the module panel; with
+        ``volumeNode``, the patient and study of a DICOM-loaded volume."""
+        from GynAIReportLib import logic
+
+        return logic.report_html(metrics, volumeNode)
+
     def findingsTable(self, metrics: dict, tableNode: Any = None) -> Any:
         """Table node with one row per coded finding (group, measurement, value, unit, DICOM codes)."""
         from GynAIReportLib import findings_table
@@ -50,7 +57,7 @@ class ReportLogic:
                                        timer=self.createTimer(), on_state=onState)
 
     def createTimer(self) -> Any:
-        """The timer of :meth:`watch` (a ``GynAIReportLib.debounce.OneShotTimer``); this Qt-free default is
+        """The timer of :meth:`watch` (a ``GynAILib.debounce.OneShotTimer``); this Qt-free default is
         None (recompute at once); the module returns a Qt timer."""
         return None
 
