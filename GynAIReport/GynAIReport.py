@@ -17,11 +17,11 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin  # noqa: E402
 
-from GynAIGui.module_widget import ModuleWidgetMixin, html_view  # noqa: E402
-from GynAIGui.report_panel import metrics_state_text, pacs_config_file  # noqa: E402
+from GynAIGui.module_widget import ModuleWidgetMixin, application_setting, html_view  # noqa: E402
 from GynAIGui.timers import QtOneShotTimer  # noqa: E402
 from GynAIReportLib.report_logic import ReportLogic  # noqa: E402
 from GynAIReportLib.self_test import report_files, volumes_of_phantom  # noqa: E402
+from GynAIReportLib.texts import metrics_state_text  # noqa: E402
 
 
 class GynAIReport(ScriptedLoadableModule):
@@ -175,7 +175,7 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
 
     def pacsConfigFile(self):
         """The PACS configuration file set in the application settings, or "" (nothing is ever sent then)."""
-        return pacs_config_file()
+        return application_setting(self.pacsConfigSetting)
 
     def createTimer(self):
         """The automatic metric update waits for a pause in the edits on Slicer's event loop."""

@@ -16,10 +16,10 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 from slicer.util import VTKObservationMixin  # noqa: E402
 
 from GynAIGui.module_widget import ModuleWidgetMixin  # noqa: E402
-from GynAIGui.segment_texts import input_hint_text, model_card_text  # noqa: E402
 from GynAIGui.timers import JobPanel  # noqa: E402
 from GynAISegmentLib.segment_logic import SegmentLogic, finish_result  # noqa: E402
 from GynAISegmentLib.self_test import background_job_and_cancel, segment_phantom  # noqa: E402
+from GynAISegmentLib.texts import input_hint_text, model_card_text  # noqa: E402
 
 DEVICES = ("auto", "cpu", "cuda")
 MODALITY_CHOICES = ("auto", "MR", "US")

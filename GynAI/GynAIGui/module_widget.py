@@ -45,3 +45,8 @@ def html_view(frame):
     view = slicer.qSlicerWebWidget() if hasattr(slicer, "qSlicerWebWidget") else qt.QTextBrowser()
     frame.layout().addWidget(view)
     return view
+
+
+def application_setting(key, default=""):
+    """A value of Slicer's application settings (``qt.QSettings``), as text; ``default`` when it is not set."""
+    return str(qt.QSettings().value(key, default) or default)

@@ -13,6 +13,9 @@ logger = logging.getLogger(__name__)
 class ReportLogic:
     """``compute``, ``findingsTable``, ``thicknessMap``, ``watch``, ``generateReport`` and ``sendToPacs``."""
 
+    pacsConfigSetting = "GynAI/PacsConfigFile"
+    """Application setting naming the user's PACS (DICOMweb) configuration file; nothing is sent without it."""
+
     def compute(self, volumeNode: Any, segmentationNode: Any, task: str = "uterus-fibroid",
                 tableNode: Any = None) -> tuple[dict, Any, str]:
         """Metrics document, filled table node and report HTML for a segmentation on a volume."""

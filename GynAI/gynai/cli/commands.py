@@ -5,11 +5,29 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
+from gynai import batch
+from gynai.case import load_case, measure_case, parse_formats, report_case
+from gynai.cli.demo import run_demo_case
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
+from gynai.image import Image
+from gynai.inference import predict
+from gynai.io.images import read_image, write_image
 from gynai.io.safe_write import write_json
+from gynai.io.segnrrd import write_seg_nrrd
+from gynai.labels.terminology import task_terminology
+from gynai.models.bundle import bundle_modality
+from gynai.models.catalog import verify_entry
+from gynai.models.download import add_bundle_from_url
+from gynai.models.selection import all_entries
+from gynai.models.user_models import add_bundle, remove_bundle
+from gynai.phantom import generate
+from gynai.tasks import TASKS, get_task
 
 logger = logging.getLogger("gynai")
 
@@ -28,12 +46,6 @@ def _progress_logger(prefix: str):
 
 def run_segment(args: argparse.Namespace) -> dict:
     """``gynai segment IMAGE --task TASK -o OUT.seg.nrrd``; returns the output path and label voxel counts."""
-    from gynai.inference.predict import segment_image
-    from gynai.io.images import read_image
-    from gynai.io.segnrrd import write_seg_nrrd
-    from gynai.tasks import get_task
-    from gynai.labels.terminology import task_terminology
-
     if not str(args.output).endswith(".seg.nrrd"):
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
     if args.output.exists() and not args.overwrite:
@@ -42,7 +54,7 @@ def run_segment(args: argparse.Namespace) -> dict:
     progress = getattr(args, "progress", None) or _progress_logger("segment")
     warnings: list[str] = []
     provenance: dict = {}
-    labels = segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
+    labels = predict.segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
                            model=args.model, warnings=warnings, provenance=provenance)
     write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite,
                    model=provenance)
@@ -53,10 +65,6 @@ def run_segment(args: argparse.Namespace) -> dict:
 
 def run_measure(args: argparse.Namespace) -> None:
     """``gynai measure IMAGE SEGMENTATION --task TASK -o metrics.json``."""
-    from gynai.case import load_case, measure_case
-    from gynai.io.images import write_image
-    from gynai.tasks import TASKS, get_task
-
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
     map_path = getattr(args, "thickness_map", None)
@@ -89,8 +97,6 @@ def run_measure(args: argparse.Namespace) -> None:
 
 def run_report(args: argparse.Namespace) -> dict:
     """``gynai report IMAGE SEGMENTATION --task TASK -o DIR [--format json,html,dicom]``."""
-    from gynai.case import load_case, parse_formats, report_case
-
     formats = parse_formats(args.format)
     case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
                      rois=args.roi or (), modality=getattr(args, "modality", None), priors=args.prior or (),
@@ -102,15 +108,12 @@ def run_report(args: argparse.Namespace) -> dict:
 
 def run_batch(args: argparse.Namespace) -> dict:
     """``gynai batch INPUT OUTPUT --task TASK [--workers N]``; exit code 3 when any case failed."""
-    from gynai.batch import run_batch as batch
-    from gynai.case import parse_formats
-
     formats = () if args.report_format.strip().lower() == "none" else parse_formats(args.report_format)
 
     def each_case(fraction: float, message: str) -> None:         # "case i/n: <id> done|failed", every case
         logger.info("batch %3d%% %s", int(fraction * 100), message)
 
-    result = batch(args.input, args.output, args.task, args.workers, args.device, formats,
+    result = batch.run_batch(args.input, args.output, args.task, args.workers, args.device, formats,
                    getattr(args, "progress", None) or each_case, getattr(args, "modality", None))
     logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
                 len(result.done), result.resumed, len(result.failed), len(result.skipped),
@@ -123,28 +126,16 @@ def run_batch(args: argparse.Namespace) -> dict:
 
 def run_demo(args: argparse.Namespace) -> None:
     """``gynai demo -o DIR``."""
-    from gynai.cli.demo import run_demo_case
-
     run_demo_case(args.output, seed=args.seed, device=args.device, progress=_progress_logger("demo"))
 
 
 def run_phantom(args: argparse.Namespace) -> dict:
     """``gynai phantom --task TASK [--modality US] -o IMAGE [--truth TRUTH.seg.nrrd]``."""
-    from gynai.io.images import write_image
-    from gynai.io.segnrrd import write_seg_nrrd
-    from gynai.phantom import generate
-    from gynai.tasks import get_task
-    from gynai.labels.terminology import task_terminology
-
     if args.truth is not None and not args.truth.name.endswith(".seg.nrrd"):
         raise UsageError(f"--truth {args.truth.name}: the ground truth is written as a .seg.nrrd; name it so")
     for path in (args.output, args.truth):
         if path is not None and path.exists() and not args.overwrite:
             raise OutputPathError(f"{path} exists; choose another name or pass --overwrite")
-    import numpy as np
-
-    from gynai.image import Image
-
     case = generate(args.task, args.seed, modality=args.modality)
     stored = np.uint8 if args.modality == "US" else np.int16         # as scanners store them: 8-bit B-mode
     image = Image(np.rint(case.image.array).astype(stored), case.image.geometry, dict(case.image.metadata))
@@ -161,8 +152,6 @@ def run_phantom(args: argparse.Namespace) -> dict:
 
 def run_train(args: argparse.Namespace) -> None:
     """``gynai train --task TASK -o BUNDLE``."""
-    from dataclasses import replace
-
     from gynai.training.run import smoke_config, train_bundle
     from gynai.training.train import task_config
 
@@ -189,8 +178,6 @@ def run_train(args: argparse.Namespace) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> dict:
     """``gynai evaluate --task TASK``: held-out phantom Dice of an installed model."""
-    import sys
-
     from gynai.training.evaluate import evaluate_installed, format_table
 
     if args.cases < 1:
@@ -204,20 +191,11 @@ def run_evaluate(args: argparse.Namespace) -> dict:
 
 def run_models(args: argparse.Namespace) -> dict:
     """``gynai models list|verify|add|remove``."""
-    import sys
-
-    from gynai.models.bundle import bundle_modality
-    from gynai.models.catalog import verify_entry
-    from gynai.models.selection import all_entries
-    from gynai.models.user_models import add_bundle, remove_bundle
-
     if args.action in ("add", "remove") and not args.source:
         raise GynAIError(f"'gynai models {args.action}' needs "
                          f"{'a bundle folder or .zip' if args.action == 'add' else 'the model name'}")
     if args.action == "add":
         if "://" in args.source:
-            from gynai.models.download import add_bundle_from_url
-
             if not args.sha256:
                 raise GynAIError("a model from a URL needs --sha256 (the digest its publisher gives)")
             entry = add_bundle_from_url(args.source, args.sha256, args.name, args.overwrite)

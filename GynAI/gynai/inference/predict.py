@@ -15,6 +15,7 @@ from gynai.models.bundle import BundleInfo, load_network
 from gynai.models.selection import load_task_bundle
 from gynai.inference.input_checks import check_input, check_prediction
 from gynai.inference.postprocess import postprocess_labels
+from gynai.models.provenance import model_provenance
 from gynai.inference.preprocess import labels_to_input_grid, normalize_intensity, resample_to_model
 from gynai.progress import ProgressCallback, report
 
@@ -109,8 +110,6 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
     if warnings is not None:
         warnings.extend(notes)
     if provenance is not None:
-        from gynai.models.provenance import model_provenance
-
         provenance.update(model_provenance(info.name, info.version, info.task, modality=info.modality))
     return labels
 

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Optional, Sequence
 
+import pydicom
 import SimpleITK as sitk
 
 from gynai.errors import InputFileError
@@ -54,8 +55,6 @@ def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None) -> si
 
 
 def _identifying_metadata(path: Path) -> dict[str, str]:
-    import pydicom
-
     try:
         dataset = pydicom.dcmread(str(path), stop_before_pixels=True)
     except Exception:  # pydicom raises several types for damaged headers; metadata is optional here

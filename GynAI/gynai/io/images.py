@@ -19,6 +19,7 @@ import SimpleITK as sitk
 
 from gynai.errors import GeometryError, ImageDimensionError, InputFileError
 from gynai.image import Geometry, Image
+from gynai.io.dicom_series import read_dicom_series_sitk
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import geometry_from_sitk, image_to_sitk
 
@@ -77,15 +78,11 @@ def _read_sitk(path: Path) -> sitk.Image:
     if not path.exists():
         raise InputFileError(f"{path} does not exist; check the path")
     if path.is_dir():
-        from gynai.io.dicom_series import read_dicom_series_sitk
-
         return read_dicom_series_sitk(path)
     if path.name.lower().endswith((".nrrd", ".nhdr")):
         _check_nrrd_spacing(path)
     _check_complete(path)
     if path.suffix.lower() == ".dcm":
-        from gynai.io.dicom_series import read_dicom_series_sitk
-
         return read_dicom_series_sitk(path.parent)
     try:
         return sitk.ReadImage(str(path))

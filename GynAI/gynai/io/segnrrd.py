@@ -30,6 +30,7 @@ from gynai.errors import InputFileError, LabelError
 from gynai.image import Geometry, LabelImage, LabelInfo
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import array_to_sitk
+from gynai.models.provenance import model_provenance
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +143,6 @@ def _read(path: Path) -> tuple[sitk.Image, list[dict[str, str]]]:
 
 def _provenance(image: sitk.Image, entries: list[dict[str, str]], array: np.ndarray) -> Optional[dict]:
     """The provenance in the header of a read file (``None`` without one); ``edited`` from the digest."""
-    from gynai.models.provenance import model_provenance
-
     keys = set(image.GetMetaDataKeys())
     if PROVENANCE_FIELDS["name"] not in keys:
         return None

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import unquote, urlsplit
 
+import requests
+
 from gynai.errors import InputFileError, ModelError
 from gynai.models.catalog import CatalogEntry
 from gynai.models.user_models import add_bundle
@@ -48,8 +50,6 @@ def _chunks(url: str, timeout_s: float):
         return
     if parts.scheme not in ("http", "https"):
         raise InputFileError(f"model URL must be https://, http:// or file://, got {url!r}")
-    import requests
-
     try:
         with requests.get(url, stream=True, timeout=timeout_s) as response:
             if response.status_code != 200:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from gynai.dicom.pdf import build_encapsulated_pdf
 from gynai.dicom.source import source_for
 from gynai.errors import UsageError
 from gynai.image import Image, LabelImage
@@ -86,8 +87,7 @@ def plan_outputs(image: Image, labels: LabelImage, task_id: str, modality: str, 
 
 def _write_dicom(folder: Path, image: Image, labels: LabelImage, model: ReportModel,
                  pdf_path: Optional[Path], with_seg: bool) -> dict[str, Any]:
-    from gynai.dicom.pdf import build_encapsulated_pdf
-    from gynai.dicom.seg import build_seg
+    from gynai.dicom.seg import build_seg              # highdicom, an optional heavy import
     from gynai.dicom.sr import build_sr
 
     if not with_seg and pdf_path is None:

@@ -1,15 +1,16 @@
-"""The translatable sentences GynAISegment shows beside the task selector: the model card's summary of the
-model that will run, and a warning when the volume does not fit the task's models."""
+"""The translatable sentences GynAISegment shows beside the task selector (Qt-free): the model card's summary
+of the model that will run, and a warning when the volume does not fit the task's models."""
 
 import slicer
 from slicer.i18n import tr as _
+
+from GynAISegmentLib.model_info import (input_modality, is_segmentable_volume, model_card_facts,
+                                        modality_mismatch)
 
 
 def model_card_text(task, volume, stated):
     """The model card summary (version, size, modality, held-out phantom Dice, the synthetic-data caveat) of the
     model that segments ``task`` for ``volume`` (``stated``: the user's modality choice, ``auto`` for DICOM)."""
-    from GynAISegmentLib.model_info import input_modality, model_card_facts
-
     try:
         card = model_card_facts(task, input_modality(volume, stated, getattr(slicer, "dicomDatabase", None)))
     except Exception as error:  # shown, not raised: a missing dependency or a tampered bundle
@@ -23,8 +24,6 @@ def model_card_text(task, volume, stated):
 def input_hint_text(task, volume, stated):
     """A warning when the volume's modality fits none of the task's models, or the node is not a scalar volume
     with image data; "" when it fits."""
-    from GynAISegmentLib.model_info import is_segmentable_volume, modality_mismatch
-
     mismatch = modality_mismatch(volume, task, getattr(slicer, "dicomDatabase", None), stated)
     if mismatch is not None:
         return _("{volume} is {modality}, but the {task} model expects {expected}: the result would not be "

@@ -1,12 +1,8 @@
-"""GynAIReport's panel texts and settings (Qt): the automatic update's state line, the PACS configuration file."""
+"""The translatable sentences of GynAIReport's panel that depend on the logic's state (Qt-free)."""
 
-import qt
 from slicer.i18n import tr as _
 
 from GynAILib.debounce import UpdateState
-
-PACS_CONFIG_SETTING = "GynAI/PacsConfigFile"
-"""Application setting naming the user's PACS (DICOMweb) configuration file; nothing is sent without it."""
 
 
 def metrics_state_text(state, message):
@@ -16,8 +12,3 @@ def metrics_state_text(state, message):
     if state is UpdateState.FAILED:
         return _("Updating the metrics failed: {reason}").format(reason=message)
     return _("Metrics up to date (recomputed after each edit).")
-
-
-def pacs_config_file():
-    """The PACS configuration file set in the application settings, or "" (nothing is ever sent then)."""
-    return str(qt.QSettings().value(PACS_CONFIG_SETTING, "") or "")
