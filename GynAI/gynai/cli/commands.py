@@ -182,7 +182,8 @@ def run_evaluate(args: argparse.Namespace) -> dict:
 
     if args.cases < 1:
         raise GynAIError(f"--cases must be at least 1, got {args.cases}")
-    result = evaluate_installed(args.task, args.model, args.cases, args.device, _progress_logger("evaluate"))
+    result = evaluate_installed(args.task, args.model, args.cases, args.device, _progress_logger("evaluate"),
+                                style=getattr(args, "style", "train"))
     sys.stdout.write(format_table(result) + "\n")
     if args.output is not None:
         write_json(result, args.output)

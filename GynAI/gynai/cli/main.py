@@ -151,7 +151,10 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("evaluate", help="Dice of an installed model on held-out phantoms (model card figures)")
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
     parser.add_argument("--model", default=None, help="installed model (default: the shipped one)")
-    parser.add_argument("--cases", type=int, default=10, help="number of held-out phantoms")
+    parser.add_argument("--cases", type=int, default=10, help="number of held-out phantoms per style")
+    parser.add_argument("--style", default="train", choices=["train", "heldout", "ct", "all"],
+                        help="train: the training generator's held-out phantoms; heldout: a second generator written "
+                             "separately; ct: that generator as CT (no target); all: every style that applies")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
     parser.add_argument("-o", "--output", type=Path, default=None, help="also write the result as JSON")
 

@@ -38,7 +38,8 @@ def paint_ovary(canvas: SceneCanvas, rng: np.random.Generator, centre: np.ndarra
         canvas.paint(Blob(tuple(centre + offset), (radius,) * 3), "follicle", only=("ovary", "follicle"))
 
 
-def _papillae(canvas: SceneCanvas, rng: np.random.Generator, lesion: Blob, wall_mm: float, count: int) -> None:
+def _papillae(canvas: SceneCanvas, rng: np.random.Generator, lesion: Blob, wall_mm: float, count: int,
+              tissue: str = "solid") -> None:
     for _ in range(count):
         direction = unit(rng.normal(size=3))
         radius = float(rng.uniform(3, min(16.0, min(lesion.radii_mm) * 0.45)))
@@ -46,7 +47,7 @@ def _papillae(canvas: SceneCanvas, rng: np.random.Generator, lesion: Blob, wall_
         centre = surface - (np.asarray(lesion.rotation) @ direction) * (wall_mm + radius * 0.5)
         papilla = Blob(tuple(centre), tuple(radius * f for f in rng.uniform(0.7, 1.3, 3)),
                        rotation(rng.normal(size=3), rng.uniform(0, np.pi)), random_lobes(rng, 3, (0.1, 0.4)))
-        canvas.paint(Intersection((papilla, lesion)), "solid")
+        canvas.paint(Intersection((papilla, lesion)), tissue)
 
 
 def paint_lesion(canvas: SceneCanvas, rng: np.random.Generator, anchor: np.ndarray, side: float,
@@ -65,7 +66,7 @@ def paint_lesion(canvas: SceneCanvas, rng: np.random.Generator, anchor: np.ndarr
             spot = np.asarray(centre) + rng.normal(0, 1, 3) * np.asarray(radii) * 0.3
             canvas.paint(Blob(tuple(spot), (float(rng.uniform(3, min(radii) * 0.35)),) * 3), "lesion-fluid",
                          only=("solid",))
-        return {"morphology": morphology, "diameter_mm": diameter}
+        return {"morphology": morphology, "diameter_mm": diameter, "centre_lps_mm": [float(c) for c in centre]}
     canvas.paint(lesion, "lesion-wall")
     lumen = Blob(lesion.centre_lps_mm, tuple(max(r - wall_mm, 2.0) for r in radii), lesion.rotation, lobes)
     fluid = "lesion-fluid" if rng.random() < 0.65 else "lesion-fluid-complex"
@@ -84,7 +85,8 @@ def paint_lesion(canvas: SceneCanvas, rng: np.random.Generator, anchor: np.ndarr
         fat = Blob(tuple(np.asarray(centre) + rng.normal(0, 1, 3) * np.asarray(radii) * 0.2),
                    tuple(r * float(rng.uniform(0.4, 0.8)) for r in radii), lesion.rotation, random_lobes(rng, 2, (0, 0.3)))
         canvas.paint(Intersection((fat, lumen)), "lesion-fat")
-        _papillae(canvas, rng, lesion, wall_mm, 1)   # the dermoid plug (Rokitansky nodule)
+        # the dermoid plug (Rokitansky nodule) is not solid tissue in the O-RADS MRI lexicon: part of the mass
+        _papillae(canvas, rng, lesion, wall_mm, 1, tissue="lesion-wall")
     if morphology in ("unilocular-solid", "multilocular-solid"):
         _papillae(canvas, rng, lesion, wall_mm, int(rng.integers(1, 5)))
     if morphology == "solid-cystic":
@@ -93,7 +95,7 @@ def paint_lesion(canvas: SceneCanvas, rng: np.random.Generator, anchor: np.ndarr
                          tuple(r * float(rng.uniform(0.4, 0.8)) for r in radii), lesion.rotation,
                          random_lobes(rng, 3, (0.1, 0.4)))
         canvas.paint(Intersection((component, lesion)), "solid")
-    return {"morphology": morphology, "diameter_mm": diameter}
+    return {"morphology": morphology, "diameter_mm": diameter, "centre_lps_mm": [float(c) for c in centre]}
 
 
 def paint_adnexa(canvas: SceneCanvas, rng: np.random.Generator, fundus_lps_mm: np.ndarray,

@@ -1,6 +1,6 @@
 """Random appearance of a tissue map: every tissue gets its own random intensity and texture per sample.
 
-Three modes, drawn per sample (:data:`MODE_WEIGHTS`):
+Three modes, drawn per sample (:data:`MODE_WEIGHTS`; a curriculum starts from :data:`EASY_MODE_WEIGHTS`):
 
 - ``random`` (SynthSeg): each tissue's mean uniform in [0, 1], independent of the others, so any
   contrast, inversions included, occurs; only air stays dark (it is dark on every MR, CT and US image).
@@ -23,7 +23,10 @@ import torch
 from gynai.synth.tissues import FLUIDS, TISSUE_PRIORS, TISSUES
 
 MODES = ("random", "t2", "ct")
-MODE_WEIGHTS = (0.5, 0.4, 0.1)
+MODE_WEIGHTS = (0.3, 0.6, 0.1)
+"""How often each mode is drawn (at full curriculum difficulty)."""
+EASY_MODE_WEIGHTS = (0.0, 0.9, 0.1)
+"""The mode weights at the start of a curriculum (difficulty 0)."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,10 @@ class Appearance:
     noise: np.ndarray
 
 
-def draw_appearance(rng: np.random.Generator, mode: str | None = None) -> Appearance:
-    """Draw the per-tissue intensities of one sample (in ``mode``, or a mode drawn by weight)."""
-    mode = mode or str(rng.choice(MODES, p=MODE_WEIGHTS))
+def draw_appearance(rng: np.random.Generator, mode: str | None = None,
+                    weights: tuple[float, float, float] = MODE_WEIGHTS) -> Appearance:
+    """Draw the per-tissue intensities of one sample (in ``mode``, or a mode drawn by ``weights``)."""
+    mode = mode or str(rng.choice(MODES, p=np.asarray(weights) / np.sum(weights)))
     count = len(TISSUES)
     if mode == "random":
         mean = rng.uniform(0.0, 1.0, count)

@@ -28,7 +28,7 @@ import torch
 
 from gynai.inference.preprocess import normalize_intensity
 from gynai.synth.acquisition import cut_field_of_view, simulate_oblique_slices, simulate_thick_slices
-from gynai.synth.appearance import draw_appearance, render_tissues
+from gynai.synth.appearance import EASY_MODE_WEIGHTS, MODE_WEIGHTS, Appearance, draw_appearance, render_tissues
 from gynai.synth.primitives import random_rotation
 from gynai.synth.scenes import Scene
 from gynai.synth.spatial import RandCoarseElastic
@@ -62,6 +62,13 @@ class SynthSettings:
     fov_cut_probability: float = 0.2
     appearance_mode: str | None = None
     """Force one appearance mode (``random``, ``t2``, ``ct``); None draws one per sample."""
+    curriculum_samples: int = 0
+    """Samples over which the randomisation ramps up from easy (T2-like contrast, few thick slices, little
+    noise, no elastic warp or field-of-view cuts) to the full ranges above; 0: full ranges from the start."""
+
+
+def _ramp(easy: float, hard: float, difficulty: float) -> float:
+    return easy + (hard - easy) * difficulty
 
 
 def _plain(tensor) -> torch.Tensor:
@@ -98,8 +105,32 @@ class SynthSampler:
         self._build_transforms()
         self.reseed(seed)
 
+    @property
+    def difficulty(self) -> float:
+        """Where the curriculum stands: 0 (easy) … 1 (the full randomisation ranges)."""
+        ramp = self.settings.curriculum_samples
+        return 1.0 if ramp <= 0 else min(1.0, self.drawn / ramp)
+
+    def _apply_difficulty(self) -> None:
+        """Set the transforms' probabilities and ranges for the current difficulty."""
+        s, d = self.settings, self.difficulty
+        self.elastic.affine.rotate_range = (np.radians(s.rotation_deg) * _ramp(0.5, 1.0, d),) * 3
+        self.smooth.prob = s.partial_volume_probability
+        self.bias.prob = s.bias_probability
+        self.rician.prob = _ramp(0.2, s.rician_probability, d)
+        self.gaussian.prob = _ramp(0.1, s.gaussian_probability, d)
+        self.gamma.prob = _ramp(0.2, s.gamma_probability, d)
+        self.histogram.prob = _ramp(0.0, s.histogram_shift_probability, d)
+        self._elastic_probability = _ramp(0.0, s.elastic_probability, d)
+        self._thick_slice_probability = _ramp(0.4, s.thick_slice_probability, d)
+        self._fov_cut_probability = _ramp(0.0, s.fov_cut_probability, d)
+        self._mode_weights = tuple(_ramp(e, h, d) for e, h in zip(EASY_MODE_WEIGHTS, MODE_WEIGHTS))
+        self._noise_scale = _ramp(0.4, 1.0, d)
+
     def reseed(self, seed: int) -> None:
         """Restart every random stream (own draws, torch noise, each MONAI transform) from ``seed``."""
+        self.drawn = 0
+        self._apply_difficulty()
         self.rng = np.random.default_rng([seed, 77])
         self.generator = torch.Generator().manual_seed(int(self.rng.integers(2 ** 31)))
         for transform in (self.elastic, self.flip, self.smooth, self.bias, self.low_resolution, self.rician,
@@ -160,13 +191,13 @@ class SynthSampler:
         """Random rotation, scaling, elastic deformation and flip of a tissue crop (nearest neighbour)."""
         s = self.settings
         warped = self.elastic(torch.from_numpy(tissue[None].astype(np.float32)), output_zyx,
-                              elastic=bool(self.rng.random() < s.elastic_probability))
+                              elastic=bool(self.rng.random() < self._elastic_probability))
         return _plain(self.flip(warped))[0].round().long()
 
     def acquire(self, image: torch.Tensor) -> torch.Tensor:
         """Thick slices along a random direction, or a coarser isotropic resolution."""
         s = self.settings
-        if self.rng.random() < s.thick_slice_probability:
+        if self.rng.random() < self._thick_slice_probability:
             thickness = float(self.rng.uniform(*s.thickness_mm))
             options = {"slice_spacing_mm": thickness * float(self.rng.uniform(1.0, 1.25)),
                        "profile_fraction": float(self.rng.uniform(0.3, 1.0)),
@@ -180,7 +211,10 @@ class SynthSampler:
 
     def render(self, tissue: torch.Tensor) -> torch.Tensor:
         """Random appearance, bias, acquisition, noise and intensity curve of a tissue map (not normalised)."""
-        appearance = draw_appearance(self.rng, self.settings.appearance_mode)
+        appearance = draw_appearance(self.rng, self.settings.appearance_mode, self._mode_weights)
+        if self._noise_scale < 1.0:
+            appearance = Appearance(appearance.mode, appearance.mean, appearance.texture * self._noise_scale,
+                                    appearance.noise * self._noise_scale)
         image = render_tissues(tissue, appearance, self.generator)
         image = _plain(self.smooth(image[None]))[0]
         image = _plain(self.bias(image[None]))[0]
@@ -200,13 +234,17 @@ class SynthSampler:
         warped = self.spatial(crop, output_zyx)
         labels = torch.from_numpy(self.lookup)[warped]
         image = self.render(warped)
-        if self.rng.random() < self.settings.fov_cut_probability:
+        if self.rng.random() < self._fov_cut_probability:
             image, labels = cut_field_of_view(image, labels, self.rng)
         return normalize_intensity(image.numpy()), labels.numpy().astype(np.uint8)
 
     def sample(self) -> tuple[np.ndarray, np.ndarray]:
-        """A training patch of ``patch_zyx`` from a random scene."""
-        return self.sample_scene(int(self.rng.integers(len(self.scenes))), self.patch_zyx)
+        """A training patch of ``patch_zyx`` from a random scene (advances the curriculum)."""
+        patch = self.sample_scene(int(self.rng.integers(len(self.scenes))), self.patch_zyx)
+        self.drawn += 1
+        if self.settings.curriculum_samples > 0 and self.drawn % 50 == 0:
+            self._apply_difficulty()
+        return patch
 
     def whole_scene(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """A whole scene rendered once (a validation volume)."""

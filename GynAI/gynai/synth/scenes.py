@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 SCENE_SEED_TAG = 31
 """Mixed into every scene seed, so scene streams never coincide with gynai.phantom's."""
+SCENE_VERSION = 2
+"""Part of every cached scene's file name: bump it when the drawing code changes what a seed draws."""
 
 
 @dataclass
@@ -47,10 +49,17 @@ def _free_fluid(canvas: SceneCanvas, rng: np.random.Generator, pouch: np.ndarray
         canvas.paint(pocket, "free-fluid", only=("visceral-fat", "bowel-wall"))
 
 
-def draw_pelvis_scene(seed: int, spacing_mm: float = 2.0) -> Scene:
-    """A non-pregnant pelvis: uterus (± fibroids), ovaries, adnexal lesions in 60 % of the scenes."""
+PELVIS_BOX_LPS_MM = ((-150.0, -130.0, -100.0), (150.0, 130.0, 130.0))
+"""The region a pelvis scene covers (low, high corners)."""
+
+
+def draw_pelvis_scene(seed: int, spacing_mm: float = 2.0, box_lps_mm=PELVIS_BOX_LPS_MM) -> Scene:
+    """A non-pregnant pelvis: uterus (± fibroids), ovaries, adnexal lesions in 60 % of the scenes.
+
+    ``box_lps_mm``: the part drawn (the anatomy depends on the seed only, not on the box or spacing).
+    """
     rng = np.random.default_rng([seed, SCENE_SEED_TAG, 1])
-    canvas = SceneCanvas.covering((-150.0, -130.0, -100.0), (150.0, 130.0, 130.0), spacing_mm)
+    canvas = SceneCanvas.covering(*box_lps_mm, spacing_mm)
     pelvis = paint_pelvis(canvas, rng)
     uterus = paint_uterus(canvas, rng)
     lesions = paint_adnexa(canvas, rng, np.asarray(uterus["fundus_lps_mm"]), lesion_probability=0.6)
@@ -87,7 +96,7 @@ def draw_scene(kind: str, seed: int, spacing_mm: float = 2.0) -> Scene:
 
 
 def _cache_file(directory: Path, kind: str, seed: int, spacing_mm: float) -> Path:
-    return Path(directory) / f"{kind}-{spacing_mm:g}mm-{seed}.npz"
+    return Path(directory) / f"{kind}-v{SCENE_VERSION}-{spacing_mm:g}mm-{seed}.npz"
 
 
 def _load_or_draw_one(kind: str, seed: int, spacing_mm: float, cache: Path | None) -> Scene:

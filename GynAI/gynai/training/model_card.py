@@ -19,18 +19,64 @@ MODALITY_LIMITS = {
            "with patient orientation (as the phantoms are); label voxels exist only inside the scanned cone.\n"),
 }
 
-def _dice_rows(evaluation: dict) -> str:
-    held = evaluation.get("held_out")
-    if not held:
-        return "No held-out evaluation was run.\n"
+STYLE_HEADINGS = {
+    "train": ("In distribution: held-out phantoms of the training generator",
+              "phantoms of `gynai.phantom` with seeds never used in training and its evaluation appearance settings"),
+    "heldout": ("Held-out style: a second generator, never used for training or model selection",
+                "phantoms of `gynai.heldout`, written separately (other shape primitives, other renderer, sagittal, "
+                "coronal, axial and oblique acquisitions, other contrasts and surroundings)"),
+    "ct": ("CT-like variant (no target)",
+           "the held-out generator rendered with Hounsfield-like values; the model was not trained for CT, so "
+           "this only says how far its contrast-agnostic training carries"),
+}
+
+
+def _table(result: dict) -> str:
     rows = ["| Structure | mean Dice | worst case |", "|---|---|---|"]
-    for name, mean in held["dice_mean"].items():
+    for name, mean in result["dice_mean"].items():
         label = "all foreground (union)" if name == "union" else name
-        rows.append(f"| {label} | {mean:.3f} | {held['dice_min'][name]:.3f} |")
-    return (f"Measured on {held['cases']} held-out phantoms (seeds {held['seeds'][0]}–{held['seeds'][1]}, never "
-            "seen in training, generated with the evaluation appearance settings) in their original geometry, "
-            "after the full inference pipeline (resampling, sliding window, post-processing):\n\n"
-            + "\n".join(rows) + "\n")
+        rows.append(f"| {label} | {mean:.3f} | {result['dice_min'][name]:.3f} |")
+    return "\n".join(rows)
+
+
+def _dice_rows(evaluation: dict) -> str:
+    styles = evaluation.get("styles") or ({"train": evaluation["held_out"]} if evaluation.get("held_out") else {})
+    if not styles:
+        return "No held-out evaluation was run.\n"
+    parts = []
+    for style, result in styles.items():
+        heading, what = STYLE_HEADINGS[style]
+        parts.append(f"### {heading}\n{result['cases']} cases (seeds {result['seeds'][0]}–{result['seeds'][1]}): "
+                     f"{what}; original geometry, full inference pipeline (resampling, sliding window, "
+                     f"post-processing).\n\n{_table(result)}\n")
+    return "\n".join(parts)
+
+
+def randomization_text(config: TrainConfig) -> str:
+    """The randomisation ranges of domain-randomised training, for the model card."""
+    if config.synth_scenes <= 0:
+        return ""
+    from gynai.synth.appearance import MODE_WEIGHTS, MODES
+    from gynai.synth.engine import SynthSettings
+
+    s = SynthSettings()
+    modes = ", ".join(f"{mode} {weight:.0%}" for mode, weight in zip(MODES, MODE_WEIGHTS))
+    return (f"Randomisation of every synthetic patch (drawn afresh): appearance mode ({modes}; random: every "
+            f"tissue's mean uniform in [0, 1], inversions included; t2: nominal T2 signal × log-normal factor per "
+            f"tissue; ct: Hounsfield-like), texture and noise per tissue; rotation ±{s.rotation_deg:g}° about each "
+            f"axis, scaling ±{s.scale_range:.0%}, elastic deformation ({s.elastic_probability:.0%} of patches), "
+            f"left-right flip; partial-volume blur ({s.partial_volume_probability:.0%}); bias field "
+            f"({s.bias_probability:.0%}, degree 3, coefficients up to {s.bias_coefficients[1]:g}); thick slices of "
+            f"{s.thickness_mm[0]:g}–{s.thickness_mm[1]:g} mm ({s.thick_slice_probability:.0%} of patches; axial, "
+            f"coronal, sagittal, oblique {', '.join(f'{w:.0%}' for w in s.axis_weights)}; slice gaps up to 25 %, "
+            f"profile 30–100 % of the thickness) or a coarser isotropic resolution "
+            f"({s.low_resolution_probability:.0%}); Rician ({s.rician_probability:.0%}) and Gaussian "
+            f"({s.gaussian_probability:.0%}) noise; gamma {s.gamma[0]:g}–{s.gamma[1]:g} "
+            f"({s.gamma_probability:.0%}); histogram shift ({s.histogram_shift_probability:.0%}); field-of-view "
+            f"edges ({s.fov_cut_probability:.0%}). Scenes: flexed uterus with cervix (small to enlarged), 0–12 "
+            "lobulated fibroids of 5–120 mm of every FIGO type, ovaries with follicles, adnexal lesions of every "
+            "O-RADS morphology on one or both sides, pregnant uteri with placentas at every site, and background "
+            "look-alikes (bowel with gas and fluid, vessels, Nabothian cysts, free fluid, bladder of any filling).\n")
 
 
 def _bias_sentence(config: TrainConfig) -> str:
@@ -51,6 +97,7 @@ def model_card(task_id: str, version: str, config: TrainConfig, data_source: str
     modality = config.modality
     title = f"{task_id} ultrasound" if modality == "US" else task_id
     flag = " --modality US" if modality == "US" else ""
+    scenes_flag = f" --scenes {config.synth_scenes}" if config.synth_scenes > 0 else ""
     model_flag = f" --model {bundle_name}" if modality != task.modality and bundle_name else ""
     warning = ("**This model was trained and evaluated only on synthetic phantoms generated by GynAI. It has not "
                "been validated on patient data. Its accuracy on real "
@@ -78,6 +125,7 @@ def model_card(task_id: str, version: str, config: TrainConfig, data_source: str
 ## Training data
 {data_source}.
 {VARIATION.get(modality, VARIATION["MR"])}
+{randomization_text(config)}
 Training: {config.steps} steps, batch {config.batch_size}, AdamW lr {config.learning_rate}, Dice + cross-entropy;
 patch centres {'drawn per label (class-balanced)' if config.class_balanced else 'on foreground'} \
 {round(100 * config.foreground_probability)} % of the time, random otherwise{_bias_sentence(config)}.
@@ -86,7 +134,8 @@ Best validation Dice (model selection set): {validation or 'not measured'}; trai
 
 ## Evaluation
 {_dice_rows(evaluation)}
-These figures describe agreement with the phantom generator's analytic ground truth only.
+These figures describe agreement with the phantom generators' analytic ground truth only: no patient data
+was used for training or evaluation, and the accuracy on real scans is unknown.
 
 ## Limits
 {MODALITY_LIMITS.get(modality, "")}- Synthetic training data: anatomy and {"ultrasound" if modality == "US" else "MR"} appearance are simplified; real scans contain structures,
@@ -94,8 +143,9 @@ These figures describe agreement with the phantom generator's analytic ground tr
 - Research and education use only. Every output requires review by a qualified reader.
 
 ## Reproduce
-- Train: `gynai train --task {task_id}{flag} --phantoms {phantoms} --steps {config.steps} --version {version} -o <bundle-folder>` (phantoms;
-  CPU or `--device cuda`), or `gynai train --task {task_id}{flag} --datalist datalist.json -o <bundle-folder>` (your
-  labelled NIfTI data).
-- Re-measure the evaluation table of the installed model: `gynai evaluate --task {task_id}{model_flag} --cases {cases}`.
+- Train: `gynai train --task {task_id}{flag} --phantoms {phantoms}{scenes_flag} --steps {config.steps} --version {version} -o <bundle-folder>`
+  (synthetic data; CPU or `--device cuda`), or `gynai train --task {task_id}{flag} --datalist datalist.json -o <bundle-folder>`
+  (your labelled NIfTI data).
+- Re-measure the evaluation tables of the installed model: `gynai evaluate --task {task_id}{model_flag} --style all --cases {cases}`
+  (or `--style train`, `--style heldout`{", `--style ct`" if modality == "MR" else ""} for one table).
 """

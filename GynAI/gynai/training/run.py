@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Optional
 
 from gynai.errors import InputFileError, ModelError, UsageError
-from gynai.progress import ProgressCallback, scaled
-from gynai.synth.engine import SynthSampler
+from gynai.progress import ProgressCallback, report, scaled
+from gynai.synth.engine import SynthSampler, SynthSettings
 from gynai.synth.scenes import load_or_draw
 from gynai.tasks import get_task
 from gynai.training.bundle_writer import write_bundle
-from gynai.training.data import PreparedCase, load_datalist_cases, phantom_cases
-from gynai.training.sources import CaseSource, MixedSource
+from gynai.training.data import PreparedCase, crop_to_signal, load_datalist_cases, phantom_cases, prepare_case
+from gynai.training.sources import CaseSource, MixedSource, PatchSource
 from gynai.training.model_card import model_card
-from gynai.training.evaluate import HELD_OUT_SEED_OFFSET, evaluate_phantoms
+from gynai.training.evaluate import HELD_OUT_SEED_OFFSET, evaluate_phantoms, model_styles
 from gynai.training.train import TrainConfig, train_network
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,9 @@ APACHE_NOTICE = ("Licensed under the Apache License, Version 2.0 (the \"License\
                  "http://www.apache.org/licenses/LICENSE-2.0\n")
 
 
-def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds: list[int]) -> dict:
-    """Dice per label (and the union) on held-out phantoms, with the weights as shipped (float16)."""
+def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds: list[int],
+                      style: str = "train") -> dict:
+    """Dice per label (and the union) on evaluation phantoms of a style, with the weights as shipped (float16)."""
     import torch
 
     from gynai.models.bundle import BundleInfo, network_from_definition
@@ -47,7 +48,7 @@ def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds
     info = BundleInfo(Path("."), "evaluation", "0", task_id, task.labels, config.spacing_mm, config.patch_size_zyx,
                       definition, {}, DEFAULT_POSTPROCESSING.get(task_id, {}), "", config.modality)
     return evaluate_phantoms(task_id, lambda image: segment_with_network(image, info, network, config.device),
-                             len(seeds), seeds[0], modality=config.modality)
+                             len(seeds), seeds[0], modality=config.modality, style=style)
 
 
 def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None, phantoms: int = 40,
@@ -98,9 +99,11 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
                                                 scaled(progress, 0.05, 0.1))
         patches = MixedSource([synth, patches], [config.synth_fraction, 1.0 - config.synth_fraction], config.seed)
         validation += synth_validation
+        rendering = ("rendered once each as randomised 3D transvaginal ultrasound (gynai.synth.ultrasound)"
+                     if config.modality == "US" else "appearance and acquisition drawn afresh for each")
         source = (f"GynAI synthetic data only, no patient data: {config.synth_scenes} domain-randomised "
                   f"'{config.scene_kind}' scenes (gynai.synth, seeds 0-{config.synth_scenes - 1}; "
-                  f"{config.synth_fraction:.0%} of the patches, appearance and acquisition drawn afresh for each) "
+                  f"{config.synth_fraction:.0%} of the patches, {rendering}) "
                   f"and {phantoms} classic phantoms (gynai.phantom, seeds 0-{phantoms - 1}); model selection on "
                   f"{validation_phantoms} further phantoms and {validation_phantoms} further randomised scenes")
     initial = initial_weights(Path(init_from), config.network_def(num_labels + 1)) if init_from else None
@@ -110,7 +113,9 @@ def train_bundle(task_id: str, output_dir: Path, datalist: Optional[Path] = None
                         "best_step": result.steps}
     if datalist is None and evaluation_phantoms > 0:
         seeds = list(range(HELD_OUT_SEED_OFFSET, HELD_OUT_SEED_OFFSET + evaluation_phantoms))
-        evaluation["held_out"] = evaluate_held_out(task_id, result.state_dict, config, seeds)
+        evaluation["styles"] = {style: evaluate_held_out(task_id, result.state_dict, config, seeds, style)
+                                for style in model_styles(config.modality)}
+        evaluation["held_out"] = evaluation["styles"]["train"]
     card = model_card(task_id, version, config, source, evaluation, datalist is None, phantoms, Path(output_dir).name)
     return write_bundle(output_dir, result.state_dict, task_id, version, config, card, source, evaluation,
                         APACHE_NOTICE, overwrite)
@@ -122,16 +127,49 @@ def case_source(cases: list, config: TrainConfig) -> CaseSource:
                       config.class_balanced, config.bias_field_strength)
 
 
+def _prepared_ultrasound(seed: int, spacing_mm: tuple[float, float, float], num_labels: int) -> PreparedCase:
+    from gynai.synth.ultrasound import generate_ultrasound_case
+
+    case = generate_ultrasound_case(seed)
+    return crop_to_signal(prepare_case(f"us-scene-{seed}", case.image, case.labels.array, spacing_mm, num_labels))
+
+
+def ultrasound_cases(seeds: list[int], config: TrainConfig, num_labels: int,
+                     progress: Optional[ProgressCallback] = None) -> list[PreparedCase]:
+    """Randomised ultrasound volumes of training scenes (:mod:`gynai.synth.ultrasound`) on the model grid,
+    rendered in two processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max(1, min(2, os.cpu_count() or 1))) as pool:
+        futures = [pool.submit(_prepared_ultrasound, seed, config.spacing_mm, num_labels) for seed in seeds]
+        cases = []
+        for index, future in enumerate(futures):
+            cases.append(future.result())
+            report(progress, (index + 1) / len(futures), f"ultrasound scene {seeds[index]}")
+    return cases
+
+
 def synth_sources(task_id: str, config: TrainConfig, validation_count: int, cache: Optional[Path],
-                  progress: Optional[ProgressCallback] = None) -> tuple[SynthSampler, list[PreparedCase]]:
-    """The randomised-scene sampler of a task, and whole randomised scenes (other seeds) for validation."""
+                  progress: Optional[ProgressCallback] = None) -> tuple[PatchSource, list[PreparedCase]]:
+    """The randomised-scene source of a task, and whole randomised scenes (other seeds) for validation.
+
+    Ultrasound: randomised B-mode volumes of the scenes, rendered once each (the probe geometry is part of
+    the rendering), with the classic patch augmentation on top.
+    """
+    if config.modality == "US":
+        num_labels = len(get_task(task_id).labels)
+        train = ultrasound_cases(list(range(config.synth_scenes)), config, num_labels, progress)
+        validation = ultrasound_cases(list(range(SYNTH_VALIDATION_SEED, SYNTH_VALIDATION_SEED + validation_count)),
+                                      config, num_labels)
+        return case_source(train, config), validation
     spacing = float(config.spacing_mm[0])
     if any(abs(s - spacing) > 1e-6 for s in config.spacing_mm):
         raise UsageError(f"randomised scenes need an isotropic model grid, got spacing {config.spacing_mm} mm")
     labels = get_task(task_id).labels
     workers = max(1, min(2, os.cpu_count() or 1))
     scenes = load_or_draw(config.scene_kind, range(config.synth_scenes), spacing, cache, progress, workers)
-    sampler = SynthSampler(scenes, labels, config.patch_size_zyx, config.seed,
+    ramp = int(config.curriculum_fraction * config.steps * config.batch_size * config.synth_fraction)
+    sampler = SynthSampler(scenes, labels, config.patch_size_zyx, config.seed, SynthSettings(curriculum_samples=ramp),
                            foreground_probability=config.foreground_probability, class_balanced=config.class_balanced)
     seeds = range(SYNTH_VALIDATION_SEED, SYNTH_VALIDATION_SEED + validation_count)
     validation_scenes = load_or_draw(config.scene_kind, seeds, spacing, cache, workers=workers)

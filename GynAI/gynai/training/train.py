@@ -45,6 +45,10 @@ class TrainConfig:
     synth_fraction: float = 0.75
     """Share of training patches drawn from the randomised scenes (the rest: classic phantoms)."""
     scene_kind: str = "pelvis"
+    curriculum_fraction: float = 0.0
+    """Share of the steps over which the scenes' randomisation ramps up from easy to full."""
+    dice_over_batch: bool = False
+    """Dice of each class over the whole batch (stable for small structures absent from some patches)."""
     workers: int = 1
     """Worker processes that make the patches (0: in the training process)."""
 
@@ -61,6 +65,7 @@ RANDOMIZED_DEFAULTS: dict = {
     # five levels for the context a contrast-agnostic network needs to find an organ by its shape
     "spacing_mm": (2.0, 2.0, 2.0), "patch_size_zyx": (80, 80, 80), "channels": (16, 32, 64, 128, 256),
     "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2), (2, 2, 2)), "validate_every": 500, "synth_scenes": 240,
+    "learning_rate": 1e-3, "curriculum_fraction": 0.3, "dice_over_batch": True,
 }
 """The domain-randomised recipe of the bundled MRI models (``gynai train`` on phantoms)."""
 
@@ -82,6 +87,13 @@ ULTRASOUND_TRAINING_DEFAULTS: dict[str, dict] = {
 }
 """Settings for ultrasound models (``gynai train --modality US``), applied after the task's defaults."""
 
+RANDOMIZED_ULTRASOUND_DEFAULTS: dict[str, dict] = {
+    "adnexal-mass": {"patch_size_zyx": (80, 80, 80), "channels": (16, 32, 64, 128, 256),
+                     "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2), (2, 2, 2)), "synth_scenes": 100,
+                     "synth_fraction": 0.6},
+}
+"""The domain-randomised ultrasound recipe (randomised B-mode volumes of the training scenes)."""
+
 
 def task_config(task_id: str, modality: str = "MR", randomized: bool = True, **overrides) -> "TrainConfig":
     """The training configuration of a task and modality: the domain-randomised recipe (MRI, unless
@@ -92,6 +104,8 @@ def task_config(task_id: str, modality: str = "MR", randomized: bool = True, **o
         defaults.pop("synth_scenes", None)
     if modality == "US":
         defaults.update(ULTRASOUND_TRAINING_DEFAULTS.get(task_id, {}))
+        if randomized:
+            defaults.update(RANDOMIZED_ULTRASOUND_DEFAULTS.get(task_id, {}))
     return TrainConfig(**{**defaults, "modality": modality, **overrides})
 
 
@@ -146,7 +160,7 @@ def train_network(source: PatchSource, validation_cases: list[PreparedCase], num
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.learning_rate, total_steps=config.steps,
                                                    pct_start=0.05)
-    loss_function = DiceCELoss(to_onehot_y=True, softmax=True)
+    loss_function = DiceCELoss(to_onehot_y=True, softmax=True, batch=config.dice_over_batch)
     # A minimal BundleInfo for validation windows (only the patch size is used).
     info = BundleInfo(None, "training", "0", "", (), config.spacing_mm, config.patch_size_zyx,  # type: ignore[arg-type]
                       definition, {}, {}, "")

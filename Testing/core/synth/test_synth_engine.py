@@ -147,3 +147,37 @@ def test_appearance_modes():
         for sample in (t2, random, draw_appearance(rng, "ct")):
             assert sample.mean[TISSUES.index("air")] <= 0.05   # air is dark in every mode
     assert 10 < inverted < 50   # random contrast: either order of any two tissues occurs
+
+
+def test_the_curriculum_ramps_from_easy_to_the_full_ranges(scenes):
+    settings = SynthSettings(curriculum_samples=100)
+    sampler = SynthSampler(scenes, UTERUS, (16, 16, 16), seed=1, settings=settings)
+    assert sampler.difficulty == 0.0
+    assert sampler._mode_weights[0] == 0.0 and sampler._fov_cut_probability == 0.0   # no random contrast yet
+    for _ in range(50):
+        sampler.sample()
+    assert sampler.difficulty == pytest.approx(0.5)
+    assert 0.0 < sampler._mode_weights[0] < 0.3 and sampler.rician.prob < settings.rician_probability
+    for _ in range(50):
+        sampler.sample()
+    assert sampler.difficulty == 1.0 and sampler._thick_slice_probability == settings.thick_slice_probability
+    assert sampler.histogram.prob == settings.histogram_shift_probability
+    sampler.reseed(1)
+    assert sampler.difficulty == 0.0
+    full = SynthSampler(scenes, UTERUS, (16, 16, 16), seed=1)
+    assert full.difficulty == 1.0 and full._elastic_probability == SynthSettings().elastic_probability
+
+
+def test_randomised_ultrasound_labels_the_mass_only_inside_the_scanned_cone():
+    from gynai.synth.ultrasound import generate_ultrasound_case
+
+    case = generate_ultrasound_case(2)
+    again = generate_ultrasound_case(2)
+    assert np.array_equal(case.image.array, again.image.array)          # the seed decides everything
+    image, labels = case.image.array, case.labels.array
+    assert case.image.metadata["modality"] == "US" and image.min() >= 0 and image.max() <= 255
+    outside = ~case.sector
+    assert 0.2 < outside.mean() < 0.9                                   # scan-converted: a cone in a box
+    assert not image[outside].any() and not labels[outside].any()      # 0 beyond the cone, labels too
+    assert case.summary["lesions"] and labels.any()                    # aimed at a lesion of the scene
+    assert np.isin(np.unique(labels), [0, 1, 2]).all()

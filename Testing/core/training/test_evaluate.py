@@ -52,3 +52,41 @@ def test_cli_evaluate_installed_model(tmp_path, capsys):
     result = json.loads((tmp_path / "dice.json").read_text())
     assert result["seeds"] == [1_000_000, 1_000_000] and 0.5 < result["dice_mean"]["union"] <= 1.0
     assert main(["evaluate", "--task", "uterus-fibroid", "--cases", "0"]) == 2
+    assert main(["evaluate", "--task", "uterus-fibroid", "--cases", "1", "--device", "cpu", "--style", "all",
+                 "-o", str(tmp_path / "all.json")]) == 0
+    styles = json.loads((tmp_path / "all.json").read_text())["styles"]
+    assert set(styles) == {"train", "heldout", "ct"} and all(s["cases"] == 1 for s in styles.values())
+    assert "heldout: phantoms of a second generator" in capsys.readouterr().out
+
+
+def test_each_style_draws_its_own_generator():
+    from gynai.errors import UsageError
+    from gynai.heldout import generate_heldout
+    from gynai.phantom import evaluation_config, generate
+    from gynai.training.evaluate import STYLES, style_case
+
+    image, labels = style_case("train", "placenta", 7)
+    assert np.array_equal(image.array, generate("placenta", 7, evaluation_config(7)).image.array)
+    image, labels = style_case("heldout", "placenta", 7)
+    expected = generate_heldout("placenta", 7)
+    assert np.array_equal(image.array, expected.image.array) and np.array_equal(labels.array, expected.labels.array)
+    ct, ct_labels = style_case("ct", "placenta", 7)
+    assert ct.array.min() <= -900 and not {"modality", "dicom.Modality"} & set(ct.metadata)   # run on the MR model
+    assert ct_labels.labels == labels.labels
+    with pytest.raises(UsageError, match="ct style applies to MRI"):
+        style_case("ct", "adnexal-mass", 7, modality="US")
+    with pytest.raises(UsageError, match="unknown evaluation style"):
+        style_case("cartoon", "placenta", 7)
+    assert set(STYLES) == {"train", "heldout", "ct"}
+
+
+def test_a_perfect_segmenter_scores_one_on_the_heldout_style():
+    from gynai.heldout import generate_heldout
+
+    def perfect(image):
+        case = generate_heldout("adnexal-mass", 3)
+        assert np.array_equal(case.image.array, image.array)
+        return case.labels
+
+    result = evaluate_phantoms("adnexal-mass", perfect, cases=1, first_seed=3, style="heldout")
+    assert result["style"] == "heldout" and result["dice_mean"]["union"] == 1.0
