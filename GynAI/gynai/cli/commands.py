@@ -28,6 +28,8 @@ from gynai.models.selection import all_entries
 from gynai.models.user_models import add_bundle, remove_bundle
 from gynai.phantom import generate
 from gynai.tasks import TASKS, get_task
+from gynai.training.evaluate import evaluate_installed, format_table
+from gynai.training.train import task_config
 
 logger = logging.getLogger("gynai")
 
@@ -153,7 +155,6 @@ def run_phantom(args: argparse.Namespace) -> dict:
 def run_train(args: argparse.Namespace) -> None:
     """``gynai train --task TASK -o BUNDLE``."""
     from gynai.training.run import smoke_config, train_bundle
-    from gynai.training.train import task_config
 
     if not re.fullmatch(r"\d+\.\d+\.\d+", args.bundle_version):
         raise UsageError(f"--version {args.bundle_version!r} is not a version; give MAJOR.MINOR.PATCH, e.g. 0.2.0")
@@ -178,8 +179,6 @@ def run_train(args: argparse.Namespace) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> dict:
     """``gynai evaluate --task TASK``: held-out phantom Dice of an installed model."""
-    from gynai.training.evaluate import evaluate_installed, format_table
-
     if args.cases < 1:
         raise GynAIError(f"--cases must be at least 1, got {args.cases}")
     result = evaluate_installed(args.task, args.model, args.cases, args.device, _progress_logger("evaluate"),

@@ -50,17 +50,30 @@ def find_entry(task: str, directory: Path | None = None, model: str | None = Non
     raise ModelError(f"no model for task '{task}' is installed (available: {available})")
 
 
+def _shipped_for(task: str, modality: str, entries: list[CatalogEntry]) -> CatalogEntry | None:
+    """The task's own model for ``modality`` (``Task.models``), when it is installed and shipped."""
+    name = get_task(task).models.get(modality)
+    return next((entry for entry in entries if entry.name == name and entry.task == task and entry.bundled), None)
+
+
 def choose_entry(task: str, directory: Path | None = None, model: str | None = None,
                  modality: str | None = None) -> CatalogEntry:
-    """The catalog entry to run: the named ``model``; else the first installed model of ``task`` trained
-    for the image's declared ``modality``; else the task's default model (shipped first)."""
-    if model or not modality:
+    """The catalog entry to run: the named ``model``; else the task's shipped model for the image's declared
+    ``modality`` (``Task.models``), else the first installed model of ``task`` trained for that modality;
+    else the task's default model (its shipped model for the task's modality, else shipped first)."""
+    if model:
         return find_entry(task, directory, model)
     entries = load_catalog(directory) if directory is not None else all_entries()
+    if not modality:
+        return _shipped_for(task, get_task(task).modality, entries) or find_entry(task, directory)
+    wanted = modality.upper()
+    own = _shipped_for(task, wanted, entries)
+    if own is not None and bundle_modality(own.path) in ("", wanted):
+        return own
     for entry in task_entries(task, entries):
-        if bundle_modality(entry.path) == modality.upper():
+        if bundle_modality(entry.path) == wanted:
             return entry
-    return find_entry(task, directory)
+    return _shipped_for(task, get_task(task).modality, entries) or find_entry(task, directory)
 
 
 def task_modalities(task: str, directory: Path | None = None) -> list[str]:

@@ -8,8 +8,8 @@ claimed); a lesion is a connected part of mass ∪ solid tissue, so the SEG adds
 
 from gynai.image import LabelInfo
 from gynai.labels.codes import ABNORMAL_STRUCTURE, MASS, OVARY, Code
-from gynai.tasks.record import (DerivedStructure, DicomStyle, ImportRef, LesionModel, ReportTemplate, SegmentSpec,
-                                Task, segment)
+from gynai.tasks.record import (DerivedStructure, DicomStyle, HeldoutRecipe, ImportRef, LesionModel, ReportTemplate,
+                                SegmentSpec, Task, TrainingRecipe, segment)
 
 _MASS = segment(1, "adnexal-mass", "Adnexal mass", (144, 238, 144), ABNORMAL_STRUCTURE, MASS, OVARY,
                 synonyms=("mass", "adnexal-lesion", "ovarian-mass", "cyst"), translucent=True)
@@ -42,4 +42,21 @@ TASK = Task(
     phantoms={"MR": ImportRef("gynai.phantom:generate_adnexal_mass"),
               "US": ImportRef("gynai.phantom:generate_adnexal_mass_us")},
     models={"MR": "adnexal-mass", "US": "adnexal-mass-us"},
+    training=TrainingRecipe(
+        # the solid tissue is ~1 % of the lesion: patch centres sampled per label, half of the patches random so
+        # that other bright fluid (bladder, bowel) is learnt as background; a random bias field per patch,
+        # because fat brightened by the coil's bias was taken for cyst fluid
+        defaults={"class_balanced": True, "foreground_probability": 0.5, "bias_field_strength": 0.3,
+                  "scene_kind": "pelvis"},
+        # 3D transvaginal volumes are isotropic and small: an isotropic 1.2 mm model grid and cubic patches
+        ultrasound={"spacing_mm": (1.2, 1.2, 1.2), "patch_size_zyx": (64, 64, 64),
+                    "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2))},
+        randomized_ultrasound={"patch_size_zyx": (80, 80, 80), "channels": (16, 32, 64, 128, 256),
+                               "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2), (2, 2, 2)), "synth_scenes": 100,
+                               "synth_fraction": 0.6},
+        postprocessing={"groups": [{"labels": [1, 2], "min_island_ml": 1.0, "keep_largest": True}]}),
+    heldout=HeldoutRecipe(code=3, modalities=("MR", "CT", "US"),
+                          scene=ImportRef("gynai.heldout.adnexal_pelvis:build_adnexal_scene"),
+                          mr_planes=((0.4, 0.3, 0.3), 0.15, (200, 320), (80, 180), (3.0, 6.0)),
+                          mr_sequences=(0.45, 0.2, 0.1, 0.08, 0.17)),
 )

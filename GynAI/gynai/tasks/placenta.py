@@ -6,7 +6,7 @@ accreta assessment*; the placenta is the one lesion followed.
 """
 
 from gynai.labels.codes import ANATOMICAL_STRUCTURE, MYOMETRIUM, TISSUE, Code
-from gynai.tasks.record import ImportRef, LesionModel, ReportTemplate, Task, segment
+from gynai.tasks.record import HeldoutRecipe, ImportRef, LesionModel, ReportTemplate, Task, TrainingRecipe, segment
 
 TASK = Task(
     id="placenta",
@@ -31,4 +31,11 @@ TASK = Task(
     phantoms={"MR": ImportRef("gynai.phantom:generate_placenta")},
     models={"MR": "placenta"},
     thickness_map=ImportRef("gynai.metrics.placenta:thickness_map"),
+    training=TrainingRecipe(
+        defaults={"scene_kind": "pregnancy", "synth_scenes": 160},
+        postprocessing={"groups": [{"labels": [1, 2], "min_island_ml": 5.0}], "labels": {"3": {"min_island_ml": 2.0}}}),
+    heldout=HeldoutRecipe(code=2, modalities=("MR", "CT"),
+                          scene=ImportRef("gynai.heldout.pregnancy:build_placenta_scene"),
+                          mr_planes=((0.3, 0.4, 0.3), 0.1, (300, 420), (160, 300), (4.0, 6.0)),
+                          mr_sequences=(0.2, 0.05, 0.4, 0.27, 0.08)),
 )

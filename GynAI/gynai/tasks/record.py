@@ -1,8 +1,9 @@
 """The record of one segmentation task: everything that differs between tasks, in one place.
 
 A :class:`Task` holds data (labels and their terminology, derived structures, report template, cohort
-columns, how lesions are followed, what the DICOM SEG and SR add) and names the implementations that
-belong to the task (its typed metrics, report sections, lesion instance map, phantom generators) by
+columns, how lesions are followed, what the DICOM SEG and SR add, its training and held-out evaluation
+recipes) and names the implementations that belong to the task (its typed metrics, report sections, lesion
+instance map, phantom generators, held-out scene) by
 import path (:class:`ImportRef`), loaded on first use. The records therefore import nothing but these
 types, so every room may ask the registry (:mod:`gynai.tasks`) without an import circle, although the
 implementations themselves ask it for their labels (e.g. a phantom for its label table); and Slicer's
@@ -148,6 +149,45 @@ class DicomStyle:
 
 
 @dataclass(frozen=True)
+class TrainingRecipe:
+    """What ``gynai train`` applies for the task on top of the shared recipes of :mod:`gynai.training.train`.
+
+    Attributes:
+        defaults: ``TrainConfig`` settings of the task (e.g. its training scenes' ``scene_kind``, class-balanced
+            sampling of a small label).
+        ultrasound: Settings of an ultrasound model (``--modality US``), applied after ``defaults``.
+        randomized_ultrasound: Settings of the domain-randomised ultrasound recipe, applied after those.
+        postprocessing: The bundle's post-processing of the model output (small islands, holes).
+    """
+
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    ultrasound: Mapping[str, Any] = field(default_factory=dict)
+    randomized_ultrasound: Mapping[str, Any] = field(default_factory=dict)
+    postprocessing: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HeldoutRecipe:
+    """How the held-out evaluation generator (:mod:`gynai.heldout`, written apart from the training generators)
+    makes the task's phantoms.
+
+    Attributes:
+        code: The task's number in the generator's random streams (a seed gives the same case for ever).
+        modalities: The modalities it renders for the task.
+        scene: ``f(scene, rng, morphology=None, placenta_position=None)``: paints the task's anatomy.
+        mr_planes: MR planning: weights of the axial, sagittal and coronal planes, the probability of a plane
+            aligned with the organ, readout field of view (mm), coverage (mm) and slice thickness (mm) ranges.
+        mr_sequences: Weights of the MR sequences (:data:`gynai.heldout.mr_contrast.SEQUENCES`, in order).
+    """
+
+    code: int
+    modalities: tuple[str, ...]
+    scene: ImportRef
+    mr_planes: tuple[Any, ...]
+    mr_sequences: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Task:
     """A segmentation task (see the module docstring).
 
@@ -165,7 +205,8 @@ class Task:
         phantoms: Phantom generator per modality: ``f(seed, config=None) -> PhantomCase``.
         models: Name of the shipped model per input modality (the default when installed).
         thickness_map: ``f(labels) -> Image | None``: a thickness map the task can also write, if any.
-        training: Training recipe data (defaults of ``gynai train``).
+        training: What ``gynai train`` applies for the task.
+        heldout: How the held-out evaluation generator makes its phantoms (None: it makes none).
     """
 
     id: str
@@ -181,7 +222,8 @@ class Task:
     dicom: DicomStyle = field(default_factory=DicomStyle)
     models: Mapping[str, str] = field(default_factory=dict)
     thickness_map: Optional[ImportRef] = None
-    training: Mapping[str, Any] = field(default_factory=dict)
+    training: TrainingRecipe = field(default_factory=TrainingRecipe)
+    heldout: Optional[HeldoutRecipe] = None
 
     @property
     def labels(self) -> tuple[LabelInfo, ...]:

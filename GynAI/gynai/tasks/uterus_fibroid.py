@@ -6,8 +6,8 @@ lesion of its own (key image, SEG segment, follow-up).
 """
 
 from gynai.labels.codes import ABNORMAL_STRUCTURE, ANATOMICAL_STRUCTURE, MYOMETRIUM, TISSUE, UTERUS, Code
-from gynai.tasks.record import (DerivedStructure, DicomStyle, ImportRef, LesionModel, ReportTemplate, Task,
-                                segment)
+from gynai.tasks.record import (DerivedStructure, DicomStyle, HeldoutRecipe, ImportRef, LesionModel, ReportTemplate,
+                                Task, TrainingRecipe, segment)
 
 TASK = Task(
     id="uterus-fibroid",
@@ -37,4 +37,12 @@ TASK = Task(
                     "dominant_fibroid_volume_ml", "dominant_fibroid_figo_type"),
     phantoms={"MR": ImportRef("gynai.phantom:generate_uterus_fibroid")},
     models={"MR": "uterus-fibroid"},
+    training=TrainingRecipe(
+        defaults={"scene_kind": "pelvis"},
+        postprocessing={"groups": [{"labels": [1, 2, 3], "min_island_ml": 2.0, "fill_holes_with": 1}],
+                        "labels": {"2": {"min_island_ml": 0.1}, "3": {"min_island_ml": 0.1}}}),
+    heldout=HeldoutRecipe(code=1, modalities=("MR", "CT"),
+                          scene=ImportRef("gynai.heldout.pelvis:build_uterus_fibroid_scene"),
+                          mr_planes=((0.3, 0.45, 0.25), 0.4, (200, 300), (70, 160), (3.0, 6.0)),
+                          mr_sequences=(0.5, 0.16, 0.12, 0.08, 0.14)),
 )

@@ -1,6 +1,7 @@
 """The task registry: every task's record is complete and its implementations load; the records alone say
 what is task-specific (labels, lesions, template, DICOM extras, cohort columns, phantoms)."""
 
+import dataclasses
 import inspect
 
 import pytest
@@ -58,3 +59,21 @@ def test_synonyms_are_collected_by_label():
     synonyms = label_synonyms()
     assert synonyms["fibroid"] == ("leiomyoma", "myoma", "fibroids") and "cyst" in synonyms["adnexal-mass"]
     assert synonyms["myometrium"] == ()
+
+
+def test_training_and_heldout_recipes():
+    from gynai.heldout import HELDOUT_MODALITIES
+    from gynai.training.bundle_writer import DEFAULT_POSTPROCESSING
+    from gynai.training.train import TASK_TRAINING_DEFAULTS, TrainConfig, task_config
+
+    codes = [task.heldout.code for task in TASKS.values()]
+    assert len(set(codes)) == len(codes) == len(TASKS)            # one random stream per task
+    assert HELDOUT_MODALITIES == {task.id: task.heldout.modalities for task in TASKS.values()}
+    for task in TASKS.values():
+        assert set(task.heldout.modalities) <= {"MR", "CT", "US"} and callable(task.heldout.scene.load())
+        assert len(task.heldout.mr_sequences) == 5 and len(task.heldout.mr_planes) == 5
+        assert set(task.training.defaults) <= {f.name for f in dataclasses.fields(TrainConfig)}
+        assert DEFAULT_POSTPROCESSING[task.id] == task.training.postprocessing
+        assert TASK_TRAINING_DEFAULTS[task.id] == task.training.defaults
+        for modality in task.phantoms:
+            assert task_config(task.id, modality).modality == modality
