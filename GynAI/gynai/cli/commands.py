@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from dataclasses import replace
@@ -154,6 +155,11 @@ def run_phantom(args: argparse.Namespace) -> dict:
 
 def run_train(args: argparse.Namespace) -> None:
     """``gynai train --task TASK -o BUNDLE``."""
+    # Training threads wait for each other thousands of times per step; spinning OpenMP threads made a
+    # step up to 8x slower whenever another process shared the cores (docs/benchmarks.md). Set before
+    # torch loads its OpenMP runtime; an explicit setting of the user wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
     from gynai.training.run import smoke_config, train_bundle
 
     if not re.fullmatch(r"\d+\.\d+\.\d+", args.bundle_version):

@@ -51,7 +51,7 @@ TASK = Task(
         # 3D transvaginal volumes are isotropic and small: an isotropic 1.2 mm model grid and cubic patches
         ultrasound={"spacing_mm": (1.2, 1.2, 1.2), "patch_size_zyx": (64, 64, 64),
                     "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2))},
-        randomized_ultrasound={"patch_size_zyx": (80, 80, 80), "channels": (16, 32, 64, 128, 256),
+        randomized_ultrasound={"patch_size_zyx": (64, 64, 64), "channels": (16, 32, 64, 128, 256),
                                "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2), (2, 2, 2)), "synth_scenes": 100,
                                "synth_fraction": 0.6},
         postprocessing={"groups": [{"labels": [1, 2], "min_island_ml": 1.0, "keep_largest": True}]}),
