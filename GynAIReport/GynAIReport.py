@@ -1,5 +1,6 @@
 """GynAIReport: metrics, structured report (HTML/PDF/JSON), DICOM SEG + SR and PACS export of a segmentation."""
 
+from pathlib import Path
 from typing import Annotated
 
 import slicer
@@ -8,6 +9,7 @@ from GynAILib.slicer_version import require_supported_slicer
 require_supported_slicer(slicer.app)   # first: on an older Slicer this one sentence is the error users see
 
 import qt  # noqa: E402
+from gynai.tasks import TASKS  # noqa: E402
 from slicer.i18n import tr as _  # noqa: E402
 from slicer.i18n import translate  # noqa: E402
 from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper  # noqa: E402
@@ -15,12 +17,11 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin  # noqa: E402
 
-from GynAIReportLib.debounce import UpdateState  # noqa: E402
+from GynAIGui.module_widget import ModuleWidgetMixin, application_setting, html_view  # noqa: E402
+from GynAIGui.timers import QtOneShotTimer  # noqa: E402
 from GynAIReportLib.report_logic import ReportLogic  # noqa: E402
-
-TASKS = ("uterus-fibroid", "placenta", "adnexal-mass")
-PACS_CONFIG_SETTING = "GynAI/PacsConfigFile"
-"""Application setting naming the user's PACS (DICOMweb) configuration file; nothing is sent without it."""
+from GynAIReportLib.self_test import report_files, volumes_of_phantom  # noqa: E402
+from GynAIReportLib.texts import metrics_state_text  # noqa: E402
 
 
 class GynAIReport(ScriptedLoadableModule):
@@ -41,46 +42,37 @@ class GynAIReport(ScriptedLoadableModule):
 
 @parameterNodeWrapper
 class GynAIReportParameterNode:
-    """Parameters: volume, segmentation, task, optional prior study."""
-
+    """Parameters: volume, segmentation, task (Slicer's connector fills its combo box), optional prior study."""
     inputVolume: slicer.vtkMRMLScalarVolumeNode
     segmentation: slicer.vtkMRMLSegmentationNode
-    task: Annotated[str, Choice(TASKS)] = "uterus-fibroid"    # Slicer's connector fills the combo box
+    task: Annotated[str, Choice(tuple(TASKS))] = next(iter(TASKS))
     priorVolume: slicer.vtkMRMLScalarVolumeNode
     priorSegmentation: slicer.vtkMRMLSegmentationNode
 
 
-class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin, ModuleWidgetMixin):
     """User interface: only wires widgets to the logic; every action shows its errors."""
 
     def __init__(self, parent=None):
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
-        self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
+        self.initModuleWidget()
         self._watcher = None
-        self._reportVolume = None
         self._written = {}
 
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
-        uiWidget = slicer.util.loadUI(self.resourcePath("UI/GynAIReport.ui"))
-        self.layout.addWidget(uiWidget)
-        self.ui = slicer.util.childWidgetVariables(uiWidget)
-        uiWidget.setMRMLScene(slicer.mrmlScene)
-        self.reportView = self._createReportView()
+        self.loadModuleUi("GynAIReport")
+        self.reportView = html_view(self.ui.reportViewFrame)
         self.logic = GynAIReportLogic()
-        self.ui.computeButton.connect("clicked(bool)", self.onComputeButton)
-        self.ui.generateReportButton.connect("clicked(bool)", self.onGenerateReportButton)
-        self.ui.openPdfButton.connect("clicked(bool)", self.onOpenPdfButton)
-        self.ui.sendToPacsButton.connect("clicked(bool)", self.onSendToPacsButton)
+        for button, slot in ((self.ui.computeButton, self.onComputeButton), (self.ui.sendToPacsButton,
+                             self.onSendToPacsButton), (self.ui.generateReportButton, self.onGenerateReportButton),
+                             (self.ui.openPdfButton, self.onOpenPdfButton)):
+            button.connect("clicked(bool)", slot)
         self.ui.sendToPacsButton.visible = bool(self.logic.pacsConfigFile())
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.initializeParameterNode()
-
-    # Parameter node lifecycle (as in Slicer's scripted module template)
 
     def cleanup(self):
         self._stopWatching()
@@ -115,77 +107,48 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         if self._parameterNode is not None:
             self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
 
-    # Display
-
-    def _createReportView(self):
-        """A web view for the HTML report (figures and charts render as in a browser)."""
-        view = slicer.qSlicerWebWidget() if hasattr(slicer, "qSlicerWebWidget") else qt.QTextBrowser()
-        self.ui.reportViewFrame.layout().addWidget(view)
-        return view
-
-    def _showHtml(self, html):
-        self.reportView.setHtml(html)
-
-    def _showMetrics(self, metrics, volume):
-        from GynAIReportLib.logic import report_html
-
-        self._showHtml(report_html(metrics, volume))
-
     def _stopWatching(self):
         if self._watcher is not None:
             self._watcher.stop()
-            self._watcher = None
-            self.ui.metricsStatusLabel.text = ""
+        self._watcher, self.ui.metricsStatusLabel.text = None, ""
 
     def _showMetricsState(self, state, message):
         """The automatic update's state: "updating…" from the first edit until the metrics are recomputed."""
-        if state in (UpdateState.PENDING, UpdateState.RUNNING):
-            text = _("Segmentation changed: updating the metrics…")
-        elif state is UpdateState.FAILED:
-            text = _("Updating the metrics failed: {reason}").format(reason=message)
-        else:
-            text = _("Metrics up to date (recomputed after each edit).")
-        self.ui.metricsStatusLabel.text = text
-
-    def _formats(self):
-        boxes = (("html", self.ui.htmlCheckBox), ("pdf", self.ui.pdfCheckBox), ("json", self.ui.jsonCheckBox),
-                 ("dicom", self.ui.dicomCheckBox))
-        return [name for name, box in boxes if box.checked]
-
-    # Actions
+        self.ui.metricsStatusLabel.text = metrics_state_text(state, message)
 
     def onComputeButton(self):
         """Compute once, then keep the tables and report up to date while the segmentation is edited."""
         with slicer.util.tryWithErrorDisplay(_("Computing metrics failed."), waitCursor=True):
             self._stopWatching()
-            self._reportVolume = self.ui.inputVolumeSelector.currentNode()
-            self._watcher = self.logic.watch(self._reportVolume, self.ui.segmentationSelector.currentNode(),
+            self._watcher = self.logic.watch(self.ui.inputVolumeSelector.currentNode(),
+                                             self.ui.segmentationSelector.currentNode(),
                                              self.ui.taskComboBox.currentText, self.onMetricsUpdated,
                                              onState=self._showMetricsState)
             self._showMetricsState(self._watcher.state, "")
             self.ui.tableView.setMRMLTableNode(self._watcher.table_node)
             self.ui.findingsTableView.setMRMLTableNode(self._watcher.findings_table_node)
-            self._showMetrics(self._watcher.metrics, self._reportVolume)
+            self.reportView.setHtml(self.logic.reportHtml(self._watcher.metrics, self._watcher.volume_node))
 
     def onMetricsUpdated(self, metrics):
         """Called by the watcher after each edit of the segmentation: refresh the report view."""
         with slicer.util.tryWithErrorDisplay(_("Updating the report after the edit failed.")):
-            self._showMetrics(metrics, self._reportVolume)
+            self.reportView.setHtml(self.logic.reportHtml(metrics, self._watcher.volume_node))
 
     def onGenerateReportButton(self):
         with slicer.util.tryWithErrorDisplay(_("Writing the report failed."), waitCursor=True):
             folder = qt.QFileDialog.getExistingDirectory(None, _("Choose an empty folder for the report"))
             if not folder:
                 return
+            boxes = (("html", self.ui.htmlCheckBox), ("pdf", self.ui.pdfCheckBox), ("json", self.ui.jsonCheckBox),
+                     ("dicom", self.ui.dicomCheckBox))
             result = self.logic.generateReport(
                 self.ui.inputVolumeSelector.currentNode(), self.ui.segmentationSelector.currentNode(),
-                self.ui.taskComboBox.currentText, folder, self._formats(),
+                self.ui.taskComboBox.currentText, folder, [name for name, box in boxes if box.checked],
                 priorVolumeNode=self.ui.priorVolumeSelector.currentNode(),
                 priorSegmentationNode=self.ui.priorSegmentationSelector.currentNode())
             self._written = result["files"]
             if "html" in self._written:
-                with open(self._written["html"], encoding="utf-8") as stream:
-                    self._showHtml(stream.read())
+                self.reportView.setHtml(Path(self._written["html"]).read_text(encoding="utf-8"))
             self.ui.openPdfButton.enabled = "pdf" in self._written
             self.ui.statusLabel.text = _("Report written to {folder}").format(folder=folder)
 
@@ -203,27 +166,6 @@ class GynAIReportWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.ui.statusLabel.text = _("Sent {count} DICOM objects to PACS").format(count=stored)
 
 
-class QtOneShotTimer:
-    """``GynAIReportLib.debounce.OneShotTimer`` on a single-shot ``qt.QTimer`` (Slicer's event loop)."""
-
-    def __init__(self):
-        self._callback = None
-        self._timer = qt.QTimer()
-        self._timer.setSingleShot(True)
-        self._timer.connect("timeout()", self._timeout)
-
-    def start(self, delay_ms, callback):
-        self._callback = callback
-        self._timer.start(delay_ms)
-
-    def stop(self):
-        self._timer.stop()
-
-    def _timeout(self):
-        if self._callback is not None:
-            self._callback()
-
-
 class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
     """Thin logic: the console API (``compute``, ``findingsTable``, ``thicknessMap``, ``watch``,
     ``generateReport``, ``sendToPacs``; see the README) is GynAIReportLib.report_logic.ReportLogic's."""
@@ -233,7 +175,7 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
 
     def pacsConfigFile(self):
         """The PACS configuration file set in the application settings, or "" (nothing is ever sent then)."""
-        return str(qt.QSettings().value(PACS_CONFIG_SETTING, "") or "")
+        return application_setting(self.pacsConfigSetting)
 
     def createTimer(self):
         """The automatic metric update waits for a pause in the edits on Slicer's event loop."""
@@ -241,7 +183,7 @@ class GynAIReportLogic(ScriptedLoadableModuleLogic, ReportLogic):
 
 
 class GynAIReportTest(ScriptedLoadableModuleTest):
-    """End-to-end test inside Slicer: phantom labels → segmentation node → metrics, table and report files."""
+    """End-to-end tests inside Slicer (scenarios in GynAIReportLib.self_test)."""
 
     def setUp(self):
         slicer.mrmlScene.Clear()
@@ -251,32 +193,8 @@ class GynAIReportTest(ScriptedLoadableModuleTest):
         self.test_volumes_of_phantom()
         self.test_report_files()
 
-    def _phantom_nodes(self):
-        from gynai.phantom import FibroidSpec, generate_uterus_fibroid
-        from GynAILib.segmentations import label_image_to_segmentation_node
-        from GynAILib.volumes import image_to_volume_node
-
-        case = generate_uterus_fibroid(0, [FibroidSpec("4", 20.0)])
-        volume = image_to_volume_node(case.image, "phantom")
-        return case, volume, label_image_to_segmentation_node(case.labels, volume, name="truth")
-
     def test_volumes_of_phantom(self):
-        case, volume, segmentation = self._phantom_nodes()
-        metrics, table, html = GynAIReportLogic().compute(volume, segmentation, "uterus-fibroid")
-        voxel_ml = case.image.geometry.voxel_volume_mm3 / 1000.0
-        expected = float((case.labels.array > 0).sum()) * voxel_ml
-        self.assertAlmostEqual(metrics["structures"]["uterus"]["volume_ml"], expected, places=6)
-        self.assertEqual(table.GetNumberOfRows(), 4 + metrics["fibroid_map"]["count"])
-        self.assertIn("Myometrium", html)
-        self.delayDisplay("GynAIReport metrics test passed")
+        volumes_of_phantom(self, GynAIReportLogic())
 
     def test_report_files(self):
-        import os
-        import tempfile
-
-        case, volume, segmentation = self._phantom_nodes()
-        folder = os.path.join(tempfile.mkdtemp(), "report")
-        result = GynAIReportLogic().generateReport(volume, segmentation, "fibroid-mapping", folder, ("html", "pdf"))
-        self.assertTrue(os.path.getsize(result["files"]["pdf"]) > 0)
-        self.assertIn("Fibroid mapping", open(result["files"]["html"], encoding="utf-8").read())
-        self.delayDisplay("GynAIReport report files test passed")
+        report_files(self, GynAIReportLogic())

@@ -49,7 +49,8 @@ def monai_default(image_path: str, output_path: str, device: str) -> None:
     from monai.transforms import (AsDiscreted, Compose, EnsureChannelFirstd, Invertd, LoadImaged, Orientationd,
                                   SaveImaged, ScaleIntensityRangePercentilesd, Spacingd)
 
-    from gynai.inference.bundle import load_network, load_task_bundle
+    from gynai.models.bundle import load_network
+    from gynai.models.selection import load_task_bundle
 
     info = load_task_bundle(TASK)
     network = load_network(info, device)

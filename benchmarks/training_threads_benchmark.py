@@ -20,7 +20,7 @@ import time
 CHILD = """
 import sys, time, torch
 from monai.losses import DiceCELoss
-from gynai.inference.bundle import network_from_definition
+from gynai.models.bundle import network_from_definition
 from gynai.training.train import task_config
 torch.set_num_threads(int(sys.argv[1]))
 config = task_config("uterus-fibroid")

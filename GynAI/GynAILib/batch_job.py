@@ -35,7 +35,7 @@ class BatchJob:
     def __init__(self, input_path, output_folder, task: str, workers: int = 1,
                  report_formats: Sequence[str] = ("json", "html"), python_executable: Optional[str] = None,
                  modality: Optional[str] = None) -> None:
-        from gynai.runner import ChildProcess, gynai_command
+        from gynai.cli.runner import ChildProcess, gynai_command
         from GynAILib.child_process import child_environment, default_python_executable
 
         self.output_folder = Path(output_folder)

@@ -5,7 +5,7 @@ Inside Slicer the child follows Slicer's conventions, as ``slicer.util.launchCon
 Slicer v5.10.0, ``Base/Python/slicer/util.py``): it starts from Slicer's *startup* environment
 (``slicer.util.startupEnvironment()``: the environment Slicer was started with, without the launcher's
 additions, which the ``PythonSlicer`` launcher puts back for its own Python), and on Windows its console
-window is hidden (:func:`gynai.runner.popen_options`).
+window is hidden (:func:`gynai.cli.runner.popen_options`).
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ class ModelRow:
 def model_rows(verify: bool = False) -> list[ModelRow]:
     """Every shipped and user-installed bundle; with ``verify`` each file's SHA-256 is checked."""
     from gynai.errors import GynAIError
-    from gynai.inference.catalog import all_entries, verify_entry
+    from gynai.models.catalog import verify_entry
+    from gynai.models.selection import all_entries
 
     rows = []
     for entry in all_entries():
@@ -46,8 +47,8 @@ def model_rows(verify: bool = False) -> list[ModelRow]:
 def add_model(source: str, name: Optional[str] = None, sha256: Optional[str] = None, overwrite: bool = False):
     """Install a bundle from a folder, a .zip, or a URL of a .zip (``sha256`` required for URLs)."""
     from gynai.errors import InputFileError
-    from gynai.inference.download import add_bundle_from_url
-    from gynai.inference.user_models import add_bundle
+    from gynai.models.download import add_bundle_from_url
+    from gynai.models.user_models import add_bundle
 
     if "://" not in source:
         return add_bundle(Path(source), name, overwrite)
@@ -58,14 +59,14 @@ def add_model(source: str, name: Optional[str] = None, sha256: Optional[str] = N
 
 def remove_model(name: str) -> None:
     """Remove a user-installed bundle (shipped ones cannot be removed)."""
-    from gynai.inference.user_models import remove_bundle
+    from gynai.models.user_models import remove_bundle
 
     remove_bundle(name)
 
 
 def user_models_folder() -> Path:
     """The folder of user-installed bundles (created if needed, for "open models folder")."""
-    from gynai.inference.user_models import user_models_dir
+    from gynai.models.user_models import user_models_dir
 
     folder = user_models_dir()
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ Segment Editor, or with renamed segments, is not overwritten unless the user ask
 The model that wrote the segments is kept in the attributes ``GynAI.ModelName``, ``GynAI.ModelVersion`` and
 ``GynAI.ModelModality`` (the input modality it was trained for);
 :func:`segmentation_provenance` turns them, with the fingerprint, into the provenance record of
-:mod:`gynai.provenance` (model output, model output edited since, or supplied by the user).
+:mod:`gynai.models.provenance` (model output, model output edited since, or supplied by the user).
 
 Only vtk, slicer and gynai are used (no Qt).
 """
@@ -80,7 +80,7 @@ def segmentation_provenance(node: Any) -> Optional[dict]:
 
     ``edited`` is True when the segments differ from what GynAI wrote (:func:`edited_since_generated`).
     """
-    from gynai.provenance import model_provenance
+    from gynai.models.provenance import model_provenance
 
     name = node.GetAttribute(MODEL_NAME_ATTRIBUTE) if node is not None else None
     if not name:

@@ -169,9 +169,9 @@ def label_image_to_segmentation_node(label_image: LabelImage, reference_volume_n
 
 
 def _match_segments(segmentation: Any, labels: Sequence[LabelInfo]) -> dict[str, list[str]]:
-    """Label id -> segment IDs, by the rules of :mod:`gynai.segment_matching` (name, then segment ID):
+    """Label id -> segment IDs, by the rules of :mod:`gynai.labels.matching` (name, then segment ID):
     ``Fibroid``, ``Fibroid 1``, ``Fibroid 2`` … or a synonym such as ``Leiomyoma`` all become fibroid."""
-    from gynai.segment_matching import label_for_segment, reference_for_segment
+    from gynai.labels.matching import label_for_segment, reference_for_segment
 
     matches: dict[str, list[str]] = {}
     unmatched = []
@@ -218,7 +218,7 @@ def segmentation_node_to_label_image(segmentation_node: Any, reference_volume_no
                                      labels: Sequence[LabelInfo]) -> LabelImage:
     """Export the segments that match ``labels`` onto the reference volume's grid as one label image.
 
-    Segments are matched by name, then by ID, with the rules of :mod:`gynai.segment_matching` (case,
+    Segments are matched by name, then by ID, with the rules of :mod:`gynai.labels.matching` (case,
     spaces and a trailing number ignored, synonyms accepted; several segments may form one label);
     labels without a segment stay empty and other segments are left out (both logged).
     The segmentation's parent transform, if any, is applied by Slicer's export.
@@ -290,7 +290,7 @@ def _on_reference_lattice(segmentation_node: Any, segment_id: str, reference: Ge
 def segment_mask_by_name(segmentation_node: Any, names: Sequence[str], reference_volume_node: Any) -> Optional[np.ndarray]:
     """Mask [k, j, i] on the reference grid of the first segment whose name is one of ``names`` (case,
     spaces and underscores ignored), or ``None`` when there is no such segment or it is empty."""
-    from gynai.segment_matching import normalise_name
+    from gynai.labels.matching import normalise_name
 
     wanted = {normalise_name(name) for name in names}
     segmentation = segmentation_node.GetSegmentation()

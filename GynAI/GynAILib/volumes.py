@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from gynai.errors import GeometryError, ImageDimensionError, InputFileError, InvalidVoxelDataError
-from gynai.image import Geometry, Image
+from gynai.image import Geometry, Image, declared_modality
 
 logger = logging.getLogger(__name__)
 
@@ -136,10 +136,11 @@ def volume_node_geometry(node: Any) -> Optional[Geometry]:
 MODALITY_TAG = "0008,0060"
 
 
-def volume_node_to_image(node: Any) -> Image:
+def volume_node_to_image(node: Any, modality: Optional[str] = None) -> Image:
     """A core image (voxels deep-copied, geometry exact) from a scalar or labelmap volume node.
 
-    ``metadata`` holds ``{"node_name": <node name>}``.
+    ``metadata`` holds ``{"node_name": <node name>}``; ``modality`` is the image's modality as the caller
+    decided it (e.g. :func:`volume_node_modality`, or what the user chose), '' or None when unknown.
 
     Raises:
         GeometryError: No node / no image data, or the node is under a (linear or non-linear)
@@ -161,7 +162,7 @@ def volume_node_to_image(node: Any) -> Image:
     except GeometryError as error:
         raise GeometryError(f"volume '{node.GetName()}': {error}") from None
     array = np.array(slicer.util.arrayFromVolume(node), copy=True)
-    return Image(array, geometry, {"node_name": node.GetName()})
+    return Image(array, geometry, {"node_name": node.GetName()}, modality or "")
 
 
 def _database_lookup() -> Optional[FileForInstance]:
@@ -231,7 +232,7 @@ def volume_node_to_image_with_identity(node: Any, file_for_instance: Optional[Fi
     Raises:
         InputFileError: With ``strict``, the volume came from DICOM but its files cannot be found.
     """
-    from gynai.io.dicom import dicom_identity
+    from gynai.io.dicom_series import dicom_identity
 
     image = volume_node_to_image(node)
     try:
@@ -242,4 +243,5 @@ def volume_node_to_image_with_identity(node: Any, file_for_instance: Optional[Fi
         logger.warning("%s; reported without patient and study identity", error)
         return image
     image.metadata.update(dicom_identity(files))
+    image.state_modality(declared_modality(image.metadata), strict=False)     # the files' Modality, when known
     return image

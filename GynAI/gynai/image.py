@@ -10,11 +10,11 @@ Conventions (the same as ITK/SimpleITK and DICOM):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from gynai.errors import GeometryError, ImageDimensionError, InvalidVoxelDataError, LabelError
+from gynai.errors import GeometryError, ImageDimensionError, InvalidVoxelDataError, LabelError, ModelError
 
 _ORTHO_TOL = 1e-4
 
@@ -104,21 +104,40 @@ class Geometry:
         return bool(np.allclose(self.ijk_to_lps(), other.ijk_to_lps(), atol=tol_mm))
 
 
+MODALITY_KEYS = ("dicom.Modality", "modality", "gynai.modality")
+"""Metadata keys that declare an image's modality, in precedence order: the DICOM header, a reader's or
+generator's statement, the ``gynai.modality`` header field of a NRRD written by GynAI."""
+
+
+def declared_modality(metadata: dict[str, Any]) -> str:
+    """The modality the metadata declares (upper case), '' when none (:data:`MODALITY_KEYS`)."""
+    for key in MODALITY_KEYS:
+        value = str(metadata.get(key, "")).strip().upper()
+        if value:
+            return value
+    return ""
+
+
 @dataclass
 class Image:
-    """A 3D scalar image: ``array`` indexed [k, j, i] plus its :class:`Geometry`.
+    """A 3D scalar image: ``array`` indexed [k, j, i] plus its :class:`Geometry` and modality.
 
     Attributes:
         array: Voxel values, shape (nk, nj, ni).
         geometry: Placement in patient LPS space.
-        metadata: Free-form key/value metadata (e.g. modality, series description).
+        metadata: Free-form key/value metadata (e.g. DICOM identifiers, series description).
+        modality: The modality the image declares (``MR``, ``US``, ``CT`` …; '' when unknown), decided once
+            where the image is read or made: given, else from its metadata (:func:`declared_modality`),
+            else stated by the user (:meth:`state_modality`).
     """
 
     array: np.ndarray
     geometry: Geometry = field(default_factory=Geometry)
     metadata: dict[str, Any] = field(default_factory=dict)
+    modality: str = ""
 
     def __post_init__(self) -> None:
+        self.modality = (str(self.modality or "").strip() or declared_modality(self.metadata)).upper()
         self.array = np.asarray(self.array)
         if self.array.ndim != 3:
             raise ImageDimensionError(
@@ -146,8 +165,33 @@ class Image:
         return tuple(int(n) for n in self.array.shape[::-1])  # type: ignore[return-value]
 
     def with_array(self, array: np.ndarray) -> "Image":
-        """A new image on the same geometry with other voxels."""
-        return Image(array, self.geometry, dict(self.metadata))
+        """A new image on the same geometry and modality with other voxels."""
+        return Image(array, self.geometry, dict(self.metadata), self.modality)
+
+    def state_modality(self, stated: Optional[str], strict: bool = True) -> str:
+        """Record the modality a user states for an image whose file declares none (NRRD, NIfTI).
+
+        Args:
+            stated: ``MR``, ``US`` …; None or '' states nothing.
+            strict: A different declared modality is an error (a statement about this one image); otherwise
+                the declared one is kept (a batch's statement about the files that declare none).
+
+        Returns:
+            The stated modality when it was recorded, '' when nothing was stated or the image's own was kept.
+
+        Raises:
+            ModelError: With ``strict``, the image declares another modality.
+        """
+        stated = (stated or "").strip().upper()
+        if not stated or self.modality == stated:
+            return ""
+        if self.modality:
+            if strict:
+                raise ModelError(f"the image's header says its modality is {self.modality}, not {stated}; "
+                                 "leave out --modality or choose the right series")
+            return ""
+        self.modality = stated
+        return stated
 
 
 @dataclass(frozen=True)

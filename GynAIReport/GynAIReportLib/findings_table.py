@@ -1,24 +1,12 @@
-"""Findings table node: one row per coded measurement (group, name, value, unit, DICOM concept code)."""
+"""Findings table node: one row per coded measurement (group, name, value, unit, DICOM concept code); values are
+written as the report writes them (:func:`gynai.metrics.findings.format_value`)."""
 
 from __future__ import annotations
 
 from gynai.metrics.codes import MEASUREMENT_CODES
-from gynai.metrics.findings import Finding, findings
+from gynai.metrics.findings import findings, format_value
 
 FINDINGS_COLUMNS = ("Group", "Measurement", "Value", "Unit", "Concept code", "Unit code")
-NOT_ASSESSED = "not assessed"
-
-
-def format_value(finding: Finding) -> str:
-    """Display text of a finding's value ("not assessed" for None, yes/no for flags)."""
-    value = finding.value
-    if value is None:
-        return NOT_ASSESSED
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
-    return str(value)
 
 
 def _code_text(key: str, index: int) -> str:
@@ -43,7 +31,7 @@ def findings_to_table_node(metrics: dict, table_node=None):
         column.SetName(name)
         columns.append(column)
     for finding in findings(metrics):
-        values = (finding.group, finding.name, format_value(finding), finding.unit,
+        values = (finding.group, finding.name, format_value(finding.value), finding.unit,
                   _code_text(finding.key, 0), _code_text(finding.key, 1))
         for column, value in zip(columns, values):
             column.InsertNextValue(value)

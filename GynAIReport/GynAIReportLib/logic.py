@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 
-# Segments used as reference tissue when present (gynai.segment_matching.REFERENCE_SEGMENT_NAMES, the same
+# Segments used as reference tissue when present (gynai.labels.matching.REFERENCE_SEGMENT_NAMES, the same
 # rules as gynai measure): a segment named "Muscle" (or "Skeletal muscle") gives the fibroid Funaki class
 # and T2 ratio their muscle reference; for adnexal masses, a segment named "Myometrium" gives the
 # solid-tissue ratio to myometrium.
 
 
 def reference_masks(volume_node, segmentation_node, task: str) -> dict:
-    """Reference tissue masks from segments named as in ``gynai.segment_matching.REFERENCE_SEGMENT_NAMES``."""
-    from gynai.segment_matching import REFERENCE_SEGMENT_NAMES
+    """Reference tissue masks from segments named as in ``gynai.labels.matching.REFERENCE_SEGMENT_NAMES``."""
+    from gynai.labels.matching import REFERENCE_SEGMENT_NAMES
     from gynai.tasks import get_task
     from GynAILib.segmentations import segment_mask_by_name
 
@@ -32,10 +32,10 @@ def check_segments_fit_task(segmentation_node, task: str) -> None:
     """Refuse a segmentation none of whose segments is a label of ``task`` (as ``gynai measure`` does).
 
     Raises:
-        LabelError: No segment matches (gynai.segment_matching rules); the message names what was found.
+        LabelError: No segment matches (gynai.labels.matching rules); the message names what was found.
     """
     from gynai.errors import LabelError
-    from gynai.segment_matching import label_for_segment
+    from gynai.labels.matching import label_for_segment
     from gynai.tasks import get_task
 
     labels = get_task(task).labels
@@ -62,48 +62,47 @@ def task_label_image(volume_node, segmentation_node, task: str):
     return segmentation_node_to_label_image(segmentation_node, volume_node, get_task(task).labels)
 
 
-def metrics_of(image, labels, volume_node, segmentation_node, task: str) -> dict:
-    """The ``gynai.metrics/1`` document of an already converted volume (``image``) and segmentation
-    (``labels``, from :func:`task_label_image`) of these nodes. Intensities are read as the modality the
-    image declares, else the volume's DICOM Modality, else the segmenting model's (ultrasound or MR)."""
-    from gynai.inference.input_checks import image_modality
-    from gynai.metrics.document import metrics_document
+def case_from_nodes(volume_node, segmentation_node, task: str, image=None, prior=None):
+    """The case (:class:`gynai.case.Case`) of a segmentation node on a volume node: its segments of ``task`` on
+    the volume's grid (refused when none belongs to the task), reference segments named "Muscle" /
+    "Myometrium", the provenance GynAISegment recorded on the node (None for a hand-made one).
+
+    ``image``: the volume already converted (e.g. with its DICOM identity); by default converted here. Its
+    intensities are read as the modality it declares, else the volume's DICOM Modality (DICOM database),
+    else the segmenting model's (ultrasound or MR).
+    """
+    from gynai.case import Case
     from GynAILib.segment_state import segmentation_provenance
-    from GynAILib.volumes import volume_node_modality
+    from GynAILib.volumes import volume_node_modality, volume_node_to_image
 
-    if not image_modality(image):
-        modality = volume_node_modality(volume_node)
-        if modality:
-            image.metadata["modality"] = modality
-
-    return metrics_document(image, labels, task, segmentation_provenance(segmentation_node),
-                            {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()},
-                            reference_masks(volume_node, segmentation_node, task))
+    image = image if image is not None else volume_node_to_image(volume_node)
+    image.state_modality(volume_node_modality(volume_node), strict=False)
+    return Case(image, task_label_image(volume_node, segmentation_node, task), task,
+                reference_masks(volume_node, segmentation_node, task), segmentation_provenance(segmentation_node),
+                {"image": volume_node.GetName(), "segmentation": segmentation_node.GetName()}, prior)
 
 
 def compute_metrics(volume_node, segmentation_node, task: str) -> dict:
-    """The ``gynai.metrics/1`` document for a segmentation node on a volume node (its ``model`` is the
-    provenance that GynAISegment recorded on the node, ``None`` for a hand-made one; reference segments
-    named "Muscle" / "Myometrium" are used as reference regions)."""
-    from GynAILib.volumes import volume_node_to_image
+    """The ``gynai.metrics/1`` document for a segmentation node on a volume node (:func:`case_from_nodes`,
+    measured by :func:`gynai.case.measure_case`)."""
+    from gynai.case import measure_case
 
-    image = volume_node_to_image(volume_node)
-    return metrics_of(image, task_label_image(volume_node, segmentation_node, task), volume_node, segmentation_node,
-                      task)
+    return measure_case(case_from_nodes(volume_node, segmentation_node, task)).to_json()
 
 
 def thickness_map_volume_node(volume_node, segmentation_node, node=None):
-    """Scalar volume of the retroplacental myometrial thickness (mm on the placental bed, −1 elsewhere).
+    """Scalar volume of the retroplacental myometrial thickness (mm on the placental bed, −1 elsewhere), from
+    the segments of the task that has a thickness map (``Task.thickness_map``: the placenta).
 
     Returns ``None`` when the segmentation has no placenta or no myometrium.
     """
-    from gynai.metrics.placenta import analyse_placenta
-    from gynai.tasks import get_task
+    from gynai.tasks import TASKS
     from GynAILib.segmentations import segmentation_node_to_label_image
     from GynAILib.volumes import image_to_volume_node
 
-    labels = segmentation_node_to_label_image(segmentation_node, volume_node, get_task("placenta").labels)
-    thickness = analyse_placenta(labels).thickness_map
+    task = next(task for task in TASKS.values() if task.thickness_map is not None)
+    labels = segmentation_node_to_label_image(segmentation_node, volume_node, task.labels)
+    thickness = task.thickness_map.load()(labels)
     if thickness is None:
         return None
     node = image_to_volume_node(thickness, "Myometrial thickness (mm)", node)
@@ -193,10 +192,10 @@ class MetricsAutoUpdate:
         task: Task id of the segmentation.
         table_node: Table to keep up to date (created when None).
         on_update: Optional ``on_update(metrics)`` called after each recomputation.
-        timer: When to recompute after a change (:class:`~GynAIReportLib.debounce.OneShotTimer`); the module
+        timer: When to recompute after a change (:class:`~GynAILib.debounce.OneShotTimer`); the module
             passes a Qt timer, so a paint stroke's many modifications cause one computation ``delay_ms`` after
-            the stroke. None: at once (:class:`~GynAIReportLib.debounce.ImmediateTimer`, for scripts).
-        on_state: Optional ``on_state(state, message)`` with each :class:`~GynAIReportLib.debounce.UpdateState`
+            the stroke. None: at once (:class:`~GynAILib.debounce.ImmediateTimer`, for scripts).
+        on_state: Optional ``on_state(state, message)`` with each :class:`~GynAILib.debounce.UpdateState`
             (``PENDING`` from the first edit: the panel shows "updating…").
         delay_ms: Pause after the last change.
 
@@ -206,7 +205,7 @@ class MetricsAutoUpdate:
 
     def __init__(self, volume_node, segmentation_node, task: str, table_node=None, on_update=None,
                  timer=None, on_state=None, delay_ms: int = 500) -> None:
-        from GynAIReportLib.debounce import DebouncedCall, ImmediateTimer
+        from GynAILib.debounce import DebouncedCall, ImmediateTimer
         from GynAIReportLib.findings_table import findings_to_table_node
 
         self.volume_node, self.segmentation_node, self.task = volume_node, segmentation_node, task
@@ -224,7 +223,7 @@ class MetricsAutoUpdate:
 
     @property
     def state(self):
-        """The :class:`~GynAIReportLib.debounce.UpdateState` of the automatic update."""
+        """The :class:`~GynAILib.debounce.UpdateState` of the automatic update."""
         return self._update.state
 
     @property

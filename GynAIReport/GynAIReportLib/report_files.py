@@ -8,20 +8,12 @@ from typing import Callable, Optional, Sequence
 
 logger = logging.getLogger(__name__)
 
-TEMPLATE_TASKS = {"fibroid-mapping": "uterus-fibroid", "placenta-accreta": "placenta", "adnexal-mass": "adnexal-mass"}
-"""Report template → segmentation task (a task id is accepted as its own template too)."""
-
 
 def task_of_template(template: str) -> str:
-    """The task a report template reports on; task ids map to themselves."""
-    from gynai.errors import UsageError
-    from gynai.tasks import TASKS
+    """The task a report template reports on (``Task.report.id``); task ids map to themselves."""
+    from gynai.tasks import task_of_template as registered
 
-    if template in TEMPLATE_TASKS:
-        return TEMPLATE_TASKS[template]
-    if template in TASKS:
-        return template
-    raise UsageError(f"unknown report template {template!r}; choose from {', '.join(TEMPLATE_TASKS)}")
+    return registered(template).id
 
 
 def generate_report(volume_node, segmentation_node, template: str, output_dir, formats: Sequence[str],
@@ -56,38 +48,24 @@ def generate_report(volume_node, segmentation_node, template: str, output_dir, f
         InputFileError: The volume was loaded from DICOM, the DICOM format is asked for and its files
             cannot be found (for the other formats the report is then written without identity).
     """
-    from gynai.report.outputs import write_report
-    from GynAILib.volumes import volume_node_to_image, volume_node_to_image_with_identity
-    from GynAIReportLib.logic import metrics_of, task_label_image
+    from gynai.case import Prior, measure_case, report_case
+    from GynAILib.volumes import volume_node_to_image_with_identity
+    from GynAIReportLib.logic import case_from_nodes
 
     task = task_of_template(template)
     image = volume_node_to_image_with_identity(volume_node, file_for_instance, strict="dicom" in formats)
-    labels = task_label_image(volume_node, segmentation_node, task)
-    document = metrics_of(image, labels, volume_node, segmentation_node, task)
     prior = None
     if prior_volume_node is not None and prior_segmentation_node is not None:
-        prior_labels = task_label_image(prior_volume_node, prior_segmentation_node, task)
-        prior = {"metrics": metrics_of(volume_node_to_image(prior_volume_node), prior_labels, prior_volume_node,
-                                       prior_segmentation_node, task),
-                 "labels": prior_labels}
+        earlier = case_from_nodes(prior_volume_node, prior_segmentation_node, task)
+        prior = Prior(measure_case(earlier).to_json(), earlier.labels)
     elif prior_metrics is not None:
-        prior = {"metrics": prior_metrics, "labels": None}
-    written = write_report(image, labels, task, Path(output_dir), tuple(formats), document,
-                           model=document.get("model"), progress=progress, prior=prior)
+        prior = Prior(prior_metrics)
+    case = case_from_nodes(volume_node, segmentation_node, task, image, prior)
+    document, model, written = report_case(case, Path(output_dir), tuple(formats), progress)
     logger.info("GynAI report written to %s", output_dir)
-    return {"metrics": document, "files": {key: str(Path(output_dir) / value) for key, value in written.items()
-                                           if isinstance(value, str)}, "followup": _followup(output_dir, formats),
-            "notes": written.get("notes", [])}
-
-
-def _followup(output_dir, formats):
-    """The follow-up comparison of the written report.json (None without a prior or without JSON)."""
-    import json
-
-    path = Path(output_dir) / "report.json"
-    if "json" not in formats or not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8")).get("followup")
+    return {"metrics": document.to_json(), "files": {key: str(Path(output_dir) / value) for key, value in
+                                                     written.items() if isinstance(value, str)},
+            "followup": dict(model.followup) if model.followup else None, "notes": written.get("notes", [])}
 
 
 def report_dicom_files(files: dict) -> list[Path]:

@@ -13,6 +13,9 @@ logger = logging.getLogger(__name__)
 class ReportLogic:
     """``compute``, ``findingsTable``, ``thicknessMap``, ``watch``, ``generateReport`` and ``sendToPacs``."""
 
+    pacsConfigSetting = "GynAI/PacsConfigFile"
+    """Application setting naming the user's PACS (DICOMweb) configuration file; nothing is sent without it."""
+
     def compute(self, volumeNode: Any, segmentationNode: Any, task: str = "uterus-fibroid",
                 tableNode: Any = None) -> tuple[dict, Any, str]:
         """Metrics document, filled table node and report HTML for a segmentation on a volume."""
@@ -21,6 +24,13 @@ class ReportLogic:
         logger.info("GynAI: measuring %s on %s", segmentationNode.GetName(), volumeNode.GetName())
         metrics = logic.compute_metrics(volumeNode, segmentationNode, task)
         return metrics, logic.metrics_to_table_node(metrics, tableNode), logic.report_html(metrics, volumeNode)
+
+    def reportHtml(self, metrics: dict, volumeNode: Any = None) -> str:
+        """The report's HTML (without figures, fast enough to follow edits) for the module panel; with
+        ``volumeNode``, the patient and study of a DICOM-loaded volume."""
+        from GynAIReportLib import logic
+
+        return logic.report_html(metrics, volumeNode)
 
     def findingsTable(self, metrics: dict, tableNode: Any = None) -> Any:
         """Table node with one row per coded finding (group, measurement, value, unit, DICOM codes)."""
@@ -50,7 +60,7 @@ class ReportLogic:
                                        timer=self.createTimer(), on_state=onState)
 
     def createTimer(self) -> Any:
-        """The timer of :meth:`watch` (a ``GynAIReportLib.debounce.OneShotTimer``); this Qt-free default is
+        """The timer of :meth:`watch` (a ``GynAILib.debounce.OneShotTimer``); this Qt-free default is
         None (recompute at once); the module returns a Qt timer."""
         return None
 

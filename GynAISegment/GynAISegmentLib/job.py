@@ -49,7 +49,7 @@ class SegmentationJob:
                  model: Optional[str] = None, log: Optional[Callable[[str], None]] = None,
                  modality: Optional[str] = None) -> None:
         from gynai.io.images import write_image
-        from gynai.runner import ChildProcess, gynai_command
+        from gynai.cli.runner import ChildProcess, gynai_command
         from gynai.tasks import get_task
         from GynAILib.volumes import volume_node_to_image
         from GynAISegmentLib.logic import check_output_node
@@ -116,7 +116,7 @@ class SegmentationJob:
 
     def _finish(self) -> None:
         from gynai.io.segnrrd import read_seg_file
-        from gynai.labelspec import to_task_labels
+        from gynai.labels.spec import to_task_labels
         from GynAISegmentLib.logic import apply_result
 
         try:

@@ -40,7 +40,7 @@ def apply_result(labels, volume_node: Any, task: str, segmentation_node: Any = N
     the result are kept in the node attribute ``GynAI.warnings`` (one per line).
     """
     from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
+    from gynai.labels.terminology import task_terminology
     from GynAILib.segment_state import mark_as_generated, place_under_study
     from GynAILib.segmentations import label_image_to_segmentation_node
 
@@ -75,7 +75,6 @@ def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = No
     Raises:
         gynai.errors.GynAIError: On bad input or a model problem (one-line message).
     """
-    from gynai.inference.input_checks import declare_modality
     from gynai.inference.predict import segment_image
     from gynai.tasks import get_task
     from GynAILib.volumes import volume_node_to_image
@@ -83,8 +82,7 @@ def segment_volume_node(volume_node: Any, task: str, segmentation_node: Any = No
 
     get_task(task)
     check_output_node(segmentation_node, overwrite_edited)
-    image = declare_modality(volume_node_to_image(volume_node),
-                             input_modality(volume_node, modality))
+    image = volume_node_to_image(volume_node, input_modality(volume_node, modality))
     warnings: list[str] = []
     provenance: dict = {}
     labels = segment_image(image, task, device, progress=progress, model=model, warnings=warnings,

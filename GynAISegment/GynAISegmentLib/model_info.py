@@ -44,8 +44,9 @@ def model_card_facts(task: str, modality: Optional[str] = None) -> ModelCardFact
 
     Loading the bundle checks its SHA-256, so a tampered bundle is reported here already.
     """
-    from gynai.inference.bundle import choose_entry, read_bundle
-    from gynai.inference.catalog import verify_entry
+    from gynai.models.bundle import read_bundle
+    from gynai.models.selection import choose_entry
+    from gynai.models.catalog import verify_entry
 
     entry = choose_entry(task, modality=modality)
     verify_entry(entry)
@@ -79,7 +80,7 @@ def modality_mismatch(volume_node: Any, task: str, dicom_database: Any = None,
                       stated: Optional[str] = None) -> Optional[ModalityMismatch]:
     """The mismatch between the volume's modality and every installed model of the task (None when one of
     them takes it, or the modality is unknown)."""
-    from gynai.inference.bundle import task_modalities
+    from gynai.models.selection import task_modalities
 
     if volume_node is None:
         return None

@@ -1,5 +1,5 @@
 """The automatic metric update waits for a pause in the edits (issue 13): the Qt-free timing of
-GynAIReportLib.debounce with a fake timer, then MetricsAutoUpdate on the real MRML scene, where one paint
+GynAILib.debounce with a fake timer, then MetricsAutoUpdate on the real MRML scene, where one paint
 stroke modifies the segmentation many times."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class FakeTimer:
 
 
 def test_many_requests_make_one_run_after_the_pause():
-    from GynAIReportLib.debounce import DebouncedCall, UpdateState
+    from GynAILib.debounce import DebouncedCall, UpdateState
 
     runs, states, timer = [], [], FakeTimer()
     call = DebouncedCall(lambda: runs.append(1), timer, 500, lambda state, message: states.append(state))
@@ -49,7 +49,7 @@ def test_many_requests_make_one_run_after_the_pause():
 
 
 def test_never_two_runs_at_once():
-    from GynAIReportLib.debounce import DebouncedCall, UpdateState
+    from GynAILib.debounce import DebouncedCall, UpdateState
 
     timer, depth, deepest = FakeTimer(), [0], [0]
 
@@ -68,7 +68,7 @@ def test_never_two_runs_at_once():
 
 
 def test_a_failing_run_is_reported_and_the_next_edit_tries_again():
-    from GynAIReportLib.debounce import DebouncedCall, UpdateState
+    from GynAILib.debounce import DebouncedCall, UpdateState
 
     outcomes, states, timer = [ValueError("no endometrium")], [], FakeTimer()
 
@@ -86,7 +86,7 @@ def test_a_failing_run_is_reported_and_the_next_edit_tries_again():
 
 
 def test_cancel_drops_the_pending_run():
-    from GynAIReportLib.debounce import DebouncedCall, UpdateState
+    from GynAILib.debounce import DebouncedCall, UpdateState
 
     runs, timer = [], FakeTimer()
     call = DebouncedCall(lambda: runs.append(1), timer)
@@ -101,7 +101,7 @@ def test_watcher_recomputes_once_after_a_stroke(scene):
     import slicer
 
     from GynAILib.volumes import image_to_volume_node
-    from GynAIReportLib.debounce import UpdateState
+    from GynAILib.debounce import UpdateState
     from GynAIReportLib.logic import MetricsAutoUpdate
     from GynAISegmentLib.logic import apply_result
 

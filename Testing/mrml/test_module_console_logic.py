@@ -187,7 +187,7 @@ def test_terminology_is_loaded_into_the_terminologies_logic(slicer_ctx, tmp_path
 
 
 def test_start_batch_and_cancel_with_a_fake_child(slicer_ctx, monkeypatch, tmp_path):
-    import gynai.runner
+    import gynai.cli.runner
     from gynai.errors import CancelledError
     from GynAILib.batch_job import BatchControl
     from GynAILib.home_logic import HomeLogic
@@ -198,7 +198,7 @@ def test_start_batch_and_cancel_with_a_fake_child(slicer_ctx, monkeypatch, tmp_p
         received.append(list(arguments))
         return [sys.executable, FAKE_CHILD, "slow", str(tmp_path / "pids")]
 
-    monkeypatch.setattr(gynai.runner, "gynai_command", fake_command)
+    monkeypatch.setattr(gynai.cli.runner, "gynai_command", fake_command)
     control = BatchControl(HomeLogic().startBatch)
     with pytest.raises(RuntimeError, match="no batch"):
         control.poll()

@@ -73,7 +73,7 @@ def test_findings_table_and_muscle_reference_segment(scene):
     from GynAIReportLib.findings_table import FINDINGS_COLUMNS, findings_to_table_node
     from GynAIReportLib.logic import compute_metrics
     from GynAISegmentLib.logic import apply_result
-    from gynai.roi import sphere_mask
+    from gynai.labels.regions import sphere_mask
 
     case = generate_uterus_fibroid(5, [FibroidSpec("4", 16.0)], SMALL)
     volume = image_to_volume_node(case.image, "phantom")
@@ -132,7 +132,7 @@ def test_report_logic_equals_the_cli_metrics_for_user_named_segments(scene, task
     from gynai.image import LabelImage, LabelInfo
     from gynai.metrics.document import metrics_document
     from gynai.phantom import generate
-    from gynai.segment_matching import match_segments
+    from gynai.labels.matching import match_segments
     from GynAILib.segmentations import label_image_to_segmentation_node
     from GynAILib.volumes import image_to_volume_node
     from GynAIReportLib.logic import compute_metrics

@@ -10,7 +10,7 @@ import pytest
 from gynai.dicom.source import synthesize_series
 from gynai.errors import InputFileError
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
-from gynai.provenance import model_provenance
+from gynai.models.provenance import model_provenance
 
 SMALL = PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 20))
 TASK = "uterus-fibroid"

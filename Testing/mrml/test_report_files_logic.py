@@ -11,7 +11,7 @@ import pytest
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
 
 SMALL = PhantomConfig(spacing_mm=(2.0, 2.0, 4.0), size_xyz=(96, 96, 20))
-CORE_TESTS = Path(__file__).resolve().parents[1] / "core"
+CORE_TESTS = Path(__file__).resolve().parents[1] / "core" / "pacs"
 
 
 def nodes(seed, fibroids, name, drop_smallest_fibroid=False):

@@ -7,7 +7,7 @@ import numpy as np
 
 
 def test_card_summary_gives_the_held_out_figures_and_caveat():
-    from gynai.inference.bundle import load_task_bundle
+    from gynai.models.selection import load_task_bundle
     from GynAISegmentLib.model_info import model_card_summary
 
     text = model_card_summary("placenta")

@@ -59,7 +59,7 @@ def test_child_process_and_in_process_results_are_identical(scene):
     from GynAISegmentLib.logic import segment_volume_node
     from GynAILib.segmentations import segmentation_node_to_label_image
     from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
+    from gynai.labels.terminology import task_terminology
 
     _, volume = _volume()
     fractions = []
@@ -78,8 +78,8 @@ def test_child_process_and_in_process_results_are_identical(scene):
         assert segmentation.GetSegment(label_id).GetTerminology() == entry
     assert child_node.GetAttribute("GynAI.task") == "uterus-fibroid"
     # both paths record the model that made the segmentation, for the report's provenance
-    from gynai.inference.bundle import read_bundle
-    from gynai.inference.catalog import find_entry
+    from gynai.models.bundle import read_bundle
+    from gynai.models.selection import find_entry
     from GynAILib.segment_state import segmentation_provenance
 
     shipped = read_bundle(find_entry("uterus-fibroid").path)

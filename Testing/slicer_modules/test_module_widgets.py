@@ -235,3 +235,12 @@ def test_widget_texts_are_translatable(module):
     if module == "GynAISegment":
         text = ast.unparse(widget)
         assert "model_card_summary" not in text and "modality_hint" not in text
+
+
+@pytest.mark.parametrize("path, name", [("home_panel.py", "ModelsPanel"), ("timers.py", "JobPoller")])
+def test_shared_gui_code_shows_its_errors_too(path, name):
+    """The same rule for the widgets' shared Qt code in GynAIGui (the home module's model panel, the job poller
+    whose timer calls the modules' poll functions)."""
+    cls = class_def(ast.parse((ROOT / "GynAI" / "GynAIGui" / path).read_text(encoding="utf-8")), name)
+    _, lambdas = connected_callbacks(cls)
+    assert lambdas == [] and unguarded_handlers(cls) == [] and handlers(cls)

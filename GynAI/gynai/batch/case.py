@@ -1,7 +1,9 @@
 """One case of a batch: segment, measure and report into ``cases/<id>/``, all or nothing.
 
-The case is written into a hidden staging folder beside its final place and renamed when everything
-succeeded; a finished case folder is therefore complete, and a failed case leaves nothing behind.
+The case is segmented (the installed model), then measured and reported by the case pipeline
+(:mod:`gynai.case`), all in a staged folder (:func:`gynai.io.safe_write.staged_folder`) renamed into place
+when everything succeeded; a finished case folder is therefore complete, and a failed case leaves nothing
+behind.
 
 Each finished folder's ``case.json`` records the settings that made it (task, model, report formats, the
 input's size and modification time, its modality and whether the batch's ``--modality`` supplied it): a
@@ -12,15 +14,20 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from gynai.batch.cohort import key_metrics
 from gynai.batch.inputs import BatchCase
+from gynai.case import Case, build_report, measure_case, write_outputs
 from gynai.errors import GynAIError, OutputPathError
+from gynai.inference import predict
+from gynai.io.images import read_image
+from gynai.io.safe_write import staged_folder, write_json
+from gynai.io.segnrrd import write_seg_nrrd
+from gynai.labels.terminology import task_terminology
+from gynai.tasks import get_task
 
 logger = logging.getLogger(__name__)
 
@@ -109,29 +116,20 @@ def _run(case: BatchCase, task: str, staging: Path, device: str, threads: Option
          report_formats: Sequence[str], stated_modality: str) -> tuple[dict, list[str], str, str]:
     """Segment, measure and report one case in ``staging``: its metrics, warnings, modality (declared by the
     file or stated for the batch, "" when unknown) and the stated modality when it was used ("" otherwise)."""
-    from gynai.inference.input_checks import declare_modality, image_modality
-    from gynai.inference.predict import segment_image
-    from gynai.io.images import read_image
-    from gynai.io.segnrrd import write_seg_nrrd
-    from gynai.metrics.document import metrics_document
-    from gynai.report.outputs import write_report
-    from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
-
     image = read_image(case.image)
-    used = stated_modality if stated_modality and not image_modality(image) else ""
-    declare_modality(image, used or None)                   # the batch's --modality fills in, never overrides
+    used = image.state_modality(stated_modality, strict=False)    # the batch's --modality fills in, never overrides
     warnings: list[str] = []
     provenance: dict = {}
-    labels = segment_image(image, task, device, threads=threads, warnings=warnings, provenance=provenance)
+    labels = predict.segment_image(image, task, device, threads=threads, warnings=warnings, provenance=provenance)
     write_seg_nrrd(labels, staging / "segmentation.seg.nrrd", task_terminology(get_task(task)), model=provenance)
-    model = {"name": provenance["name"], "version": provenance["version"]}     # as recorded in case settings
-    document = metrics_document(image, labels, task, model,
-                                {"image": case.image.name, "segmentation": "segmentation.seg.nrrd"})
-    (staging / "metrics.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    study = Case(image, labels, task, model={"name": provenance["name"], "version": provenance["version"]},
+                 source={"image": case.image.name, "segmentation": "segmentation.seg.nrrd"})
+    document = measure_case(study)
+    write_json(document.to_json(), staging / "metrics.json")
     if report_formats:
-        write_report(image, labels, task, staging / "report", tuple(report_formats), document, model)
-    return document, warnings, image_modality(image), used
+        write_outputs(build_report(study, document, report_formats), image, labels, staging / "report",
+                      tuple(report_formats))
+    return document.to_json(), warnings, image.modality, used
 
 
 def _check_own_folder(final: Path, case: BatchCase) -> None:
@@ -139,21 +137,6 @@ def _check_own_folder(final: Path, case: BatchCase) -> None:
     if earlier is not None and earlier.get("image") != str(case.image):
         raise OutputPathError(f"{final} holds the finished result of another image ({earlier.get('image')}); "
                               "move that folder away or choose a new output folder")
-
-
-def _publish(staging: Path, final: Path) -> None:
-    """Move the finished staging folder into place, replacing this image's earlier or unfinished result."""
-    if not final.exists():
-        staging.rename(final)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old.", dir=final.parent))
-    final.rename(old / final.name)
-    try:
-        staging.rename(final)
-    except OSError:
-        (old / final.name).rename(final)                   # put the earlier result back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def process_case(case: BatchCase, task: str, cases_dir: Path, device: str = "cpu", threads: Optional[int] = None,
@@ -167,26 +150,19 @@ def process_case(case: BatchCase, task: str, cases_dir: Path, device: str = "cpu
     """
     start = time.perf_counter()
     row: dict[str, Any] = {"case_id": case.case_id, "image": str(case.image)}
-    staging: Optional[Path] = None
+    final = case_folder(cases_dir, case.case_id)
     try:
         fingerprint = input_fingerprint(case.image)          # before reading: a later change redoes the case
-        _check_own_folder(case_folder(cases_dir, case.case_id), case)
-        staging = Path(tempfile.mkdtemp(prefix=f".{case.case_id}.", dir=cases_dir))
-        document, warnings, modality, used = _run(case, task, staging, device, threads, report_formats,
-                                                  stated_modality)
-        settings = case_settings(task, document.get("model"), report_formats, fingerprint, modality, used)
-        row.update({"status": "done", "seconds": round(time.perf_counter() - start, 2), "warnings": warnings,
-                    **key_metrics(document)})
-        (staging / DONE_FILE).write_text(json.dumps({**row, "settings": settings}, indent=2) + "\n",
-                                         encoding="utf-8")
-        _publish(staging, case_folder(cases_dir, case.case_id))
+        _check_own_folder(final, case)
+        with staged_folder(final, replace=True) as staging:  # replaces this image's earlier or unfinished result
+            document, warnings, modality, used = _run(case, task, staging, device, threads, report_formats,
+                                                      stated_modality)
+            settings = case_settings(task, document.get("model"), report_formats, fingerprint, modality, used)
+            row.update({"status": "done", "seconds": round(time.perf_counter() - start, 2), "warnings": warnings,
+                        **key_metrics(document)})
+            (staging / DONE_FILE).write_text(json.dumps({**row, "settings": settings}, indent=2) + "\n",
+                                             encoding="utf-8")
     except Exception as error:  # noqa: BLE001 - any error of one case is that case's failure, never the batch's
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
         row = failed_row(case, failure_reason(error), time.perf_counter() - start)
         logger.warning("case %s failed: %s", case.case_id, row["reason"])
-    except BaseException:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-        raise
     return row

@@ -38,6 +38,7 @@ from gynai.batch.case import failed_row, failure_reason, finished_row, process_c
 from gynai.batch.cohort import cohort_csv
 from gynai.batch.inputs import BatchCase, discover_cases
 from gynai.errors import OutputPathError, UsageError
+from gynai.models import selection
 from gynai.progress import ProgressCallback, report
 
 logger = logging.getLogger(__name__)
@@ -196,8 +197,6 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         ModelError: The task's model is missing or corrupt.
         OutputPathError: ``output`` is not a batch output, holds another task's batch, or cannot be written.
     """
-    from gynai.inference.bundle import load_task_bundle
-
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
     start = time.perf_counter()
@@ -210,7 +209,7 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
     def model_for(input_modality: str) -> Optional[dict]:
         """The model a case of this modality runs now (verified once per modality)."""
         if input_modality not in models:
-            info = load_task_bundle(task, modality=input_modality or None)
+            info = selection.load_task_bundle(task, modality=input_modality or None)
             models[input_modality] = {"name": info.name, "version": info.version}
         return models[input_modality]
 

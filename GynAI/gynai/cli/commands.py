@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import os
 import re
+import sys
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
+from gynai import batch
+from gynai.case import load_case, measure_case, parse_formats, report_case
+from gynai.cli.demo import run_demo_case
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
-from gynai.inference.input_checks import declare_modality
+from gynai.image import Image
+from gynai.inference import predict
+from gynai.io.images import read_image, write_image
+from gynai.io.safe_write import write_json
+from gynai.io.segnrrd import write_seg_nrrd
+from gynai.labels.terminology import task_terminology
+from gynai.models.bundle import bundle_modality
+from gynai.models.catalog import verify_entry
+from gynai.models.download import add_bundle_from_url
+from gynai.models.selection import all_entries
+from gynai.models.user_models import add_bundle, remove_bundle
+from gynai.phantom import generate
+from gynai.tasks import TASKS, get_task
+from gynai.training.evaluate import evaluate_installed, format_table
+from gynai.training.train import task_config
 
 logger = logging.getLogger("gynai")
 
@@ -26,31 +47,17 @@ def _progress_logger(prefix: str):
     return progress
 
 
-def write_json(document: dict, path: Path, overwrite: bool = False) -> None:
-    """Write JSON atomically, refusing to overwrite unless asked."""
-    from gynai.io.safe_write import atomic_output
-
-    with atomic_output(Path(path), overwrite) as temporary:
-        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-
-
 def run_segment(args: argparse.Namespace) -> dict:
     """``gynai segment IMAGE --task TASK -o OUT.seg.nrrd``; returns the output path and label voxel counts."""
-    from gynai.inference.predict import segment_image
-    from gynai.io.images import read_image
-    from gynai.io.segnrrd import write_seg_nrrd
-    from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
-
     if not str(args.output).endswith(".seg.nrrd"):
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
-    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
+    image = read_image(args.image, getattr(args, "modality", None))
     progress = getattr(args, "progress", None) or _progress_logger("segment")
     warnings: list[str] = []
     provenance: dict = {}
-    labels = segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
+    labels = predict.segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
                            model=args.model, warnings=warnings, provenance=provenance)
     write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite,
                    model=provenance)
@@ -59,90 +66,31 @@ def run_segment(args: argparse.Namespace) -> dict:
     return {"output": str(Path(args.output).resolve()), "voxels": counts, "warnings": warnings, "model": provenance}
 
 
-def load_segmentation(path: Path, task_id: str, label_spec: str | None, image, resample: bool = False):
-    """Read a .seg.nrrd or a labelmap (with ``--labels``), bring it onto the image grid and match its
-    segments to the task (:mod:`gynai.segment_matching`).
-
-    A crop on the image's lattice is placed exactly; another grid is refused unless ``resample``.
-
-    Returns:
-        ``(labels on the task's table, reference masks from segments named Muscle/Myometrium, model
-        provenance recorded by gynai segment in a .seg.nrrd or None)``.
-    """
-    from gynai.errors import LabelError
-    from gynai.image import LabelImage
-    from gynai.labelgrid import labels_on_image_grid
-    from gynai.io.images import read_label_array
-    from gynai.io.segnrrd import read_seg_file
-    from gynai.labelspec import parse_label_spec
-    from gynai.segment_matching import match_segments
-
-    model = None
-    if str(path).endswith(".seg.nrrd"):
-        labels, model = read_seg_file(path)
-        if model is not None and model["edited"]:
-            logger.info("%s was edited after the model %s wrote it: reported as semi-automatic", path.name,
-                        model["name"])
-    else:
-        if not label_spec:
-            raise LabelError(f"{path} is a plain labelmap: give its label values with --labels "
-                             "(e.g. 1=myometrium,2=endometrium,3=fibroid)")
-        array, geometry = read_label_array(path)
-        labels = LabelImage(array, geometry, parse_label_spec(label_spec, task_id))
-    labels = labels_on_image_grid(labels, image.geometry, image.array.shape, resample, f"segmentation {path.name}")
-    unknown = labels.unknown_values()
-    if unknown:
-        raise LabelError(f"segmentation {path} has label values {unknown} without a name; list them in --labels")
-    try:
-        matched = match_segments(labels, task_id)
-    except LabelError as error:
-        raise LabelError(f"segmentation {path.name}: {error}") from None
-    return matched.labels, matched.references, model
-
-
-def _reference_masks(args: argparse.Namespace, image, from_segments: dict) -> dict:
-    """Reference masks: segments named Muscle/Myometrium, then ``--roi`` spheres (which take precedence)."""
-    from gynai.roi import parse_roi, sphere_mask
-
-    references = dict(from_segments)
-    for spec in args.roi or []:
-        name, centre, radius = parse_roi(spec)
-        if name in references:
-            logger.info("--roi %s replaces the segment of the same name as the reference region", name)
-        references[name] = sphere_mask(image.geometry, image.array.shape, centre, radius)
-    return references
-
-
 def run_measure(args: argparse.Namespace) -> None:
     """``gynai measure IMAGE SEGMENTATION --task TASK -o metrics.json``."""
-    from gynai.io.images import read_image, write_image
-    from gynai.metrics.document import metrics_document
-    from gynai.metrics.placenta import analyse_placenta
-
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
     map_path = getattr(args, "thickness_map", None)
+    thickness = get_task(args.task).thickness_map
     if map_path is not None:
-        if args.task != "placenta":
-            raise UsageError("--thickness-map is for task placenta (retroplacental myometrium)")
+        if thickness is None:
+            with_map = " or ".join(task.id for task in TASKS.values() if task.thickness_map is not None)
+            raise UsageError(f"--thickness-map is for task {with_map} (retroplacental myometrium)")
         if map_path.exists() and not args.overwrite:
             raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
-    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
-    labels, segment_references, _ = load_segmentation(args.segmentation, args.task, args.labels, image, args.resample)
-    references = _reference_masks(args, image, segment_references)
-    document = metrics_document(image, labels, args.task, None,
-                                {"image": args.image.name, "segmentation": args.segmentation.name}, references)
-    for block in ("placenta", "adnexal", "fibroid_map"):
-        for note in (document.get(block) or {}).get("notes", []):
-            logger.warning("%s", note)
-    thickness_map = analyse_placenta(labels).thickness_map if map_path is not None else None
+    case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
+                     rois=args.roi or (), modality=getattr(args, "modality", None))
+    metrics = measure_case(replace(case, model=None))    # the metrics file records no model (as it always has)
+    for note in metrics.notes:
+        logger.warning("%s", note)
+    thickness_map = thickness.load()(case.labels) if map_path is not None and thickness is not None else None
     if map_path is not None and thickness_map is None:
         raise LabelError("no thickness map: the segmentation has no placenta or no myometrium")
     if thickness_map is not None:
         write_image(thickness_map, map_path, args.overwrite)
         logger.info("thickness map written to %s", map_path)
     try:
-        write_json(document, args.output, args.overwrite)
+        write_json(metrics.to_json(), args.output, args.overwrite)
     except BaseException:
         if thickness_map is not None:
             map_path.unlink(missing_ok=True)
@@ -150,57 +98,25 @@ def run_measure(args: argparse.Namespace) -> None:
     logger.info("metrics written to %s", args.output)
 
 
-def _load_priors(args: argparse.Namespace):
-    """The follow-up inputs of ``gynai report --prior … [--prior-segmentation …]`` (None without a prior)."""
-    from gynai.followup.priors import load_prior
-
-    if not args.prior:
-        if args.prior_segmentation:
-            raise UsageError("--prior-segmentation needs --prior (the prior study's metrics.json or report.json)")
-        return None
-    priors = [load_prior(path) for path in args.prior]
-    label, metrics = priors[-1]
-    prior_labels = None
-    if args.prior_segmentation:
-        from gynai.io.segnrrd import read_seg_nrrd
-
-        if not str(args.prior_segmentation).endswith(".seg.nrrd"):
-            raise UsageError(f"--prior-segmentation {args.prior_segmentation} must be a .seg.nrrd file")
-        prior_labels = read_seg_nrrd(args.prior_segmentation)
-    return {"metrics": metrics, "labels": prior_labels, "label": label, "earlier": priors[:-1]}
-
-
 def run_report(args: argparse.Namespace) -> dict:
     """``gynai report IMAGE SEGMENTATION --task TASK -o DIR [--format json,html,dicom]``."""
-    from gynai.io.images import read_image
-    from gynai.metrics.document import metrics_document
-    from gynai.report.outputs import parse_formats, write_report
-
     formats = parse_formats(args.format)
-    image = declare_modality(read_image(args.image), getattr(args, "modality", None))
-    labels, segment_references, model = load_segmentation(args.segmentation, args.task, args.labels, image,
-                                                          args.resample)
-    references = _reference_masks(args, image, segment_references)
-    document = metrics_document(image, labels, args.task, model,
-                                {"image": args.image.name, "segmentation": args.segmentation.name}, references)
-    prior = _load_priors(args)
-    written = write_report(image, labels, args.task, args.output, formats, document, model=model,
-                           progress=_progress_logger("report"), prior=prior)
+    case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
+                     rois=args.roi or (), modality=getattr(args, "modality", None), priors=args.prior or (),
+                     prior_segmentation=args.prior_segmentation)
+    _, _, written = report_case(case, args.output, formats, _progress_logger("report"))
     logger.info("report written to %s", args.output)
     return {"output": str(Path(args.output).resolve()), **written}
 
 
 def run_batch(args: argparse.Namespace) -> dict:
     """``gynai batch INPUT OUTPUT --task TASK [--workers N]``; exit code 3 when any case failed."""
-    from gynai.batch import run_batch as batch
-    from gynai.report.outputs import parse_formats
-
     formats = () if args.report_format.strip().lower() == "none" else parse_formats(args.report_format)
 
     def each_case(fraction: float, message: str) -> None:         # "case i/n: <id> done|failed", every case
         logger.info("batch %3d%% %s", int(fraction * 100), message)
 
-    result = batch(args.input, args.output, args.task, args.workers, args.device, formats,
+    result = batch.run_batch(args.input, args.output, args.task, args.workers, args.device, formats,
                    getattr(args, "progress", None) or each_case, getattr(args, "modality", None))
     logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
                 len(result.done), result.resumed, len(result.failed), len(result.skipped),
@@ -213,28 +129,16 @@ def run_batch(args: argparse.Namespace) -> dict:
 
 def run_demo(args: argparse.Namespace) -> None:
     """``gynai demo -o DIR``."""
-    from gynai.cli.demo import run_demo_case
-
     run_demo_case(args.output, seed=args.seed, device=args.device, progress=_progress_logger("demo"))
 
 
 def run_phantom(args: argparse.Namespace) -> dict:
     """``gynai phantom --task TASK [--modality US] -o IMAGE [--truth TRUTH.seg.nrrd]``."""
-    from gynai.io.images import write_image
-    from gynai.io.segnrrd import write_seg_nrrd
-    from gynai.phantom import generate
-    from gynai.tasks import get_task
-    from gynai.terminology import task_terminology
-
     if args.truth is not None and not args.truth.name.endswith(".seg.nrrd"):
         raise UsageError(f"--truth {args.truth.name}: the ground truth is written as a .seg.nrrd; name it so")
     for path in (args.output, args.truth):
         if path is not None and path.exists() and not args.overwrite:
             raise OutputPathError(f"{path} exists; choose another name or pass --overwrite")
-    import numpy as np
-
-    from gynai.image import Image
-
     case = generate(args.task, args.seed, modality=args.modality)
     stored = np.uint8 if args.modality == "US" else np.int16         # as scanners store them: 8-bit B-mode
     image = Image(np.rint(case.image.array).astype(stored), case.image.geometry, dict(case.image.metadata))
@@ -251,16 +155,12 @@ def run_phantom(args: argparse.Namespace) -> dict:
 
 def run_train(args: argparse.Namespace) -> None:
     """``gynai train --task TASK -o BUNDLE``."""
-    import os
-    from dataclasses import replace
-
     # Training threads wait for each other thousands of times per step; spinning OpenMP threads made a
     # step up to 8x slower whenever another process shared the cores (docs/benchmarks.md). Set before
     # torch loads its OpenMP runtime; an explicit setting of the user wins.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
     from gynai.training.run import smoke_config, train_bundle
-    from gynai.training.train import task_config
 
     if not re.fullmatch(r"\d+\.\d+\.\d+", args.bundle_version):
         raise UsageError(f"--version {args.bundle_version!r} is not a version; give MAJOR.MINOR.PATCH, e.g. 0.2.0")
@@ -285,10 +185,6 @@ def run_train(args: argparse.Namespace) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> dict:
     """``gynai evaluate --task TASK``: held-out phantom Dice of an installed model."""
-    import sys
-
-    from gynai.training.evaluate import evaluate_installed, format_table
-
     if args.cases < 1:
         raise GynAIError(f"--cases must be at least 1, got {args.cases}")
     result = evaluate_installed(args.task, args.model, args.cases, args.device, _progress_logger("evaluate"),
@@ -301,19 +197,11 @@ def run_evaluate(args: argparse.Namespace) -> dict:
 
 def run_models(args: argparse.Namespace) -> dict:
     """``gynai models list|verify|add|remove``."""
-    import sys
-
-    from gynai.inference.bundle import bundle_modality
-    from gynai.inference.catalog import all_entries, verify_entry
-    from gynai.inference.user_models import add_bundle, remove_bundle
-
     if args.action in ("add", "remove") and not args.source:
         raise GynAIError(f"'gynai models {args.action}' needs "
                          f"{'a bundle folder or .zip' if args.action == 'add' else 'the model name'}")
     if args.action == "add":
         if "://" in args.source:
-            from gynai.inference.download import add_bundle_from_url
-
             if not args.sha256:
                 raise GynAIError("a model from a URL needs --sha256 (the digest its publisher gives)")
             entry = add_bundle_from_url(args.source, args.sha256, args.name, args.overwrite)

@@ -1,4 +1,4 @@
-"""JSON-line events on stdout for ``gynai --json-progress`` (read by :mod:`gynai.runner`)."""
+"""JSON-line events on stdout for ``gynai --json-progress`` (read by :mod:`gynai.cli.runner`)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from gynai import __version__
+from gynai.cli import commands
+from gynai.cli.jsonlines import emit, json_progress
 from gynai.cli.pacs_command import add_pacs_parser
 from gynai.errors import GynAIError
 from gynai.tasks import TASKS
@@ -213,10 +215,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     _configure_logging(args.verbose, args.quiet)
-    from gynai.cli import commands
-
-    from gynai.cli.jsonlines import emit, json_progress
-
     handler = getattr(args, "handler", None) or getattr(commands, f"run_{args.command}")
     args.progress = json_progress() if args.json_progress else None
     try:

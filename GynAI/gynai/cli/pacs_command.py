@@ -1,7 +1,6 @@
 """``gynai pacs query|retrieve|store``: DICOMweb exchange with a PACS named by an explicit ``--config`` file.
 
-This module only defines the arguments and the handler; the DICOMweb client (and ``requests``) is
-imported when the command runs.
+This module defines the arguments and the handler; the DICOMweb client is :mod:`gynai.pacs.client`.
 """
 
 from __future__ import annotations
@@ -12,6 +11,10 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
+
+from gynai.errors import PacsError, UsageError
+from gynai.pacs.client import DicomWebClient
+from gynai.pacs.config import load_pacs_config
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +73,6 @@ def _study_lines(study) -> list[str]:
 
 
 def _query(client, args: argparse.Namespace) -> dict:
-    from gynai.errors import UsageError
-
     if args.limit < 1:
         raise UsageError(f"--limit must be at least 1, got {args.limit}")
     studies = client.search_studies(args.patient_id, args.study_date, args.modality, args.limit)
@@ -95,8 +96,6 @@ def _retrieve(client, args: argparse.Namespace) -> dict:
 
 
 def _store(client, args: argparse.Namespace) -> dict:
-    from gynai.errors import PacsError
-
     report = client.store(args.paths, study_uid=args.study)
     for outcome in report.failed:
         _write(f"refused  {outcome.path}  {outcome.reason}")
@@ -110,9 +109,6 @@ def _store(client, args: argparse.Namespace) -> dict:
 
 def run_pacs(args: argparse.Namespace) -> dict:
     """``gynai pacs query|retrieve|store --config PACS.json …``; errors are GynAIError (exit code 2)."""
-    from gynai.pacs.client import DicomWebClient
-    from gynai.pacs.config import load_pacs_config
-
     config = load_pacs_config(args.config)
     handlers = {"query": _query, "retrieve": _retrieve, "store": _store}
     with DicomWebClient(config) as client:

@@ -14,7 +14,7 @@ standard one exists; a whole adnexal lesion has the adnexal mass's codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Optional
 
 import highdicom as hd
@@ -24,16 +24,14 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
 from gynai import __version__
+from gynai.dicom.codes import coded, declare_private_schemes
 from gynai.dicom.source import SourceSeries
 from gynai.errors import LabelError
-from gynai.image import LabelImage, LabelInfo
-from gynai.metrics.adnexal import adnexal_lesion_map
-from gynai.metrics.instances import split_instances
-from gynai.tasks import Code, SegmentSpec, get_task
+from gynai.image import LabelImage
+from gynai.tasks import get_task
+from gynai.tasks.record import SegmentSpec
 
 SEG_SERIES_NUMBER = 901
-ADNEXAL_LESION_SEGMENT = "Adnexal lesion {} (whole)"
-"""Name of the overlapping segment of adnexal lesion n (mass ∪ solid tissue)."""
 
 
 @dataclass(frozen=True)
@@ -47,33 +45,24 @@ class SegmentEntry:
     instance: Optional[int] = None
 
 
-def coded(code: Code) -> hd.sr.CodedConcept:
-    """A highdicom coded concept from a GynAI code."""
-    return hd.sr.CodedConcept(code.value, code.scheme, code.meaning)
-
-
-def has_segments(labels: LabelImage, task_id: str) -> bool:
-    """True when at least one label of the task has a voxel, i.e. there is a segment to store as SEG."""
-    task_ids = {spec.label.id for spec in get_task(task_id).segments}
-    return any(bool((labels.array == label.value).any()) for label in labels.labels if label.id in task_ids)
-
-
 def segment_labelmap(labels: LabelImage, task_id: str) -> tuple[np.ndarray, list[SegmentEntry]]:
-    """Array of segment numbers (0 = none) and the segment list, fibroids split into instances.
+    """Array of segment numbers (0 = none) and the segment list; the task's split label (``Task.dicom``, the
+    fibroid) is split into its lesion instances, numbered as the metrics number them.
 
     Raises:
         LabelError: The label image is empty.
     """
-    specs = {spec.label.id: spec for spec in get_task(task_id).segments}
+    task = get_task(task_id)
     values = {label.id: label.value for label in labels.labels}
     out = np.zeros(labels.array.shape, np.uint16)
     entries: list[SegmentEntry] = []
-    for label_id, spec in specs.items():
+    for spec in task.segments:
+        label_id = spec.label.id
         mask = labels.array == values.get(label_id, -1)
         if not mask.any():
             continue
-        if label_id == "fibroid":
-            instances = split_instances(mask, labels.geometry.spacing_mm)
+        if label_id == task.dicom.split_label:
+            instances = task.lesions.instance_map.load()(labels)
             for instance in range(1, int(instances.max()) + 1):
                 entries.append(SegmentEntry(len(entries) + 1, label_id, f"{spec.label.name} {instance}", spec, instance))
                 out[instances == instance] = entries[-1].number
@@ -85,21 +74,16 @@ def segment_labelmap(labels: LabelImage, task_id: str) -> tuple[np.ndarray, list
     return out, entries
 
 
-def _adnexal_lesion_spec() -> SegmentSpec:
-    """Codes of a whole adnexal lesion: those of the adnexal mass (Mass, ovary); value 0 = no voxel value
-    of its own (the segment is derived from two labels)."""
-    mass = next(spec for spec in get_task("adnexal-mass").segments if spec.label.id == "adnexal-mass")
-    return replace(mass, label=LabelInfo(0, "adnexal-lesion", "Adnexal lesion", (0.95, 0.8, 0.2)))
-
-
 def lesion_segments(labels: LabelImage, task_id: str, first_number: int) -> list[tuple[SegmentEntry, np.ndarray]]:
-    """The overlapping whole-lesion segments (``adnexal-mass``: one per lesion, mask = mass ∪ solid tissue
-    of the lesion, numbered as :func:`gynai.metrics.adnexal.adnexal_lesion_map`); empty for other tasks."""
-    if task_id != "adnexal-mass":
+    """The overlapping whole-lesion segments of a task whose lesions span several labels (``Task.dicom``: the
+    adnexal mass, one per lesion, mask = mass ∪ solid tissue of the lesion, numbered as the metrics number
+    them); empty for other tasks."""
+    task = get_task(task_id)
+    spec = task.dicom.whole_lesion
+    if spec is None:
         return []
-    lesion_map, _ = adnexal_lesion_map(labels)
-    spec = _adnexal_lesion_spec()
-    return [(SegmentEntry(first_number + n - 1, "adnexal-lesion", ADNEXAL_LESION_SEGMENT.format(n), spec, n),
+    lesion_map = task.lesions.instance_map.load()(labels)
+    return [(SegmentEntry(first_number + n - 1, spec.label.id, task.dicom.whole_lesion_name.format(n), spec, n),
              lesion_map == n) for n in range(1, int(lesion_map.max(initial=0)) + 1)]
 
 
@@ -146,7 +130,5 @@ def build_seg(labels: LabelImage, source: SourceSeries, task_id: str, model: Opt
         sop_instance_uid=generate_uid(), instance_number=1, manufacturer="GynAI", manufacturer_model_name="gynai",
         software_versions=__version__, device_serial_number="0", series_description=description,
         content_description=description[:64], content_label="GYNAI_SEG")
-    from gynai.dicom.sr import declare_private_schemes
-
     declare_private_schemes(seg)
     return seg, entries

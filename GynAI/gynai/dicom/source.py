@@ -115,11 +115,6 @@ def synthesize_series(image: Image, patient_id: str = "GYNAI-ANON", patient_name
     return SourceSeries(datasets, generated=True)
 
 
-def _normal_position(ds: Dataset) -> float:
-    orientation = np.asarray(ds.ImageOrientationPatient, float)
-    return float(np.dot(np.asarray(ds.ImagePositionPatient, float), np.cross(orientation[:3], orientation[3:])))
-
-
 def load_source_series(files: list[Path], image: Image) -> SourceSeries:
     """Headers of a DICOM series, ordered like the slices of ``image`` (read from that series).
 

@@ -23,10 +23,15 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
 from gynai import __version__
-from gynai.dicom.seg import SegmentEntry, coded
+from gynai.dicom.codes import coded, declare_private_schemes
+from gynai.dicom.seg import SegmentEntry
 from gynai.dicom.source import SourceSeries
-from gynai.metrics.codes import MEASUREMENT_CODES, Code
-from gynai.metrics.findings import Finding, adnexal_lesions, findings
+from gynai.labels.codes import Code
+from gynai.metrics.codes import MEASUREMENT_CODES
+from gynai.metrics.findings import Finding
+from gynai.metrics.results.document import MetricsDocument
+from gynai.tasks import get_task
+from gynai.tasks.record import Task
 
 SR_SERIES_NUMBER = 902
 IMAGING_PROCEDURE = Code("363679005", "SCT", "Imaging procedure")
@@ -34,9 +39,6 @@ SHAPE_CONCEPTS = (("volume_ml", None), ("ellipsoid_volume_ml", None), ("obb_diam
                   ("obb_diameters_mm", 1), ("obb_diameters_mm", 2), ("max_feret_diameter_mm", None),
                   ("surface_area_mm2", None))
 _AXIS_CONCEPTS = (codes.SCT.Length, codes.SCT.Width, codes.DCM.Height)
-_GROUP_FINDING_TYPES = {"uterus": Code("35039007", "SCT", "Uterus"), "adnexal lesion": Code("4147007", "SCT", "Mass")}
-PRIVATE_SCHEMES = {"99GYNAI": ("GynAI private codes", "GynAI project"),
-                   "IBSI": ("Image Biomarker Standardisation Initiative", "IBSI")}
 
 
 def _value_code(key: str, value: str) -> hd.sr.CodedConcept:
@@ -85,37 +87,35 @@ def _finding_items(rows: list[Finding], skip: set[str]) -> tuple[list, list]:
     return measurements, evaluations
 
 
-def _segment_values(document: dict, entry: SegmentEntry) -> dict:
-    if entry.instance is not None and entry.label_id == "adnexal-lesion":
-        lesions = adnexal_lesions(document.get("adnexal") or {})
-        lesion = lesions[entry.instance - 1] if entry.instance <= len(lesions) else {}
-        return {**(lesion.get("lesion") or {}), **lesion}        # shape figures, then the lesion's own
-    if entry.instance is not None:
-        return document["fibroid_map"]["fibroids"][entry.instance - 1]
-    return document["structures"].get(entry.label_id, {})
+def _segment_values(document: MetricsDocument, entry: SegmentEntry) -> dict:
+    """The figures of a segment: a lesion instance's (from the task's block), else its structure's."""
+    if entry.instance is not None and document.results is not None:
+        return document.results.instance_values(entry.instance)
+    return document.structure(entry.label_id).to_json() if entry.label_id in document.structures else {}
 
 
-def _group_name(entry: SegmentEntry) -> str:
-    """The findings group a segment's measurement group takes its findings from."""
-    if entry.instance is None:
-        return entry.label_id
-    return f"{'adnexal lesion' if entry.label_id == 'adnexal-lesion' else entry.label_id} {entry.instance}"
+def _group_name(entry: SegmentEntry, task: Task) -> str:
+    """The findings group a segment's measurement group takes its findings from (``"<lesion kind> <n>"`` for
+    a lesion instance)."""
+    return entry.label_id if entry.instance is None else f"{task.lesions.kind} {entry.instance}"
 
 
 def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: SourceSeries,
              model: Optional[dict] = None) -> Dataset:
     """The TID 1500 measurement report of a metrics document, referencing the SEG and the source series."""
     model = model or {}
-    algorithm = hd.sr.AlgorithmIdentification(name=str(model.get("name", f"gynai {document['task']}")),
+    metrics = MetricsDocument.from_json(document)
+    task = get_task(metrics.task)
+    algorithm = hd.sr.AlgorithmIdentification(name=str(model.get("name", f"gynai {metrics.task}")),
                                               version=str(model.get("version", __version__)))
     by_group: dict[str, list[Finding]] = defaultdict(list)
-    for row in findings(document):
+    for row in metrics.results.findings() if metrics.results is not None else ():
         by_group[row.group].append(row)
     source_series = hd.sr.SourceSeriesForSegmentation(str(source.datasets[0].SeriesInstanceUID))
     groups = []
     for entry in entries:
-        values = _segment_values(document, entry)
-        group_name = _group_name(entry)
+        values = _segment_values(metrics, entry)
+        group_name = _group_name(entry, task)
         shape = _shape_measurements(values)
         extra, evaluations = _finding_items(by_group.pop(group_name, []), {key for key, _ in SHAPE_CONCEPTS})
         groups.append(hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
@@ -129,7 +129,7 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
         measurements, evaluations = _finding_items(rows, set())
         if not measurements and not evaluations:
             continue
-        finding_type = _GROUP_FINDING_TYPES.get(group_name.rstrip("0123456789 "))
+        finding_type = task.dicom.finding_types.get(group_name.rstrip("0123456789 "))
         groups.append(hd.sr.MeasurementsAndQualitativeEvaluations(
             tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=group_name),
             finding_type=coded(finding_type) if finding_type else None, algorithm_id=algorithm,
@@ -141,7 +141,7 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
     report = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_device_context=observer),
         procedure_reported=coded(IMAGING_PROCEDURE), imaging_measurements=groups)
-    description = f"GynAI measurements {document['task']}" + (" (generated source)" if source.generated else "")
+    description = f"GynAI measurements {metrics.task}" + (" (generated source)" if source.generated else "")
     sr = hd.sr.Comprehensive3DSR(
         evidence=[seg, *source.datasets[:1]], content=report[0], series_instance_uid=generate_uid(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=generate_uid(), instance_number=1,
@@ -149,28 +149,3 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
         series_description=description)
     declare_private_schemes(sr)
     return sr
-
-
-def _schemes_in(dataset: Dataset, found: set[str]) -> set[str]:
-    for element in dataset:
-        if element.VR == "SQ":
-            for item in element.value:
-                _schemes_in(item, found)
-        elif element.keyword == "CodingSchemeDesignator":
-            found.add(str(element.value))
-    return found
-
-
-def declare_private_schemes(dataset: Dataset) -> None:
-    """Add the Coding Scheme Identification Sequence for the non-standard schemes the object uses."""
-    used = _schemes_in(dataset, set())
-    items = []
-    for designator, (name, organization) in PRIVATE_SCHEMES.items():
-        if designator in used:
-            item = Dataset()
-            item.CodingSchemeDesignator = designator
-            item.CodingSchemeName = name
-            item.CodingSchemeResponsibleOrganization = organization
-            items.append(item)
-    if items:
-        dataset.CodingSchemeIdentificationSequence = items

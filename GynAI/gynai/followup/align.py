@@ -20,16 +20,12 @@ import numpy as np
 import SimpleITK as sitk
 
 from gynai.image import Geometry, LabelImage
-from gynai.sitk_bridge import array_to_sitk
+from gynai.io.sitk_bridge import array_to_sitk
+from gynai.metrics.overlap import dice
+from gynai.tasks import get_task
 
 logger = logging.getLogger(__name__)
 
-ORGAN_LABEL_WEIGHTS = {"uterus-fibroid": {"myometrium": 1.0, "endometrium": 3.0, "fibroid": 1.0},
-                       "placenta": {"myometrium": 1.0, "placenta": 2.0},
-                       "adnexal-mass": {"adnexal-mass": 1.0, "solid-tissue": 1.0}}
-"""Labels of the organ that is aligned, with their weights in the registered image: the endometrium (and
-the placenta) stand out so that the organ's inner axis fixes the rotation an ellipsoidal outline leaves
-free; fibroids weigh as myometrium, so their change does not pull the alignment."""
 REGISTRATION_SPACING_MM = 2.0
 SMOOTHING_SIGMA_MM = 2.0
 
@@ -89,8 +85,10 @@ def centroid_alignment(prior_centroid_lps_mm, current_centroid_lps_mm) -> Alignm
 
 
 def organ_weights(labels: LabelImage, task: str) -> np.ndarray:
-    """The organ as a weighted label map (all labels, weight 1, when the task's organ labels are absent)."""
-    weights = ORGAN_LABEL_WEIGHTS.get(task, {})
+    """The organ as a weighted label map (``Task.lesions.organ_weights``: e.g. the endometrium and the placenta
+    stand out so that the organ's inner axis fixes the rotation an ellipsoidal outline leaves free; all labels,
+    weight 1, when the task's organ labels are absent)."""
+    weights = get_task(task).lesions.organ_weights
     table = np.zeros(int(labels.array.max(initial=0)) + 1, np.float32)
     for label in labels.labels:
         if label.id in weights and label.value < table.size:
@@ -124,10 +122,8 @@ def _grid_around(masks: list[tuple[np.ndarray, LabelImage]], margin_mm: float = 
 
 
 def _dice(a: sitk.Image, b: sitk.Image) -> float:
-    """Dice of the organs (weight ≥ 0.5 after smoothing) on the registration grid."""
-    first, second = sitk.GetArrayViewFromImage(a) >= 0.5, sitk.GetArrayViewFromImage(b) >= 0.5
-    total = int(first.sum()) + int(second.sum())
-    return 2.0 * int((first & second).sum()) / total if total else 0.0
+    """Dice of the organs (weight ≥ 0.5 after smoothing) on the registration grid (0 when both are empty)."""
+    return float(dice(sitk.GetArrayViewFromImage(a) >= 0.5, sitk.GetArrayViewFromImage(b) >= 0.5, empty=0.0))
 
 
 def _mask_centroid(mask: np.ndarray, labels: LabelImage) -> np.ndarray:

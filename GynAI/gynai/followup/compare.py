@@ -18,12 +18,13 @@ import numpy as np
 from gynai.errors import StudyMismatchError
 from gynai.followup import dates
 from gynai.followup.align import Alignment, align_organs, centroid_alignment, map_labels
-from gynai.followup.lesions import (LESION_KIND, ORGAN_STRUCTURE, Lesion, document_lesions, instances_agree,
-                                    lesion_instance_map, organ_centroid_lps_mm, organ_volume_ml)
+from gynai.followup.lesions import (Lesion, document_lesions, instances_agree, lesion_instance_map,
+                                    organ_centroid_lps_mm, organ_volume_ml)
 from gynai.followup.matching import (GATE_DIAMETER_FRACTION, GATE_MIN_MM, MASK_GAP_MM, Match, match_by_centroid,
                                      match_by_overlap)
 from gynai.image import Geometry, LabelImage
 from gynai.progress import ProgressCallback, report
+from gynai.tasks import TASKS, get_task
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,8 @@ def _check(document: Any, label: str, task: Optional[str]) -> str:
     if schema != METRICS_SCHEMA:
         raise StudyMismatchError(f"study {label!r} has schema {schema!r}, not {METRICS_SCHEMA!r}; give its metrics.json")
     found = document.get("task")
-    if task is None and found not in ORGAN_STRUCTURE:
-        raise StudyMismatchError(f"study {label!r} has task {found!r}; follow-up needs one of {sorted(ORGAN_STRUCTURE)}")
+    if task is None and found not in TASKS:
+        raise StudyMismatchError(f"study {label!r} has task {found!r}; follow-up needs one of {sorted(TASKS)}")
     if task is not None and found != task:
         raise StudyMismatchError(f"prior study {label!r} is a {found!r} measurement, not {task!r}; "
                                  "compare studies of the same task")
@@ -179,11 +180,12 @@ def compare_studies(current: dict, prior: dict, current_labels: Optional[LabelIm
                   _in_field_of_view(alignment.apply(lesion.centroid_lps_mm), current))
         disappeared.append({**_lesion_entry(lesion, "prior_id"), "in_current_field_of_view": inside})
     result = {
-        "schema": SCHEMA, "task": task, "lesion_kind": LESION_KIND[task],
+        "schema": SCHEMA, "task": task, "lesion_kind": get_task(task).lesions.kind,
         "prior_label": str(prior_label), "current_label": str(current_label),
         "prior_date": dates.iso(when_prior), "current_date": dates.iso(when_current),
         "interval_days": dates.interval_days(when_prior, when_current),
-        "organ": {"structure": ORGAN_STRUCTURE[task], **_change(organ_volume_ml(prior), organ_volume_ml(current))},
+        "organ": {"structure": get_task(task).lesions.organ_structure,
+                  **_change(organ_volume_ml(prior), organ_volume_ml(current))},
         "alignment": alignment.to_dict(),
         "matching": {"method": "mask overlap" if by_masks is not None else "centroid distance"
                      if prior_lesions and current_lesions else "none (no lesion in one of the studies)",

@@ -1,124 +1,72 @@
 """The lesions followed between studies: from a metrics document, and as masks from a segmentation.
 
-Lesions are the fibroid instances (``uterus-fibroid``; ids of ``fibroid_map.fibroids``), the placenta
-(``placenta``, id 1) or the adnexal lesions (``adnexal-mass``; ids of ``adnexal.lesions``; a document
-written before lesions were separated has one, id 1, = mass ∪ solid tissue). The organ whose volume is
-followed is the uterus, the placenta, or all adnexal lesion tissue (``structures.adnexal-lesion``).
+What a lesion is comes from the task's record (``Task.lesions``): the fibroid instances (``uterus-fibroid``;
+ids of ``fibroid_map.fibroids``), the placenta (``placenta``, id 1) or the adnexal lesions (``adnexal-mass``;
+ids of ``adnexal.lesions``; a document written before lesions were separated has one, id 1, = mass ∪
+solid tissue), read by the task's typed metrics block. The organ whose volume is followed is the uterus,
+the placenta, or all adnexal lesion tissue (``structures.adnexal-lesion``).
 
-With a segmentation, the lesion masks are rebuilt the way the metrics document numbered them (fibroid
-instances by :func:`gynai.metrics.instances.split_instances`, adnexal lesions by
-:func:`gynai.metrics.adnexal.adnexal_lesion_map`, both numbered by decreasing volume). Whether
-they really are the document's lesions is checked (count, volumes, centroids) before they are used.
+With a segmentation, the lesion masks are rebuilt the way the metrics document numbered them (the task's
+lesion instance map, numbered by decreasing volume). Whether they really are the document's lesions is
+checked (count, volumes, centroids) before they are used.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
 
 from gynai.image import Geometry, LabelImage
-from gynai.metrics.adnexal import adnexal_lesion_map
-from gynai.metrics.findings import adnexal_lesions
-from gynai.metrics.instances import split_instances
+from gynai.metrics.results.document import MetricsDocument
+from gynai.metrics.results.lesion import Lesion, lesion_from
+from gynai.metrics.results.structure import StructureMetrics
+from gynai.tasks import TASKS, get_task
 
 logger = logging.getLogger(__name__)
 
-ORGAN_STRUCTURE = {"uterus-fibroid": "uterus", "placenta": "placenta", "adnexal-mass": "adnexal-lesion"}
-"""The structure whose volume is followed as the organ, per task."""
-LESION_KIND = {"uterus-fibroid": "fibroid", "placenta": "placenta", "adnexal-mass": "adnexal lesion"}
-LESION_LABELS = {"uterus-fibroid": ("fibroid",), "placenta": ("placenta",),
-                 "adnexal-mass": ("adnexal-mass", "solid-tissue")}
+__all__ = ["Lesion", "document_lesions", "instances_agree", "lesion_instance_map", "organ_centroid_lps_mm",
+           "organ_volume_ml"]
+
 VOLUME_REL_TOL = 1e-4
 CENTROID_TOL_MM = 0.1
 
 
-@dataclass(frozen=True)
-class Lesion:
-    """One lesion of a study, as its metrics document gives it (None where the document has no value).
-
-    ``max_diameter_mm`` is the maximum Feret diameter (largest distance between two voxel centres; it
-    does not depend on the lesion's orientation), else the longest oriented-bounding-box diameter.
-    """
-
-    id: int
-    volume_ml: Optional[float]
-    centroid_lps_mm: Optional[tuple[float, float, float]]
-    max_diameter_mm: Optional[float]
-    figo_type: Optional[str] = None
-
-
-def _number(value: Any) -> Optional[float]:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _max_diameter(values: Any) -> Optional[float]:
-    numbers = [_number(v) for v in values] if isinstance(values, (list, tuple)) else []
-    numbers = [v for v in numbers if v is not None]
-    return max(numbers) if numbers else None
-
-
-def _centroid(values: Any) -> Optional[tuple[float, float, float]]:
-    if not isinstance(values, (list, tuple)) or len(values) != 3 or any(_number(v) is None for v in values):
-        return None
-    return tuple(float(v) for v in values)  # type: ignore[return-value]
-
-
-def _lesion(number: int, item: dict, diameters_key: str) -> Lesion:
-    diameter = _number(item.get("max_feret_diameter_mm"))
-    return Lesion(int(item.get("id", number)), _number(item.get("volume_ml")), _centroid(item.get("centroid_lps_mm")),
-                  diameter if diameter is not None else _max_diameter(item.get(diameters_key)), item.get("figo_type"))
+def _metrics(document: Any) -> Optional[MetricsDocument]:
+    return MetricsDocument.from_json(document) if isinstance(document, dict) and document.get("task") in TASKS else None
 
 
 def document_lesions(document: dict) -> list[Lesion]:
     """The lesions of a ``gynai.metrics/1`` document (empty when none is present or recorded)."""
-    task = document.get("task")
-    if task == "uterus-fibroid":
-        block = document.get("fibroid_map") if isinstance(document.get("fibroid_map"), dict) else {}
-        items = block.get("fibroids") if "fibroids" in block else document.get("fibroids")
-        return [_lesion(n, item, "diameters_mm") for n, item in enumerate(items or [], start=1)
-                if isinstance(item, dict)]
-    block_key, structure_key = ("placenta", "placenta") if task == "placenta" else ("adnexal", "lesion")
-    block = document.get(block_key) if isinstance(document.get(block_key), dict) else {}
-    if task == "adnexal-mass" and isinstance(block.get("lesions"), list):
-        return [_lesion(n, {**(item.get("lesion") if isinstance(item.get("lesion"), dict) else {}), **item},
-                        "obb_diameters_mm") for n, item in enumerate(adnexal_lesions(block), start=1)]
-    structure = block.get(structure_key) if isinstance(block.get(structure_key), dict) else {}
-    if not structure.get("present"):
-        return []
-    return [_lesion(1, {**structure, "id": 1}, "obb_diameters_mm")]
+    metrics = _metrics(document)
+    return metrics.results.tracked_lesions() if metrics is not None and metrics.results is not None else []
+
+
+def _organ(document: dict) -> Optional[StructureMetrics]:
+    metrics = _metrics(document)
+    if metrics is None:
+        return None
+    organ = metrics.structures.get(get_task(metrics.task).lesions.organ_structure)
+    return None if organ is None or organ.present is False else organ
 
 
 def organ_volume_ml(document: dict) -> Optional[float]:
-    """Volume of the task's organ structure, or None when it is absent or not recorded."""
-    structures = document.get("structures") if isinstance(document.get("structures"), dict) else {}
-    organ = structures.get(ORGAN_STRUCTURE.get(document.get("task"), ""))
-    if not isinstance(organ, dict) or organ.get("present") is False:
-        return None
-    return _number(organ.get("volume_ml"))
+    """Volume of the task's organ structure (``Task.lesions.organ_structure``), or None when it is absent or
+    not recorded."""
+    organ = _organ(document)
+    return None if organ is None or organ.volume_ml is None else float(organ.volume_ml)
 
 
 def organ_centroid_lps_mm(document: dict) -> Optional[tuple[float, float, float]]:
     """Centroid of the task's organ structure, or None."""
-    structures = document.get("structures") if isinstance(document.get("structures"), dict) else {}
-    organ = structures.get(ORGAN_STRUCTURE.get(document.get("task"), ""))
-    if not isinstance(organ, dict) or organ.get("present") is False:
-        return None
-    return _centroid(organ.get("centroid_lps_mm"))
+    organ = _organ(document)
+    return lesion_from(1, organ.to_json(), None).centroid_lps_mm if organ is not None else None
 
 
 def lesion_instance_map(labels: LabelImage, task: str) -> np.ndarray:
-    """Instance map [k, j, i] of the task's lesions (0 = none; fibroids and adnexal lesions 1..n as in the
-    document)."""
-    if task == "adnexal-mass":
-        return adnexal_lesion_map(labels)[0]
-    values = [label.value for label in labels.labels if label.id in LESION_LABELS.get(task, ())]
-    mask = np.isin(labels.array, values) if values else np.zeros(labels.array.shape, bool)
-    if task == "uterus-fibroid":
-        return split_instances(mask, labels.geometry.spacing_mm)
-    return mask.astype(np.int32)
+    """Instance map [k, j, i] of the task's lesions (0 = none; 1..n as in the document)."""
+    return get_task(task).lesions.instance_map.load()(labels)
 
 
 def instances_agree(instances: np.ndarray, geometry: Geometry, lesions: list[Lesion]) -> bool:

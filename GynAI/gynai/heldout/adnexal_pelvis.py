@@ -91,3 +91,10 @@ def build_adnexal_pelvis(scene: Scene, rng: np.random.Generator, morphology: Opt
     scene.facts["adnexal_lesions"] = lesions
     if scene.facts.get("fibroids"):
         scene.lookalikes.append("uterine fibroids (unlabelled here)")
+
+
+def build_adnexal_scene(scene: Scene, rng: np.random.Generator, morphology: Optional[str] = None,
+                        placenta_position: Optional[str] = None) -> None:
+    """The ``adnexal-mass`` scene (``Task.heldout.scene``): a pelvis with adnexal lesions (``morphology`` forces
+    the first one's; ``placenta_position`` does not apply)."""
+    build_adnexal_pelvis(scene, rng, morphology)

@@ -16,31 +16,24 @@ import numpy as np
 
 from gynai.errors import LabelError, UsageError
 from gynai.heldout.acquisition import PLANES
-from gynai.heldout.adnexal_pelvis import build_adnexal_pelvis
 from gynai.heldout.ct_render import render_ct, sample_ct_protocol
 from gynai.heldout.mr_contrast import SEQUENCES, sample_contrast
 from gynai.heldout.mr_render import render_mr
-from gynai.heldout.pelvis import UterusLabels, build_nongravid_pelvis, new_scene
+from gynai.heldout.pelvis import new_scene
 from gynai.heldout.planning import plan_ct, plan_mr
-from gynai.heldout.pregnancy import build_pregnant_pelvis
 from gynai.heldout.scene import Scene
 from gynai.heldout.truth import scene_label_volumes_ml
 from gynai.heldout.us_render import paint_labels, render_us
 from gynai.heldout.us_scan import output_geometry, plan_sweep
 from gynai.heldout.voxelize import sample_acquisition
 from gynai.image import Image, LabelImage
-from gynai.tasks import get_task
+from gynai.tasks import TASKS, get_task
 
 logger = logging.getLogger(__name__)
 
-HELDOUT_MODALITIES: dict[str, tuple[str, ...]] = {
-    "uterus-fibroid": ("MR", "CT"),
-    "placenta": ("MR", "CT"),
-    "adnexal-mass": ("MR", "CT", "US"),
-}
-"""Modalities the held-out generator renders for each task."""
-
-_TASK_CODES = {"uterus-fibroid": 1, "placenta": 2, "adnexal-mass": 3}
+HELDOUT_MODALITIES: dict[str, tuple[str, ...]] = {task.id: task.heldout.modalities for task in TASKS.values()
+                                                 if task.heldout is not None}
+"""Modalities the held-out generator renders for each task (``Task.heldout.modalities``)."""
 
 
 @dataclass
@@ -72,20 +65,15 @@ def check_supported(task: str, modality: str) -> None:
 
 def streams(task: str, seed: int) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator]:
     """Anatomy, acquisition and rendering random generators of a case."""
-    children = np.random.SeedSequence([int(seed), _TASK_CODES[task]]).spawn(3)
+    children = np.random.SeedSequence([int(seed), get_task(task).heldout.code]).spawn(3)
     return tuple(np.random.default_rng(c) for c in children)  # type: ignore[return-value]
 
 
 def build_scene(task: str, rng: np.random.Generator, morphology: Optional[str] = None,
                 placenta_position: Optional[str] = None) -> Scene:
-    """The phantom of a task, before any acquisition."""
+    """The phantom of a task, before any acquisition (the task's scene: ``Task.heldout.scene``)."""
     scene = new_scene(task, rng)
-    if task == "uterus-fibroid":
-        build_nongravid_pelvis(scene, rng, UterusLabels(wall=1, cavity=2, fibroid=3))
-    elif task == "placenta":
-        build_pregnant_pelvis(scene, rng, placenta_position)
-    else:
-        build_adnexal_pelvis(scene, rng, morphology)
+    get_task(task).heldout.scene.load()(scene, rng, morphology, placenta_position)
     return scene
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from gynai.heldout.fields import PlaneWaves
 from gynai.heldout.frames import random_rotation, random_unit_vector
+from gynai.heldout.scene import HARD_TISSUE, restrict
 from gynai.heldout.shapes import Shape, Superellipsoid, Tube, Union, displaced
 from gynai.heldout.uterus import UterusGeometry
 
@@ -165,8 +166,6 @@ def _appearance_changes(rng: np.random.Generator, appearance: str) -> dict[str, 
 def add_fibroid_parts(scene, rng: np.random.Generator, fibroids: list[Fibroid], label_fibroid: int,
                       label_wall: int) -> None:
     """Paint stalks (as myometrium), fibroids with their appearance, rims and internal changes."""
-    from gynai.heldout.scene import HARD_TISSUE, restrict
-
     soft = restrict(not_over=set(HARD_TISSUE))
     for i, fibroid in enumerate(fibroids):
         if fibroid.stalk is not None:

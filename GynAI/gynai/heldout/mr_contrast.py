@@ -17,15 +17,9 @@ from typing import Any
 import numpy as np
 
 from gynai.heldout.materials import FAT_T1_MS, FAT_T2_MS, MaterialTable
+from gynai.tasks import get_task
 
 SEQUENCES = ("T2-FSE", "T2-FSE-FS", "T2-SSFSE", "bSSFP", "T1-SE")
-
-_TASK_WEIGHTS = {
-    "uterus-fibroid": [0.5, 0.16, 0.12, 0.08, 0.14],
-    "adnexal-mass": [0.45, 0.2, 0.1, 0.08, 0.17],
-    "placenta": [0.2, 0.05, 0.4, 0.27, 0.08],
-}
-
 
 @dataclass(frozen=True)
 class MRContrast:
@@ -46,7 +40,7 @@ class MRContrast:
 
 def sample_contrast(rng: np.random.Generator, task: str, name: str | None = None) -> MRContrast:
     """Draw a sequence (or use ``name``) and its parameters for a task (T2-weighted most of the time)."""
-    weights = np.array(_TASK_WEIGHTS.get(task, _TASK_WEIGHTS["uterus-fibroid"]))
+    weights = np.array(get_task(task).heldout.mr_sequences)
     drawn = str(rng.choice(SEQUENCES, p=weights / weights.sum()))
     name = drawn if name is None else name
     field = float(rng.choice([1.5, 3.0], p=[0.55, 0.45]))

@@ -14,8 +14,7 @@ import numpy as np
 
 from gynai.heldout.body import add_body
 from gynai.heldout.bowel import add_large_bowel, add_small_bowel
-from gynai.heldout.fibroids import (Fibroid, add_fibroid_parts, plan_fibroids, sample_diameters,
-                                    sample_fibroid_count)
+from gynai.heldout.fibroids import Fibroid, add_fibroid_parts, plan_fibroids, sample_diameters, sample_fibroid_count
 from gynai.heldout.fields import PlaneWaves
 from gynai.heldout.frames import random_rotation, unit
 from gynai.heldout.organs import (add_bladder, add_free_fluid, add_lymph_nodes, add_small_vessels, add_vagina,
@@ -24,6 +23,7 @@ from gynai.heldout.ovaries import add_ovary, ovary_center
 from gynai.heldout.painting import paint_points
 from gynai.heldout.scene import HARD_TISSUE, Scene, restrict
 from gynai.heldout.shapes import Shape, Superellipsoid
+from gynai.heldout.skeleton import add_skeleton
 from gynai.heldout.uterus import UterusGeometry, UterusOuter, UterusPart, UterusPlan
 
 
@@ -67,8 +67,6 @@ def add_surroundings(scene: Scene, rng: np.random.Generator, belly: Optional[Sha
 
 def add_skeleton_facts(scene: Scene, rng: np.random.Generator, pregnant: bool) -> dict[str, Any]:
     """Add bones and muscles (kept separate so the import stays local)."""
-    from gynai.heldout.skeleton import add_skeleton
-
     return add_skeleton(scene, rng, pregnant)
 
 
@@ -158,3 +156,10 @@ def build_nongravid_pelvis(scene: Scene, rng: np.random.Generator, labels: Uteru
         "free_fluid": str(fluid)}
     scene.facts["fibroids"] = [f.facts() for f in fibroids]
     return part, fibroids
+
+
+def build_uterus_fibroid_scene(scene: Scene, rng: np.random.Generator, morphology: Optional[str] = None,
+                               placenta_position: Optional[str] = None) -> None:
+    """The ``uterus-fibroid`` scene (``Task.heldout.scene``): a non-pregnant pelvis, the uterus labelled
+    (wall 1, cavity 2, fibroids 3); ``morphology`` and ``placenta_position`` do not apply."""
+    build_nongravid_pelvis(scene, rng, UterusLabels(wall=1, cavity=2, fibroid=3))

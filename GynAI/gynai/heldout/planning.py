@@ -14,18 +14,11 @@ import numpy as np
 
 from gynai.heldout.acquisition import Acquisition, build_acquisition, oblique_rotation
 from gynai.heldout.scene import Scene
+from gynai.tasks import get_task
 
 MAX_OUTPUT_VOXELS = 4_000_000
 MAX_FINE_SAMPLES = 11_000_000
 CT_MAX_FINE_SAMPLES = 15_000_000
-
-_MR_TASK = {
-    # plane weights (axial, sagittal, coronal), align probability, readout FOV, coverage, thickness
-    "uterus-fibroid": ((0.3, 0.45, 0.25), 0.4, (200, 300), (70, 160), (3.0, 6.0)),
-    "adnexal-mass": ((0.4, 0.3, 0.3), 0.15, (200, 320), (80, 180), (3.0, 6.0)),
-    "placenta": ((0.3, 0.4, 0.3), 0.1, (300, 420), (160, 300), (4.0, 6.0)),
-}
-
 
 def _slice_motion(rng: np.random.Generator, n: int, axes: np.ndarray) -> np.ndarray:
     steps = rng.normal(0, 0.6, (n, 2))
@@ -36,7 +29,7 @@ def _slice_motion(rng: np.random.Generator, n: int, axes: np.ndarray) -> np.ndar
 def plan_mr(rng: np.random.Generator, scene: Scene, task: str, plane: str | None = None,
             resolution_scale: float = 1.0) -> Acquisition:
     """Plan an MR series for ``scene`` (``plane`` forces the slice plane)."""
-    weights, align, fov_range, coverage_range, thick_range = _MR_TASK[task]
+    weights, align, fov_range, coverage_range, thick_range = get_task(task).heldout.mr_planes
     if plane is None:
         plane = str(rng.choice(["axial", "sagittal", "coronal"], p=weights))
     axis_lps = scene.pose_rotation @ scene.target_axis

@@ -41,3 +41,10 @@ def build_pregnant_pelvis(scene: Scene, rng: np.random.Generator, position: str 
     scene.target_axis = part.plan.axis.copy()
     scene.facts.update(facts)
     scene.facts["pregnancy"] = gravid_facts(part)
+
+
+def build_placenta_scene(scene: Scene, rng: np.random.Generator, morphology: str | None = None,
+                         placenta_position: str | None = None) -> None:
+    """The ``placenta`` scene (``Task.heldout.scene``): a pregnant pelvis (``placenta_position`` forces the
+    placenta site; ``morphology`` does not apply)."""
+    build_pregnant_pelvis(scene, rng, placenta_position)

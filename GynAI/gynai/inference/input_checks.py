@@ -26,27 +26,18 @@ ULTRASOUND_ZERO_FRACTION = 0.2
 
 
 def image_modality(image: Image) -> str:
-    """The declared modality of an image (DICOM ``Modality`` or the ``modality`` metadata), '' if unknown."""
-    for key in ("dicom.Modality", "modality", "gynai.modality"):
-        value = str(image.metadata.get(key, "")).strip().upper()
-        if value:
-            return value
-    return ""
+    """The declared modality of an image (:attr:`gynai.image.Image.modality`), '' if unknown."""
+    return image.modality
 
 
 def declare_modality(image: Image, modality: Optional[str]) -> Image:
-    """Record the modality a user states for an image whose file does not say (NRRD, NIfTI); returns it.
+    """Record the modality a user states for an image whose file does not say (NRRD, NIfTI); returns the image
+    (:meth:`gynai.image.Image.state_modality`).
 
     Raises:
         ModelError: The image's header declares another modality.
     """
-    if not modality:
-        return image
-    declared = image_modality(image)
-    if declared and declared != modality.upper():
-        raise ModelError(f"the image's header says its modality is {declared}, not {modality.upper()}; "
-                         "leave out --modality or choose the right series")
-    image.metadata["modality"] = modality.upper()
+    image.state_modality(modality)
     return image
 
 
@@ -62,7 +53,7 @@ def check_input(image: Image, task_id: str, model_modality: str) -> list[str]:
     if min(size) < MIN_VOXELS_PER_AXIS:
         raise ImageDimensionError(f"image is {size[0]}x{size[1]}x{size[2]} voxels, in effect 2D; the {task_id} "
                                   f"model needs a 3D volume with at least {MIN_VOXELS_PER_AXIS} slices")
-    modality = image_modality(image)
+    modality = image.modality
     if modality and modality != model_modality:
         raise ModelError(f"image modality is {modality} but the {task_id} model was trained for {model_modality} "
                          f"only; choose a {model_modality} series")

@@ -11,9 +11,11 @@ import numpy as np
 
 from gynai.errors import CancelledError, ModelError
 from gynai.image import Image, LabelImage
-from gynai.inference.bundle import BundleInfo, load_network, load_task_bundle
-from gynai.inference.input_checks import check_input, check_prediction, image_modality
+from gynai.models.bundle import BundleInfo, load_network
+from gynai.models.selection import load_task_bundle
+from gynai.inference.input_checks import check_input, check_prediction
 from gynai.inference.postprocess import postprocess_labels
+from gynai.models.provenance import model_provenance
 from gynai.inference.preprocess import labels_to_input_grid, normalize_intensity, resample_to_model
 from gynai.progress import ProgressCallback, report
 
@@ -85,7 +87,7 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
             declared modality, else the task's shipped model).
         warnings: Optional list that receives warnings about the input and the result (also logged).
         provenance: Optional dict that receives the model's provenance record (name, version, task;
-            :func:`gynai.provenance.model_provenance`), to store with the result.
+            :func:`gynai.models.provenance.model_provenance`), to store with the result.
 
     Returns:
         A label image on exactly the input geometry, with the task's label table.
@@ -97,7 +99,7 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
     if threads:
         torch.set_num_threads(int(threads))
     report(progress, 0.0, "loading model")
-    info = load_task_bundle(task, models_directory, model, image_modality(image) or None)
+    info = load_task_bundle(task, models_directory, model, image.modality or None)
     notes = check_input(image, task, info.modality)
     resolved = resolve_device(device)
     network = load_network(info, resolved)
@@ -108,8 +110,6 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
     if warnings is not None:
         warnings.extend(notes)
     if provenance is not None:
-        from gynai.provenance import model_provenance
-
         provenance.update(model_provenance(info.name, info.version, info.task, modality=info.modality))
     return labels
 

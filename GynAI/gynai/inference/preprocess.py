@@ -13,7 +13,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from gynai.image import Geometry, Image
-from gynai.sitk_bridge import array_to_sitk, geometry_from_sitk, image_to_sitk
+from gynai.io.sitk_bridge import array_to_sitk, geometry_from_sitk, image_to_sitk
 
 
 def model_grid(geometry: Geometry, size_xyz: tuple[int, int, int], spacing_mm: tuple[float, float, float]) -> sitk.Image:

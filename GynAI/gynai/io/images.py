@@ -12,14 +12,16 @@ import re
 import struct
 import zlib
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import SimpleITK as sitk
 
 from gynai.errors import GeometryError, ImageDimensionError, InputFileError
 from gynai.image import Geometry, Image
+from gynai.io.dicom_series import read_dicom_series_sitk
 from gynai.io.safe_write import atomic_output
-from gynai.sitk_bridge import geometry_from_sitk, image_to_sitk
+from gynai.io.sitk_bridge import geometry_from_sitk, image_to_sitk
 
 MODALITY_KEY = "gynai.modality"
 """Header field in which NRRD and MetaImage files written by GynAI record the image's modality."""
@@ -76,15 +78,11 @@ def _read_sitk(path: Path) -> sitk.Image:
     if not path.exists():
         raise InputFileError(f"{path} does not exist; check the path")
     if path.is_dir():
-        from gynai.io.dicom import read_dicom_series_sitk
-
         return read_dicom_series_sitk(path)
     if path.name.lower().endswith((".nrrd", ".nhdr")):
         _check_nrrd_spacing(path)
     _check_complete(path)
     if path.suffix.lower() == ".dcm":
-        from gynai.io.dicom import read_dicom_series_sitk
-
         return read_dicom_series_sitk(path.parent)
     try:
         return sitk.ReadImage(str(path))
@@ -117,17 +115,24 @@ def _to_image(image: sitk.Image, path: Path) -> Image:
     return Image(array, geometry, metadata)
 
 
-def read_image(path: str | Path) -> Image:
+def read_image(path: str | Path, modality: Optional[str] = None) -> Image:
     """Read a 3D scalar image: NRRD/NHDR, NIfTI, MHA/MHD, a DICOM series folder or one of its files.
+
+    The image's modality is decided here: the one its file declares (DICOM ``Modality``, or the
+    ``gynai.modality`` header field of a NRRD written by GynAI), else ``modality`` as the user states it
+    (:meth:`gynai.image.Image.state_modality`), else unknown ('').
 
     Raises:
         InputFileError: Missing, unreadable or non-image file.
         ImageDimensionError: 2D, 4D or multi-component image.
         GeometryError: Zero/negative spacing or invalid direction.
         InvalidVoxelDataError: NaN or infinite voxels.
+        ModelError: ``modality`` differs from the one the file declares.
     """
     path = Path(path)
-    return _to_image(_read_sitk(path), path)
+    image = _to_image(_read_sitk(path), path)
+    image.state_modality(modality)
+    return image
 
 
 def read_label_array(path: str | Path) -> tuple[np.ndarray, Geometry]:
@@ -148,8 +153,8 @@ def read_label_array(path: str | Path) -> tuple[np.ndarray, Geometry]:
 def write_image(image: Image, path: str | Path, overwrite: bool = False, compress: bool = True) -> Path:
     """Write an image atomically (format from the extension); never overwrites unless ``overwrite``.
 
-    A declared modality (``modality`` or ``gynai.modality`` metadata) is kept in NRRD and MetaImage headers
-    (field ``gynai.modality``), so that reading the file back declares it again; NIfTI has no such field.
+    The image's modality is kept in NRRD and MetaImage headers (field ``gynai.modality``), so that reading the
+    file back declares it again; NIfTI has no such field.
 
     Raises:
         OutputPathError: The file exists (and not ``overwrite``) or the folder is not writable.
@@ -159,7 +164,7 @@ def write_image(image: Image, path: str | Path, overwrite: bool = False, compres
     if not path.name.lower().endswith(WRITE_SUFFIXES):
         raise InputFileError(f"cannot write {path.name}: use one of {', '.join(WRITE_SUFFIXES)}")
     output = image_to_sitk(image)
-    modality = str(image.metadata.get("gynai.modality") or image.metadata.get("modality") or "").strip().upper()
+    modality = image.modality
     if modality and path.name.lower().endswith((".nrrd", ".nhdr", ".mha", ".mhd")):
         output.SetMetaData(MODALITY_KEY, modality)      # read back as the image's declared modality
     with atomic_output(path, overwrite) as temporary:

@@ -99,6 +99,11 @@ def adnexal_lesion_map(labels: LabelImage, min_lesion_ml: float = MIN_LESION_ML)
     return out, int(count - len(order))
 
 
+def adnexal_instances(labels: LabelImage) -> np.ndarray:
+    """The lesions numbered 1..n by decreasing volume (0 elsewhere; fragments left out)."""
+    return adnexal_lesion_map(labels)[0]
+
+
 def _wall_thickness_mm(lesion: np.ndarray, fluid: np.ndarray, solid: np.ndarray,
                        spacing_zyx: np.ndarray) -> Optional[float]:
     surface = boundary_6(lesion) & ~solid

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from gynai.tasks import Code
+from gynai.labels.codes import Code
 
 VOLUME = Code("118565006", "SCT", "Volume")
 DIAMETER = Code("81827009", "SCT", "Diameter")

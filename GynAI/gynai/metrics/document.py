@@ -1,22 +1,24 @@
-"""The versioned metrics JSON document (schema ``gynai.metrics/1``, see docs/metrics-schema.md)."""
+"""Measuring one case: the metrics document (schema ``gynai.metrics/1``, docs/metrics-schema.md) of a
+segmentation on its image, as a typed :class:`~gynai.metrics.results.document.MetricsDocument`."""
 
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import replace
 from typing import Any, Optional
 
 import numpy as np
 
 from gynai import __version__
 from gynai.image import Image, LabelImage
-from gynai.metrics.adnexal import adnexal_features
 from gynai.metrics.codes import codes_for, document_keys
-from gynai.metrics.fibroid_map import fibroid_map
-from gynai.metrics.placenta import placenta_metrics
+from gynai.metrics.results.document import SCHEMA, MetricsDocument
+from gynai.metrics.results.structure import ImageSummary, StructureMetrics
 from gynai.metrics.shape import bounding_slices, crop_geometry
 from gynai.metrics.volumes import structure_volumes
+from gynai.tasks import get_task
 
-SCHEMA = "gynai.metrics/1"
+__all__ = ["SCHEMA", "MetricsDocument", "geometry_summary", "measure", "metrics_document"]
 
 
 def geometry_summary(image: Image | LabelImage) -> dict[str, Any]:
@@ -50,47 +52,42 @@ def _crop_to_content(image: Image, labels: LabelImage,
 
 
 def analysis_modality(image: Image, model: Optional[dict] = None) -> str:
-    """The modality the intensities are read as: the image's declared one (DICOM ``Modality`` or
-    ``modality`` metadata), else the modality of the model that made the segmentation, else MR."""
-    from gynai.inference.input_checks import image_modality
+    """The modality the intensities are read as: the image's (:attr:`~gynai.image.Image.modality`), else the
+    modality of the model that made the segmentation, else MR."""
+    return image.modality or str((model or {}).get("modality") or "").upper() or "MR"
 
-    return image_modality(image) or str((model or {}).get("modality") or "").upper() or "MR"
+
+def measure(image: Image, label_image: LabelImage, task_id: str, model: Optional[dict] = None,
+            source: Optional[dict] = None, reference_masks: Optional[dict[str, np.ndarray]] = None) -> MetricsDocument:
+    """Measure one case: the structures' figures and the task's block (``Task.results``).
+
+    Args:
+        image: The analysed volume.
+        label_image: Its segmentation on the same grid, on the task's label table.
+        task_id: The task the labels belong to.
+        model: Provenance of the model that produced the segmentation, if any.
+        source: File names of inputs, for traceability.
+        reference_masks: Optional reference tissue masks on the image grid: ``muscle`` (skeletal muscle,
+            for the fibroid Funaki class) and ``myometrium`` (for the adnexal solid-tissue ratio).
+    """
+    task = get_task(task_id)
+    references = reference_masks or {}
+    full_image = image
+    image, label_image, references = _crop_to_content(image, label_image, references)
+    structures = {key: StructureMetrics.from_json(values)
+                  for key, values in structure_volumes(label_image, task_id).items()}
+    modality = analysis_modality(full_image, model)
+    results = task.results.load().measure(label_image, image, references, modality, structures)
+    document = MetricsDocument(
+        task=task_id, generator={"name": "gynai", "version": __version__},
+        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        image=ImageSummary.from_json({**geometry_summary(full_image), "modality": modality}), source=source or {},
+        model=model, structures=structures, results=results, reference_regions=tuple(sorted(references)))
+    return replace(document, measurement_codes=codes_for(document_keys(document.to_json())))
 
 
 def metrics_document(image: Image, label_image: LabelImage, task_id: str,
                      model: Optional[dict] = None, source: Optional[dict] = None,
                      reference_masks: Optional[dict[str, np.ndarray]] = None) -> dict[str, Any]:
-    """Build the metrics document for one case.
-
-    Args:
-        image: The analysed volume.
-        label_image: Its segmentation on the same grid.
-        task_id: The task the labels belong to.
-        model: Name and version of the model that produced the segmentation, if any.
-        source: File names of inputs, for traceability.
-        reference_masks: Optional reference tissue masks on the image grid: ``muscle`` (skeletal muscle,
-            for the fibroid Funaki class) and ``myometrium`` (for the adnexal solid-tissue ratio).
-    """
-    references = reference_masks or {}
-    full_image = image
-    image, label_image, references = _crop_to_content(image, label_image, references)
-    structures = structure_volumes(label_image, task_id)
-    document: dict[str, Any] = {
-        "schema": SCHEMA, "task": task_id, "generator": {"name": "gynai", "version": __version__},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "image": geometry_summary(full_image), "source": source or {}, "model": model,
-        "structures": structures,
-        "notice": "Research use only. AI-generated measurements require review by a qualified reader.",
-    }
-    modality = analysis_modality(full_image, model)
-    document["image"]["modality"] = modality
-    if task_id == "adnexal-mass":
-        document["adnexal"] = adnexal_features(label_image, image, references.get("myometrium"), modality)
-    if task_id == "uterus-fibroid":
-        document["fibroid_map"] = fibroid_map(label_image, image, references.get("muscle"))
-        document["fibroids"] = document["fibroid_map"]["fibroids"]   # DESIGN.md §2 minimum key
-    if task_id == "placenta":
-        document["placenta"] = placenta_metrics(label_image, image, structures.get("placenta"))
-    document["reference_regions"] = sorted(references)
-    document["measurement_codes"] = codes_for(document_keys(document))
-    return document
+    """The metrics document of one case as JSON (:func:`measure`, written as in the file)."""
+    return measure(image, label_image, task_id, model, source, reference_masks).to_json()

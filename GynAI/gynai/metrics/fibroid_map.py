@@ -96,6 +96,12 @@ def funaki_class(fibroid_t2: float, myometrium_t2: float, muscle_t2: Optional[fl
     return "I" if scaled < FUNAKI_I_BELOW else "III" if scaled >= FUNAKI_III_FROM else "II"
 
 
+def fibroid_instances(labels: LabelImage) -> np.ndarray:
+    """The fibroids numbered 1..n by decreasing volume, as the fibroid map numbers them (0 elsewhere)."""
+    values = {label.id: label.value for label in labels.labels}
+    return split_instances(labels.array == values.get("fibroid", -1), labels.geometry.spacing_mm)
+
+
 def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
                 muscle_mask: Optional[np.ndarray] = None) -> dict[str, Any]:
     """The fibroid map of a ``uterus-fibroid`` segmentation (see the module docstring)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from gynai.metrics.codes import MEASUREMENT_CODES
+from gynai.metrics.results.document import MetricsDocument
 
 Value = Union[float, int, str, bool, None]
 
@@ -42,19 +43,6 @@ LABELS: dict[str, str] = {
 }
 """Display names of the measurement keys."""
 
-FIBROID_KEYS = ("figo_type", "volume_ml", "ellipsoid_volume_ml", "max_feret_diameter_mm",
-                "distance_to_endometrium_mm", "distance_to_serosa_mm", "t2_ratio_to_myometrium", "t2_ratio_to_muscle",
-                "funaki_class")
-FIBROID_SUMMARY_KEYS = ("count", "uterine_volume_ml", "total_fibroid_volume_ml", "burden_percent")
-PLACENTA_KEYS = ("volume_ml", "max_thickness_mm", "min_myometrial_thickness_mm", "median_myometrial_thickness_mm",
-                 "bed_fraction_thin", "thin_myometrium_area_cm2", "dark_band_volume_ml", "dark_band_fraction",
-                 "bulge_depth_mm", "bladder_interface_length_mm", "bladder_contact", "bladder_contact_area_cm2")
-ADNEXAL_KEYS = ("volume_ml", "max_diameter_mm", "solid_volume_ml", "solid_fraction", "fluid_volume_ml",
-                "locule_count", "wall_thickness_mm", "septal_thickness_mm", "solid_t2_ratio_to_fluid",
-                "solid_t2_ratio_to_myometrium")
-ADNEXAL_SUMMARY_KEYS = ("lesion_count", "total_volume_ml")
-
-
 @dataclass(frozen=True)
 class Finding:
     """One reported measurement.
@@ -75,43 +63,49 @@ class Finding:
     unit: str
 
 
-def _finding(group: str, key: str, value: Any) -> Finding:
+def finding(group: str, key: str, value: Any) -> Finding:
+    """One finding: the measurement ``key`` of ``group`` with its display name and UCUM unit."""
     unit = MEASUREMENT_CODES[key][1].value if key in MEASUREMENT_CODES else "1"
     if isinstance(value, (list, tuple)):
         raise TypeError(f"{key} is not a scalar measurement")
     return Finding(group, key, LABELS.get(key, key), value, unit)
 
 
-def _block(group: str, values: Optional[dict], keys: tuple[str, ...]) -> list[Finding]:
+def block_findings(group: str, values: Optional[dict], keys: tuple[str, ...]) -> list[Finding]:
+    """Findings of the ``keys`` that ``values`` (a metrics item as JSON) has, in the order of ``keys``."""
     if not values:
         return []
-    return [_finding(group, key, values.get(key)) for key in keys if key in values]
+    return [finding(group, key, values.get(key)) for key in keys if key in values]
 
 
 def findings(document: dict) -> list[Finding]:
-    """All reportable findings of a ``gynai.metrics/1`` document, in report order."""
-    rows: list[Finding] = []
-    fibroid_map = document.get("fibroid_map")
-    if fibroid_map is not None:
-        rows += _block("uterus", fibroid_map, FIBROID_SUMMARY_KEYS)
-        for fibroid in fibroid_map.get("fibroids", []):
-            rows += _block(f"fibroid {fibroid['id']}", fibroid, FIBROID_KEYS)
-    placenta = document.get("placenta")
-    if placenta is not None and placenta.get("present"):
-        rows += _block("placenta", placenta, PLACENTA_KEYS)
-    adnexal = document.get("adnexal")
-    if adnexal is not None and adnexal.get("present"):
-        rows += _block("adnexal lesions", adnexal, ADNEXAL_SUMMARY_KEYS)
-        for lesion in adnexal_lesions(adnexal):
-            rows += _block(f"adnexal lesion {lesion['id']}", lesion, ADNEXAL_KEYS)
-    return rows
+    """All reportable findings of a ``gynai.metrics/1`` document, in report order (none when the document
+    has no block of its task)."""
+    results = MetricsDocument.from_json(document).results
+    return results.findings() if results is not None else []
 
 
-def adnexal_lesions(adnexal: dict) -> list[dict]:
-    """The lesions of an ``adnexal`` block, largest first; a document written before lesions were
-    separated (no ``lesions`` key) gives its one lesion as lesion 1."""
-    if not adnexal.get("present"):
-        return []
-    if isinstance(adnexal.get("lesions"), list):
-        return [lesion for lesion in adnexal["lesions"] if isinstance(lesion, dict)]
-    return [{**adnexal, "id": 1}]
+NOT_ASSESSED = "not assessed"
+"""What a figure reads when it could not be measured."""
+UNIT_TEXT = {"1": "", "ml": " mL", "{ratio}": "", "cm2": " cm²", "mm2": " mm²"}
+"""How a UCUM unit is written after a value (others: a space and the code, e.g. `` mm``)."""
+
+
+def format_value(value: Value) -> str:
+    """A finding's value as the report and GynAIReport's findings table show it: "not assessed" for None,
+    yes/no for flags, 2 decimals below 10 and 1 from 10 on."""
+    if value is None:
+        return NOT_ASSESSED
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def display_value(finding: Finding) -> str:
+    """A finding's value with its unit (:func:`format_value`; no unit after "not assessed", yes or no)."""
+    text = format_value(finding.value)
+    if finding.value is None or isinstance(finding.value, bool):
+        return text
+    return text + UNIT_TEXT.get(finding.unit, f" {finding.unit}")

@@ -235,3 +235,15 @@ def placenta_metrics(labels: LabelImage, image: Optional[Image] = None,
                      placenta_shape: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """Placenta research metrics (see the module docstring); figures not assessable are ``None``."""
     return analyse_placenta(labels, image, placenta_shape).metrics
+
+
+def placenta_instances(labels: LabelImage) -> np.ndarray:
+    """The placenta as lesion 1 (0 elsewhere), for the key image and the follow-up's mask overlap."""
+    values = {label.id: label.value for label in labels.labels}
+    return (labels.array == values.get("placenta", -1)).astype(np.int32)
+
+
+def thickness_map(labels: LabelImage) -> Optional[Image]:
+    """The retroplacental myometrial thickness map (mm on the placental bed, −1 elsewhere), or None when the
+    segmentation has no placenta or no myometrium."""
+    return analyse_placenta(labels).thickness_map

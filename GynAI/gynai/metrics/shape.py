@@ -32,7 +32,7 @@ from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import cdist
 
 from gynai.image import Geometry
-from gynai.sitk_bridge import array_to_sitk
+from gynai.io.sitk_bridge import array_to_sitk
 
 
 def bounding_slices(mask: np.ndarray, margin: int = 1) -> Optional[tuple[slice, slice, slice]]:

@@ -1,9 +1,9 @@
 """Volumetrics of every structure of a segmentation (label ids and the task's derived structures).
 
 Per structure: voxel volume, centroid, oriented-bounding-box diameters and axes, ellipsoid volume, maximum
-Feret diameter and surface area (definitions in :mod:`gynai.metrics.shape`). Derived structures:
-``uterus`` = myometrium ∪ endometrium ∪ fibroid (task ``uterus-fibroid``); ``adnexal-lesion`` = adnexal
-mass ∪ solid tissue (``adnexal-mass``). Without myometrium the uterus is not present (``note`` says so).
+Feret diameter and surface area (definitions in :mod:`gynai.metrics.shape`). Derived structures are the
+task's (``Task.derived``), e.g. ``uterus`` = myometrium ∪ endometrium ∪ fibroid; without its required part
+(the myometrium) the uterus is not present (``note`` says so).
 """
 
 from __future__ import annotations
@@ -12,15 +12,7 @@ import numpy as np
 
 from gynai.image import LabelImage
 from gynai.metrics.shape import shape_metrics
-
-DERIVED_STRUCTURES: dict[str, dict[str, tuple[str, ...]]] = {
-    "uterus-fibroid": {"uterus": ("myometrium", "endometrium", "fibroid")},
-    "adnexal-mass": {"adnexal-lesion": ("adnexal-mass", "solid-tissue")},
-}
-
-REQUIRED_PART = {"uterus": "myometrium"}
-"""A derived structure is only measured when this part is present: fibroids and endometrium without the
-myometrium are not a uterus (its volume would be invented)."""
+from gynai.tasks import get_task
 
 
 def mask_volume(mask: np.ndarray, label_image: LabelImage) -> dict:
@@ -29,17 +21,17 @@ def mask_volume(mask: np.ndarray, label_image: LabelImage) -> dict:
 
 
 def structure_volumes(label_image: LabelImage, task_id: str) -> dict[str, dict]:
-    """Volumes of every label of the table plus the task's derived structures, keyed by structure id."""
+    """Volumes of every label of the table plus the task's derived structures (``Task.derived``; one whose
+    required part is absent is not assessed), keyed by structure id."""
     out = {label.id: mask_volume(label_image.array == label.value, label_image) for label in label_image.labels}
     present_ids = {label.id for label in label_image.labels}
-    for name, parts in DERIVED_STRUCTURES.get(task_id, {}).items():
-        values = [label.value for label in label_image.labels if label.id in parts]
-        if not (values and set(parts) & present_ids):
+    for derived in get_task(task_id).derived:
+        values = [label.value for label in label_image.labels if label.id in derived.parts]
+        if not (values and set(derived.parts) & present_ids):
             continue
-        required = REQUIRED_PART.get(name)
-        if required is not None and not out.get(required, {}).get("present"):
-            out[name] = mask_volume(np.zeros(label_image.array.shape, bool), label_image)
-            out[name]["note"] = f"not assessed: no {required} segmented"
+        if derived.required is not None and not out.get(derived.required, {}).get("present"):
+            out[derived.id] = mask_volume(np.zeros(label_image.array.shape, bool), label_image)
+            out[derived.id]["note"] = f"not assessed: no {derived.required} segmented"
             continue
-        out[name] = mask_volume(np.isin(label_image.array, values), label_image)
+        out[derived.id] = mask_volume(np.isin(label_image.array, values), label_image)
     return out

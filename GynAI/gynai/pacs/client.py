@@ -8,6 +8,7 @@ from it): only the explicit :class:`~gynai.pacs.config.PacsConfig` decides where
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import logging
 import re
@@ -15,12 +16,14 @@ from pathlib import Path
 from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
+import pydicom
 import requests
 
 from gynai import __version__
 from gynai.errors import InputFileError, PacsError, UsageError
+from gynai.io.safe_write import staged_folder
 from gynai.pacs.config import PacsConfig
-from gynai.pacs.files import collect_dicom_files, staged_folder
+from gynai.pacs.files import collect_dicom_files
 from gynai.pacs.multipart import content_type_parameters, encode_related, iter_related, new_boundary
 from gynai.pacs.records import (TAGS, SeriesRecord, StoreReport, StudyRecord, series_record, store_outcomes,
                                 study_record)
@@ -49,8 +52,6 @@ def check_uid(uid: str, what: str) -> str:
 
 def check_study_date(text: str) -> str:
     """A QIDO-RS date or date range: ``YYYYMMDD``, ``YYYYMMDD-YYYYMMDD``, ``-YYYYMMDD`` or ``YYYYMMDD-``."""
-    import datetime as _dt
-
     match = _DATE.match(text or "")
     if not match or not (match.group(1) or match.group(3)) or (match.group(2) is None and match.group(3)):
         raise UsageError(f"study date must be YYYYMMDD or a range YYYYMMDD-YYYYMMDD, got {text!r}")
@@ -254,8 +255,6 @@ class DicomWebClient:
 
     @staticmethod
     def _write_parts(parts, series_uid: str, staging: Path) -> int:
-        import pydicom
-
         count = 0
         for part in parts:
             if part.content_type not in ("", DICOM):
@@ -334,8 +333,6 @@ def _server_message(response: requests.Response) -> str:
 
 
 def _sop_instance_uid(path: Path) -> str:
-    import pydicom
-
     try:
         header = pydicom.dcmread(str(path), stop_before_pixels=True)
         return str(header.SOPInstanceUID)

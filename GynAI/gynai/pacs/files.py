@@ -1,15 +1,13 @@
-"""Local files of PACS transfers: the DICOM files to store, and the folder a retrieval fills atomically."""
+"""Local files of PACS transfers: the DICOM files to store (a retrieval fills its folder with
+:func:`gynai.io.safe_write.staged_folder`)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
-from gynai.errors import InputFileError, OutputPathError
+from gynai.errors import InputFileError
 
 logger = logging.getLogger(__name__)
 
@@ -52,41 +50,3 @@ def collect_dicom_files(paths: Sequence[Path]) -> list[Path]:
     if not unique:
         raise InputFileError(f"no DICOM files in {', '.join(str(p) for p in paths)}; nothing was sent")
     return unique
-
-
-def check_new_folder(folder: Path) -> None:
-    """Refuse an output folder that exists and is not empty (or is a file).
-
-    Raises:
-        OutputPathError: ``folder`` exists and is a file or a non-empty folder.
-    """
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise OutputPathError(f"{folder} exists and is not an empty folder; choose a new output folder")
-
-
-@contextlib.contextmanager
-def staged_folder(folder: Path) -> Iterator[Path]:
-    """Yield a temporary sibling folder that becomes ``folder`` only when the block succeeds.
-
-    On any failure the temporary folder is removed and ``folder`` is left as it was.
-
-    Raises:
-        OutputPathError: ``folder`` is not new or empty, or its parent cannot be created.
-    """
-    folder = Path(folder)
-    check_new_folder(folder)
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputPathError(f"cannot create folder {folder.parent} ({error.strerror}); choose another place") \
-            from None
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-", dir=folder.parent))
-    try:
-        yield staging
-        check_new_folder(folder)  # something may have appeared there meanwhile
-        if folder.exists():
-            folder.rmdir()
-        staging.rename(folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

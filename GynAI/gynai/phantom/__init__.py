@@ -26,15 +26,25 @@ from gynai.phantom.shapes import Ellipsoid, cylinder_mask
 from gynai.phantom.ultrasound import aim_probe, probe_canvas, render_ultrasound
 from gynai.phantom.placenta import paint_pregnant_uterus
 from gynai.phantom.uterus import FIGO_TYPES, FibroidSpec, paint_uterus
-from gynai.tasks import get_task
+from gynai.tasks import TASKS, get_task
 
 __all__ = ["FIGO_TYPES", "MODALITIES", "FibroidSpec", "PhantomCase", "PhantomConfig", "UltrasoundConfig",
            "evaluation_config", "evaluation_phantom_config", "generate", "generate_adnexal_mass",
            "generate_adnexal_mass_us", "generate_placenta", "generate_uterus_fibroid", "training_config",
            "training_phantom_config"]
 
-MODALITIES = {"MR": ("uterus-fibroid", "placenta", "adnexal-mass"), "US": ("adnexal-mass",)}
-"""The tasks each phantom modality can render."""
+
+
+def _tasks_by_modality() -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
+    for task in TASKS.values():
+        for modality in task.phantoms:
+            found[modality] = found.get(modality, ()) + (task.id,)
+    return found
+
+
+MODALITIES = _tasks_by_modality()
+"""The tasks each phantom modality can render (``Task.phantoms``)."""
 FORNIX_LPS_MM = np.array([0.0, 0.0, -35.0])
 """Where the transvaginal probe enters: the vaginal fornix below the cervix."""
 
@@ -161,7 +171,7 @@ def evaluation_phantom_config(seed: int, modality: str = "MR"):
 
 
 def generate(task: str, seed: int, config=None, modality: str = "MR") -> PhantomCase:
-    """Generate a phantom for ``task`` (``uterus-fibroid``, ``placenta`` or ``adnexal-mass``).
+    """Generate a phantom for ``task`` with the task's generator for ``modality`` (``Task.phantoms``).
 
     Args:
         task: Task id.
@@ -172,14 +182,8 @@ def generate(task: str, seed: int, config=None, modality: str = "MR") -> Phantom
     Raises:
         LabelError: Unknown task, or no phantom of that modality for the task.
     """
-    get_task(task)
-    if task not in MODALITIES.get(modality, ()):
+    generators = get_task(task).phantoms
+    if modality not in generators:
         raise LabelError(f"no {modality} phantom for task '{task}'; phantoms exist for "
                          + "; ".join(f"{m}: {', '.join(t)}" for m, t in MODALITIES.items()))
-    if modality == "US":
-        return generate_adnexal_mass_us(seed, config)
-    if task == "uterus-fibroid":
-        return generate_uterus_fibroid(seed, config=config)
-    if task == "placenta":
-        return generate_placenta(seed, config=config)
-    return generate_adnexal_mass(seed, config=config)
+    return generators[modality].load()(seed, config=config)

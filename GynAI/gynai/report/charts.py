@@ -1,18 +1,17 @@
 """Charts of a report as reportlab drawings: vector graphics in the PDF, inline SVG in the HTML.
 
-One drawing serves both formats, so the figures in the two renderings are identical.
+One drawing serves both formats, so the figures in the two renderings are identical. reportlab, an optional
+heavy import, is imported when a chart is drawn.
 """
 
 from __future__ import annotations
 
-from reportlab.graphics import renderSVG
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, Rect, String
-from reportlab.graphics.widgets.markers import makeMarker
-from reportlab.lib import colors
+from typing import TYPE_CHECKING
 
 from gynai.report.blocks import BarChart, LineChart
+
+if TYPE_CHECKING:
+    from reportlab.graphics.shapes import Drawing
 
 WIDTH_PT, HEIGHT_PT = 480.0, 190.0
 _SERIES_COLOURS = ("#3a7ca5", "#d8634f", "#6a994e", "#8e6c8a")
@@ -24,8 +23,12 @@ def _axis_maximum(values) -> float:
     return top * 1.15 if top > 0 else 1.0
 
 
-def bar_drawing(chart: BarChart) -> Drawing:
+def bar_drawing(chart: BarChart) -> "Drawing":
     """A vertical bar chart of one series, values printed above the bars."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
     drawing = Drawing(WIDTH_PT, HEIGHT_PT)
     bars = VerticalBarChart()
     bars.x, bars.y, bars.width, bars.height = 50, 36, WIDTH_PT - 70, HEIGHT_PT - 66
@@ -45,8 +48,13 @@ def bar_drawing(chart: BarChart) -> Drawing:
     return drawing
 
 
-def line_drawing(chart: LineChart) -> Drawing:
+def line_drawing(chart: LineChart) -> "Drawing":
     """A line chart with markers, one line per series, and a legend line under the title."""
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart
+    from reportlab.graphics.shapes import Drawing, Rect, String
+    from reportlab.graphics.widgets.markers import makeMarker
+    from reportlab.lib import colors
+
     drawing = Drawing(WIDTH_PT, HEIGHT_PT)
     lines = HorizontalLineChart()
     lines.x, lines.y, lines.width, lines.height = 50, 36, WIDTH_PT - 70, HEIGHT_PT - 80
@@ -73,13 +81,15 @@ def line_drawing(chart: LineChart) -> Drawing:
     return drawing
 
 
-def chart_drawing(chart: BarChart | LineChart) -> Drawing:
+def chart_drawing(chart: BarChart | LineChart) -> "Drawing":
     """The drawing of a chart block."""
     return bar_drawing(chart) if isinstance(chart, BarChart) else line_drawing(chart)
 
 
 def chart_svg(chart: BarChart | LineChart) -> str:
     """SVG text of a chart block (without the XML declaration, ready to inline in HTML)."""
+    from reportlab.graphics import renderSVG
+
     text = renderSVG.drawToString(chart_drawing(chart))
     start = text.find("<svg")
     return text[start:] if start >= 0 else text

@@ -8,6 +8,9 @@ from typing import Optional
 
 from gynai.image import Image, LabelImage
 from gynai.report.blocks import Figure
+from gynai.report.key_images import key_images, thickness_map_figure
+from gynai.report.overview3d import render_overview
+from gynai.tasks import get_task
 
 logger = logging.getLogger(__name__)
 
@@ -22,15 +25,12 @@ class ReportFigures:
 
 
 def report_figures(image: Image, labels: LabelImage, task_id: str) -> ReportFigures:
-    """Render the key slices, the 3D overview and, for the placenta task, the thickness map."""
-    from gynai.report.key_images import key_images, thickness_map_figure
-    from gynai.report.overview3d import render_overview
-
+    """Render the key slices, the 3D overview and, for a task with a thickness map (``Task.thickness_map``,
+    the placenta), the thickness map."""
+    task = get_task(task_id)
     thickness = None
-    if task_id == "placenta":
-        from gynai.metrics.placenta import analyse_placenta
-
-        thickness_image = analyse_placenta(labels).thickness_map
+    if task.thickness_map is not None:
+        thickness_image = task.thickness_map.load()(labels)
         if thickness_image is not None:
             thickness = thickness_map_figure(image, labels, thickness_image.array)
     figures = ReportFigures(tuple(key_images(image, labels, task_id)), render_overview(labels), thickness)

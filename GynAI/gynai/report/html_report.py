@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import html
-from typing import Optional
+from typing import Any, Mapping, Optional, Union
 
 from gynai.image import Image, LabelImage
+from gynai.metrics.results.document import MetricsDocument
 from gynai.report.blocks import BarChart, Bullets, Figure, LineChart, Paragraph, Section, Table
 from gynai.report.charts import chart_svg
-from gynai.report.figures import ReportFigures
+from gynai.report.figures import ReportFigures, report_figures
+from gynai.report.model import ReportModel, as_report_model, build_report_model
 from gynai.report.templates import report_sections
 
 _STYLE = """
@@ -61,24 +63,24 @@ def sections_html(sections: list[Section]) -> str:
                      for section in sections)
 
 
-def case_report_html(image: Image, labels: Optional[LabelImage], document: dict) -> str:
-    """The HTML report of one case: report model, figures (when ``labels`` are given) and page."""
-    from gynai.report.figures import report_figures
-    from gynai.report.model import report_model
+def case_report_html(image: Image, labels: Optional[LabelImage], document: Mapping[str, Any]) -> str:
+    """The HTML report of one case (a metrics document as JSON): report model, figures (when ``labels`` are
+    given) and page."""
+    metrics = MetricsDocument.from_json(document)
+    figures = report_figures(image, labels, metrics.task) if labels is not None else None
+    return render_report_html(build_report_model(metrics, image), figures)
 
-    figures = report_figures(image, labels, document["task"]) if labels is not None else None
-    return render_report_html(report_model(document, image), figures)
 
-
-def render_report_html(model: dict, figures: Optional[ReportFigures] = None) -> str:
-    """The HTML page of a report model (``gynai.report/1``) with its figures."""
-    title = html.escape(model["title"])
+def render_report_html(model: Union[ReportModel, Mapping[str, Any]], figures: Optional[ReportFigures] = None) -> str:
+    """The HTML page of a report model (or its ``report.json`` mapping) with its figures."""
+    model = as_report_model(model)
+    title = html.escape(model.title)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_STYLE}</style></head>
 <body>
 <h1>{title}</h1>
-<div class="notice"><b>AI-generated, requires review; research use only.</b> {html.escape(model['notice'])}</div>
+<div class="notice"><b>AI-generated, requires review; research use only.</b> {html.escape(model.notice)}</div>
 {sections_html(report_sections(model, figures))}
-<p class="small">Template {html.escape(model['template'])}, schema {html.escape(model['schema'])}.</p>
+<p class="small">Template {html.escape(model.template)}, schema {html.escape(model.schema)}.</p>
 </body></html>
 """

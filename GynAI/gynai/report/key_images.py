@@ -13,10 +13,9 @@ import numpy as np
 from scipy import ndimage
 
 from gynai.image import Image, LabelImage
-from gynai.metrics.adnexal import adnexal_lesion_map
-from gynai.metrics.instances import split_instances
 from gynai.report.blocks import Figure
 from gynai.report.png import encode_png, window
+from gynai.tasks import get_task
 
 TARGET_WIDTH_PX = 384
 SCALE_BARS_MM = (50.0, 20.0, 10.0, 5.0)
@@ -81,21 +80,14 @@ def _key(image: Image, labels: LabelImage, title: str, mask: np.ndarray, highlig
 
 
 def key_images(image: Image, labels: LabelImage, task_id: str, max_lesions: int = 6) -> list[Figure]:
-    """An overview slice plus one slice through each lesion (fibroids and adnexal lesions largest first, as
-    numbered in the metrics; the placenta), outlines in the label colours, the lesion of each image
-    outlined in white."""
-    values = {label.id: label.value for label in labels.labels}
+    """An overview slice plus one slice through each lesion (the task's lesions, ``Task.lesions``: fibroids and
+    adnexal lesions largest first, as numbered in the metrics; the placenta), outlines in the label colours,
+    the lesion of each image outlined in white."""
+    lesions = get_task(task_id).lesions
+    instances = lesions.instance_map.load()(labels)
     out = [_key(image, labels, "Overview", labels.array > 0, False)]
-    if task_id == "uterus-fibroid" and "fibroid" in values:
-        instances = split_instances(labels.array == values["fibroid"], labels.geometry.spacing_mm)
-        for number in range(1, min(int(instances.max()), max_lesions) + 1):
-            out.append(_key(image, labels, f"Fibroid {number}", instances == number, True))
-    elif task_id == "placenta" and "placenta" in values:
-        out.append(_key(image, labels, "Placenta", labels.array == values["placenta"], True))
-    elif task_id == "adnexal-mass":
-        lesions, _ = adnexal_lesion_map(labels)
-        for number in range(1, min(int(lesions.max(initial=0)), max_lesions) + 1):
-            out.append(_key(image, labels, f"Adnexal lesion {number}", lesions == number, True))
+    for number in range(1, min(int(instances.max(initial=0)), max_lesions) + 1):
+        out.append(_key(image, labels, lesions.key_image_title.format(n=number), instances == number, True))
     return [item for item in out if item is not None]
 
 

@@ -1,124 +1,150 @@
 """The report model (schema ``gynai.report/1``): what a radiologist signs after review, format-neutral.
 
-One template per clinical question: ``fibroid-mapping`` (uterus-fibroid), ``placenta-accreta``
-(placenta) and ``adnexal-mass``. The model holds a header (patient and study identifiers from the DICOM
-input, or "de-identified"), the technique, the coded findings (:mod:`gynai.metrics.findings`; figures not
-assessed say so), a short summary, the full metrics document and the notice. HTML, PDF and the
-structured report are renderings of it.
+One template per clinical question, named by the task's record (``Task.report``: *fibroid mapping*,
+*placenta accreta assessment*, *adnexal mass*). The model holds a header (patient and study identifiers
+from the DICOM input, or "de-identified"), the technique, the coded findings (:mod:`gynai.metrics.findings`;
+figures not assessed say so), a short summary, the full metrics document, the follow-up comparison when a
+prior was given, and the notice. HTML, PDF and the structured report are renderings of it;
+:meth:`ReportModel.to_json` is ``report.json``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from gynai import __version__
 from gynai.image import Image
-from gynai.metrics.findings import Finding, adnexal_lesions, findings
-from gynai.provenance import segmentation_origin
+from gynai.metrics.findings import NOT_ASSESSED, display_value
+from gynai.metrics.results.base import JsonRecord, extra_field
+from gynai.metrics.results.document import MetricsDocument
+from gynai.models.provenance import segmentation_origin
+from gynai.tasks import get_task
 
 SCHEMA = "gynai.report/1"
 NOTICE = ("AI-generated measurements; they require review by a qualified reader. Research use only; "
           "not a medical device and not a diagnosis.")
-TEMPLATES = {"uterus-fibroid": ("fibroid-mapping", "Fibroid mapping"),
-             "placenta": ("placenta-accreta", "Placenta accreta assessment (research metrics)"),
-             "adnexal-mass": ("adnexal-mass", "Adnexal mass (O-RADS MRI inputs)")}
-NOT_ASSESSED = "not assessed"
+
+__all__ = ["NOTICE", "NOT_ASSESSED", "SCHEMA", "FindingRow", "ReportHeader", "ReportModel", "as_report_model",
+           "build_report_model", "display_value", "report_model"]
 
 
-def display_value(finding: Finding) -> str:
-    """Text of a finding's value with its unit ("not assessed" when missing)."""
-    value = finding.value
-    if value is None:
-        return NOT_ASSESSED
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        number = f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
-    else:
-        number = str(value)
-    unit = {"1": "", "ml": " mL", "{ratio}": "", "cm2": " cm²", "mm2": " mm²"}.get(finding.unit, f" {finding.unit}")
-    return number + unit
+@dataclass(frozen=True)
+class ReportHeader(JsonRecord):
+    """Who and what the report is about, and who made it."""
+
+    patient_id: Optional[str] = None
+    study_instance_uid: Optional[str] = None
+    series_instance_uid: Optional[str] = None
+    series_description: Optional[str] = None
+    study_date: Optional[str] = None
+    input: Optional[str] = None
+    input_is_dicom: Optional[bool] = None
+    model: Optional[Mapping[str, Any]] = None
+    generator: Optional[str] = None
+    report_date: Optional[str] = None
+    extra: Mapping[str, Any] = extra_field()
 
 
-def _header(document: dict, image: Optional[Image]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FindingRow(JsonRecord):
+    """One coded finding as the report lists it, with its display text."""
+
+    group: Optional[str] = None
+    key: Optional[str] = None
+    name: Optional[str] = None
+    value: Any = None
+    unit: Optional[str] = None
+    display: Optional[str] = None
+    extra: Mapping[str, Any] = extra_field()
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    """A report (see the module docstring); ``followup`` is a ``gynai.followup/1`` comparison."""
+
+    template: str
+    title: str
+    header: ReportHeader
+    technique: str
+    summary: tuple[str, ...]
+    findings: tuple[FindingRow, ...]
+    metrics: MetricsDocument
+    notice: str = NOTICE
+    output_notes: tuple[str, ...] = ()
+    followup: Optional[Mapping[str, Any]] = None
+    schema: str = SCHEMA
+
+    def to_json(self) -> dict[str, Any]:
+        """``report.json``."""
+        return {"schema": self.schema, "template": self.template, "title": self.title,
+                "header": self.header.to_json(), "technique": self.technique, "summary": list(self.summary),
+                "findings": [row.to_json() for row in self.findings], "metrics": self.metrics.to_json(),
+                "notice": self.notice, "output_notes": list(self.output_notes),
+                **({"followup": dict(self.followup)} if self.followup else {})}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ReportModel":
+        """Read ``report.json``."""
+        return cls(str(data.get("template")), str(data.get("title")), ReportHeader.from_json(data.get("header") or {}),
+                   str(data.get("technique", "")), tuple(data.get("summary") or ()),
+                   tuple(FindingRow.from_json(row) for row in data.get("findings") or () if isinstance(row, Mapping)),
+                   MetricsDocument.from_json(data.get("metrics") or {}), str(data.get("notice", NOTICE)),
+                   tuple(data.get("output_notes") or ()), data.get("followup") or None, str(data.get("schema", SCHEMA)))
+
+
+def as_report_model(model: Union[ReportModel, Mapping[str, Any]]) -> ReportModel:
+    """A report model, read from its JSON form when given as ``report.json``'s mapping."""
+    return model if isinstance(model, ReportModel) else ReportModel.from_json(model)
+
+
+def _header(document: MetricsDocument, image: Optional[Image]) -> ReportHeader:
     meta = image.metadata if image is not None else {}
     from_dicom = "dicom.StudyInstanceUID" in meta
-    return {"patient_id": meta.get("dicom.PatientID", "de-identified") if from_dicom else "de-identified",
-            "study_instance_uid": meta.get("dicom.StudyInstanceUID"), "series_instance_uid": meta.get("dicom.SeriesInstanceUID"),
-            "series_description": meta.get("dicom.SeriesDescription"), "study_date": meta.get("dicom.StudyDate"),
-            "input": (document.get("source") or {}).get("image"), "input_is_dicom": from_dicom,
-            "model": document.get("model"), "generator": f"gynai {__version__}",
-            "report_date": _dt.date.today().isoformat()}
+    return ReportHeader(meta.get("dicom.PatientID", "de-identified") if from_dicom else "de-identified",
+                        meta.get("dicom.StudyInstanceUID"), meta.get("dicom.SeriesInstanceUID"),
+                        meta.get("dicom.SeriesDescription"), meta.get("dicom.StudyDate"),
+                        document.source.get("image"), from_dicom, document.model, f"gynai {__version__}",
+                        _dt.date.today().isoformat())
 
 
-def _summary(document: dict) -> list[str]:
-    if not any(values.get("present", values.get("voxel_count", 0) > 0) for values in document["structures"].values()):
+def _summary(document: MetricsDocument) -> list[str]:
+    if not any(values.is_present for values in document.structures.values()):
         return [f"No segmented structure: the segmentation is empty, so every measurement is {NOT_ASSESSED}."]
-    lines = []
-    fibroid_map = document.get("fibroid_map")
-    if fibroid_map is not None:
-        uterine_ml = fibroid_map.get("uterine_volume_ml")
-        lines.append(f"Uterine volume {'not assessed' if uterine_ml is None else f'{uterine_ml:.1f} mL'}; "
-                     f"{fibroid_map['count']} fibroid(s)"
-                     + (f", dominant fibroid {fibroid_map['dominant_fibroid_id']} "
-                        f"(FIGO {fibroid_map['fibroids'][0]['figo_type'] or 'not assessed'}, "
-                        f"{fibroid_map['fibroids'][0]['volume_ml']:.1f} mL)" if fibroid_map["count"] else "")
-                     + (f"; burden {fibroid_map['burden_percent']:.1f} % of the uterus"
-                        if fibroid_map.get("burden_percent") is not None else "") + ".")
-    placenta = document.get("placenta")
-    if placenta is not None:
-        if not placenta.get("present"):
-            lines.append("No placenta segmented; placenta metrics not assessed.")
-        else:
-            thickness = placenta.get("min_myometrial_thickness_mm")
-            lines.append(f"Placental volume {placenta['volume_ml']:.1f} mL; minimum retroplacental myometrial "
-                         f"thickness {NOT_ASSESSED if thickness is None else f'{thickness:.1f} mm'}.")
-    adnexal = document.get("adnexal")
-    if adnexal is not None:
-        if not adnexal.get("present"):
-            lines.append("No adnexal lesion segmented.")
-        else:
-            lines.append(_adnexal_summary(adnexal_lesions(adnexal), adnexal.get("total_volume_ml")))
-    return lines
+    if document.results is None:
+        return []
+    return list(get_task(document.task).report.summary.load()(document.results))
 
 
-def _adnexal_summary(lesions: list[dict], total_ml: Optional[float]) -> str:
-    """``1 adnexal lesion: 80.0 mL, …`` or ``2 adnexal lesions, total …: lesion 1 …; lesion 2 …``."""
-    def described(lesion: dict) -> str:
-        solid, diameter = lesion.get("solid_fraction"), lesion.get("max_diameter_mm")
-        return (f"{lesion['volume_ml']:.1f} mL, maximal diameter "
-                f"{NOT_ASSESSED if diameter is None else f'{diameter:.1f} mm'}, solid tissue "
-                f"{NOT_ASSESSED if solid is None else f'{100 * solid:.1f} %'} of the lesion")
-
-    if len(lesions) == 1:
-        return f"1 adnexal lesion: {described(lesions[0])}."
-    total = sum(lesion["volume_ml"] for lesion in lesions) if total_ml is None else total_ml
-    return (f"{len(lesions)} adnexal lesions, total {total:.1f} mL: "
-            + "; ".join(f"lesion {lesion['id']} {described(lesion)}" for lesion in lesions) + ".")
+def _technique(document: MetricsDocument, image_is_dicom: bool) -> str:
+    size, spacing = document.image.size_xyz or (), document.image.spacing_mm or ()
+    return (f"{'DICOM' if image_is_dicom else 'Non-DICOM'} volume of {' × '.join(str(n) for n in size)} voxels "
+            f"({' × '.join(f'{s:.2f}' for s in spacing)} mm); segmentation "
+            + segmentation_origin(document.model) + f"; measurements by gynai {__version__}.")
 
 
-def report_model(document: dict, image: Optional[Image] = None, followup: Optional[dict] = None,
-                 notes: Sequence[str] = ()) -> dict[str, Any]:
+def build_report_model(document: MetricsDocument, image: Optional[Image] = None,
+                       followup: Optional[Mapping[str, Any]] = None, notes: Sequence[str] = ()) -> ReportModel:
     """The report model of a metrics document (see the module docstring).
 
     Args:
-        document: The ``gynai.metrics/1`` document.
+        document: The case's metrics.
         image: The measured image; its DICOM attributes (when read from DICOM) identify patient and study.
         followup: A ``gynai.followup/1`` comparison with a prior study, shown in its own section.
         notes: Lines about the report itself (e.g. DICOM objects left out and why), kept as ``output_notes``.
     """
     metadata = image.metadata if image is not None else {}
-    template, title = TEMPLATES[document["task"]]
-    if document["task"] == "adnexal-mass" and (document.get("adnexal") or {}).get("modality") == "US":
-        title = "Adnexal mass (O-RADS US inputs)"
-    technique = (f"{'DICOM' if 'dicom.StudyInstanceUID' in metadata else 'Non-DICOM'} volume of "
-                 f"{' × '.join(str(n) for n in document['image']['size_xyz'])} voxels "
-                 f"({' × '.join(f'{s:.2f}' for s in document['image']['spacing_mm'])} mm); segmentation "
-                 + segmentation_origin(document.get("model"))
-                 + f"; measurements by gynai {__version__}.")
-    rows = [{"group": row.group, "key": row.key, "name": row.name, "value": row.value, "unit": row.unit,
-             "display": display_value(row)} for row in findings(document)]
-    return {"schema": SCHEMA, "template": template, "title": title, "header": _header(document, image),
-            "technique": technique, "summary": _summary(document), "findings": rows, "metrics": document,
-            "notice": NOTICE, "output_notes": list(notes), **({"followup": followup} if followup else {})}
+    template = get_task(document.task).report
+    results = document.results
+    rows = tuple(FindingRow(row.group, row.key, row.name, row.value, row.unit, display_value(row))
+                 for row in (results.findings() if results is not None else ()))
+    return ReportModel(template.id, template.title_for(document.modality), _header(document, image),
+                       _technique(document, "dicom.StudyInstanceUID" in metadata), tuple(_summary(document)), rows,
+                       document, NOTICE, tuple(notes), followup or None)
+
+
+def report_model(document: Mapping[str, Any], image: Optional[Image] = None, followup: Optional[dict] = None,
+                 notes: Sequence[str] = ()) -> dict[str, Any]:
+    """The report model of a metrics document as JSON (``report.json``; :func:`build_report_model`)."""
+    return build_report_model(MetricsDocument.from_json(document), image, followup, notes).to_json()

@@ -1,49 +1,41 @@
-"""``gynai report``: the report of one case in several formats, written atomically into one folder.
+"""The files of one report, written into one folder at once (I/O: the report model is built before).
 
-Formats: ``json`` (the report model, schema ``gynai.report/1``: header, template, findings, the metrics
-document, the follow-up comparison when a prior is given, notice), ``html`` and ``pdf`` (readable report
-with key images and charts), ``dicom`` (``dicom/seg.dcm``, ``dicom/sr.dcm``, ``dicom/report-pdf.dcm`` (the
-PDF as Encapsulated PDF, with ``pdf``) and, when the input was not DICOM, the generated source series in
-``dicom/source/``). The SEG is marked AUTOMATIC, SEMIAUTOMATIC (model output edited) or MANUAL
-(segmentation supplied by the user) from the ``model`` provenance (:mod:`gynai.provenance`). An empty
-segmentation still gets its HTML/PDF/JSON report; the SEG and SR are then left out (there is no segment
-to store and nothing for the SR to reference), with a logged warning and a note in the report.
-Everything is written into a temporary sibling folder and renamed into place at the end, so a failure
-leaves no partial output.
+Formats: ``json`` (the report model, schema ``gynai.report/1``), ``html`` and ``pdf`` (readable report with
+key images and charts, rendered here from the image and the segmentation), ``dicom`` (``dicom/seg.dcm``,
+``dicom/sr.dcm``, ``dicom/report-pdf.dcm`` (the PDF as Encapsulated PDF, with ``pdf``) and, when the input
+was not DICOM, the generated source series in ``dicom/source/``). The SEG is marked AUTOMATIC,
+SEMIAUTOMATIC (model output edited) or MANUAL (segmentation supplied by the user) from the ``model``
+provenance (:mod:`gynai.models.provenance`). An empty segmentation still gets its HTML/PDF/JSON report; the
+SEG and SR are then left out (there is no segment to store and nothing for the SR to reference), and an
+ultrasound volume not read from DICOM gets no DICOM objects: :func:`plan_outputs` decides this, and the
+report model carries its notes. Everything is written into a staged folder
+(:func:`gynai.io.safe_write.staged_folder`), so a failure leaves no partial output.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
-from gynai.errors import OutputPathError, UsageError
+from gynai.dicom.pdf import build_encapsulated_pdf
+from gynai.dicom.source import source_for
+from gynai.errors import UsageError
 from gynai.image import Image, LabelImage
-from gynai.report.model import report_model
+from gynai.io.dicom_series import dicom_files_of
+from gynai.io.safe_write import staged_folder
+from gynai.models.provenance import algorithm_type
+from gynai.progress import ProgressCallback, report
+from gynai.report.figures import report_figures
+from gynai.report.html_report import render_report_html
+from gynai.report.model import ReportModel
+from gynai.tasks import get_task
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("json", "html", "pdf", "dicom")
-
-
-def parse_formats(text: str) -> tuple[str, ...]:
-    """``json,html,dicom`` → a tuple of known formats."""
-    formats = tuple(part.strip().lower() for part in text.split(",") if part.strip())
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown or not formats:
-        raise UsageError(f"unknown report format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
-    return formats
-
-
-def _check_output(folder: Path) -> None:
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise OutputPathError(f"{folder} exists and is not an empty folder; choose a new output folder")
-
-
 EMPTY_SEGMENTATION_NOTE = ("No DICOM SEG or SR was written: the segmentation is empty, so there is no segment "
                            "to store and no measurement to reference.")
 NON_DICOM_ULTRASOUND_NOTE = ("No DICOM objects were written: the ultrasound volume was not read from DICOM, and the "
@@ -51,29 +43,67 @@ NON_DICOM_ULTRASOUND_NOTE = ("No DICOM objects were written: the ultrasound volu
                              "the modality. Give the ultrasound's DICOM series to get SEG, SR and PDF objects.")
 
 
-def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, document: dict,
-                 model: Optional[dict], pdf_path: Optional[Path] = None, with_seg: bool = True) -> dict:
-    from gynai.dicom.seg import build_seg
-    from gynai.dicom.source import source_for
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``json,html,dicom`` → a tuple of known formats.
+
+    Raises:
+        UsageError: An unknown format, or none.
+    """
+    formats = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise UsageError(f"unknown report format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+    return formats
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """What a report will write: its formats, whether DICOM objects and a SEG + SR are written, and why not."""
+
+    formats: tuple[str, ...]
+    dicom: bool
+    seg: bool
+    notes: tuple[str, ...]
+
+
+def has_segments(labels: LabelImage, task_id: str) -> bool:
+    """True when at least one label of the task has a voxel, i.e. there is a segment to store as SEG."""
+    task_ids = set(get_task(task_id).label_ids)
+    return any(bool((labels.array == label.value).any()) for label in labels.labels if label.id in task_ids)
+
+
+def plan_outputs(image: Image, labels: LabelImage, task_id: str, modality: str, formats: Sequence[str]) -> OutputPlan:
+    """The outputs of a report in ``formats`` (``modality``: how the intensities were read, the metrics')."""
+    notes: list[str] = []
+    dicom = "dicom" in formats
+    if dicom and modality == "US" and not dicom_files_of(image.metadata):
+        notes.append(NON_DICOM_ULTRASOUND_NOTE)
+        dicom = False
+    seg = dicom and has_segments(labels, task_id)
+    if dicom and not seg:
+        notes.append(EMPTY_SEGMENTATION_NOTE)
+    return OutputPlan(tuple(formats), dicom, seg, tuple(notes))
+
+
+def _write_dicom(folder: Path, image: Image, labels: LabelImage, model: ReportModel,
+                 pdf_path: Optional[Path], with_seg: bool) -> dict[str, Any]:
+    from gynai.dicom.seg import build_seg              # highdicom, an optional heavy import
     from gynai.dicom.sr import build_sr
-    from gynai.io.dicom import dicom_files_of
-    from gynai.provenance import algorithm_type
 
     if not with_seg and pdf_path is None:
         return {}
+    task_id, provenance = model.metrics.task, model.metrics.model
     source = source_for(image, dicom_files_of(image.metadata))
     dicom_folder = folder / "dicom"
     dicom_folder.mkdir()
-    written: dict = {"source_generated": source.generated}
+    written: dict[str, Any] = {"source_generated": source.generated}
     if with_seg:
-        seg, entries = build_seg(labels, source, task_id, model, algorithm_type(model))
-        sr = build_sr(document, seg, entries, source, model)
+        seg, entries = build_seg(labels, source, task_id, provenance, algorithm_type(provenance))
+        sr = build_sr(model.metrics.to_json(), seg, entries, source, provenance)
         seg.save_as(dicom_folder / "seg.dcm", enforce_file_format=True)
         sr.save_as(dicom_folder / "sr.dcm", enforce_file_format=True)
         written.update(seg="dicom/seg.dcm", sr="dicom/sr.dcm")
     if pdf_path is not None:
-        from gynai.dicom.pdf import build_encapsulated_pdf
-
         build_encapsulated_pdf(pdf_path.read_bytes(), source).save_as(dicom_folder / "report-pdf.dcm",
                                                                       enforce_file_format=True)
         written["pdf_dicom"] = "dicom/report-pdf.dcm"
@@ -87,81 +117,45 @@ def _write_dicom(folder: Path, image: Image, labels: LabelImage, task_id: str, d
     return written
 
 
-def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, formats: Sequence[str],
-                 document: dict, model: Optional[dict] = None,
-                 progress: Optional[Callable[[float, str], None]] = None, prior: Optional[dict] = None) -> dict:
-    """Write the report of one case into ``output`` (a new or empty folder).
+def write_outputs(model: ReportModel, image: Image, labels: LabelImage, folder: Path, formats: Sequence[str],
+                  progress: Optional[ProgressCallback] = None) -> dict[str, Any]:
+    """Write the report files of ``model`` into ``folder`` (a new or empty folder).
 
-    ``prior``: a follow-up comparison's inputs, ``{"metrics": prior document, "labels": prior LabelImage or
-    None, "label": name of the prior study, "earlier": [(name, document), ...] oldest first}``.
-
-    ``model``: the segmentation's provenance (:mod:`gynai.provenance`); ``None`` means supplied by the user.
+    Args:
+        model: The report model (:func:`gynai.case.build_report`).
+        image: The measured image (key images, the DICOM source series).
+        labels: Its segmentation on the task's table (key images, the SEG).
+        folder: Output folder; nothing is written there unless every format succeeds.
+        formats: Any of :data:`FORMATS`.
+        progress: ``progress(fraction, message)``.
 
     Returns:
-        What was written, relative to ``output`` (``json``, ``html``, ``pdf``, ``seg``, ``sr``, ``pdf_dicom``,
+        What was written, relative to ``folder`` (``json``, ``html``, ``pdf``, ``seg``, ``sr``, ``pdf_dicom``,
         ``source``), ``source_generated`` (the input was not DICOM) and ``notes`` (what was left out and why).
+
+    Raises:
+        OutputPathError: ``folder`` is not new or empty.
     """
-    output = Path(output)
-    _check_output(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    written: dict = {}
-    notes: list[str] = []
-    with_seg = True
-    with_dicom = "dicom" in formats
-    if with_dicom and (document.get("image") or {}).get("modality") == "US":
-        from gynai.io.dicom import dicom_files_of
+    from gynai.report.pdf import render_report_pdf               # reportlab, an optional heavy import
 
-        if not dicom_files_of(image.metadata):
-            logger.warning("%s", NON_DICOM_ULTRASOUND_NOTE)
-            notes.append(NON_DICOM_ULTRASOUND_NOTE)
-            with_dicom = False
-    if with_dicom:
-        from gynai.dicom.seg import has_segments
-
-        with_seg = has_segments(labels, task_id)
-        if not with_seg:
-            logger.warning("%s", EMPTY_SEGMENTATION_NOTE)
-            notes.append(EMPTY_SEGMENTATION_NOTE)
-    try:
-        followup = None
-        if prior is not None:
-            from gynai.followup import compare_studies
-
-            current_label = image.metadata.get("dicom.StudyDate") or "current"
-            followup = compare_studies(document, prior["metrics"], labels if prior.get("labels") is not None else None,
-                                       prior.get("labels"), current_label, prior.get("label") or "prior",
-                                       prior.get("earlier") or ())
-        model_doc = report_model(document, image, followup, notes)
+    plan = plan_outputs(image, labels, model.metrics.task, model.metrics.modality, formats)
+    for note in plan.notes:
+        logger.warning("%s", note)
+    written: dict[str, Any] = {}
+    with staged_folder(Path(folder)) as staging:
         if "json" in formats:
-            (staging / "report.json").write_text(json.dumps(model_doc, indent=2), encoding="utf-8")
+            (staging / "report.json").write_text(json.dumps(model.to_json(), indent=2), encoding="utf-8")
             written["json"] = "report.json"
-        figures = None
-        if {"html", "pdf"} & set(formats):
-            from gynai.report.figures import report_figures
-
-            figures = report_figures(image, labels, task_id)
+        figures = report_figures(image, labels, model.metrics.task) if {"html", "pdf"} & set(formats) else None
         if "html" in formats:
-            from gynai.report.html_report import render_report_html
-
-            (staging / "report.html").write_text(render_report_html(model_doc, figures), encoding="utf-8")
+            (staging / "report.html").write_text(render_report_html(model, figures), encoding="utf-8")
             written["html"] = "report.html"
         if "pdf" in formats:
-            from gynai.report.pdf import render_report_pdf
-
-            render_report_pdf(model_doc, figures, staging / "report.pdf")
+            render_report_pdf(model, figures, staging / "report.pdf")
             written["pdf"] = "report.pdf"
-        if progress:
-            progress(0.5, "report written")
-        if with_dicom:
-            written.update(_write_dicom(staging, image, labels, task_id, document, model,
-                                        staging / "report.pdf" if "pdf" in formats else None, with_seg))
-        if output.exists():
-            output.rmdir()
-        staging.rename(output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if progress:
-        progress(1.0, "done")
-    return {**written, "notes": notes}
+        report(progress, 0.5, "report written")
+        if plan.dicom:
+            written.update(_write_dicom(staging, image, labels, model, staging / "report.pdf" if "pdf" in formats
+                                        else None, plan.seg))
+    report(progress, 1.0, "done")
+    return {**written, "notes": list(plan.notes)}

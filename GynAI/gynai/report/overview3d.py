@@ -18,9 +18,10 @@ from scipy import ndimage
 from gynai.image import LabelImage
 from gynai.report.blocks import Figure
 from gynai.report.png import encode_png
+from gynai.tasks import TASKS
 
-TRANSLUCENT_IDS = ("myometrium", "adnexal-mass")
-"""Labels drawn translucent over the others."""
+TRANSLUCENT_IDS = frozenset(spec.label.id for task in TASKS.values() for spec in task.segments if spec.translucent)
+"""Labels drawn translucent over the others: the enclosing organs (``SegmentSpec.translucent``)."""
 TRANSLUCENT_OPACITY = 0.35
 MAX_GRID = 128
 """Largest number of samples along any patient axis (the step grows for large structures)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional, Union
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -27,6 +27,7 @@ from reportlab.platypus import TableStyle
 from gynai.report.blocks import BarChart, Bullets, Figure, LineChart, Paragraph, Section, Table
 from gynai.report.charts import chart_drawing
 from gynai.report.figures import ReportFigures
+from gynai.report.model import ReportModel, as_report_model
 from gynai.report.templates import report_sections
 
 FOOTER = "GynAI - AI-generated, requires review; research use only - page {page}"
@@ -148,15 +149,17 @@ def _section_flowables(section: Section, styles: dict) -> list:
     return story
 
 
-def render_report_pdf(model: dict, figures: Optional[ReportFigures], path: Path) -> None:
-    """Write the PDF of a report model (``gynai.report/1``) and its figures to ``path``."""
+def render_report_pdf(model: Union[ReportModel, Mapping[str, Any]], figures: Optional[ReportFigures],
+                      path: Path) -> None:
+    """Write the PDF of a report model (or its ``report.json`` mapping) and its figures to ``path``."""
+    model = as_report_model(model)
     styles = _styles()
-    story = [PdfParagraph(_text(model["title"]), styles["title"]),
-             PdfParagraph(f"<b>AI-generated, requires review; research use only.</b> {_text(model['notice'])}",
+    story = [PdfParagraph(_text(model.title), styles["title"]),
+             PdfParagraph(f"<b>AI-generated, requires review; research use only.</b> {_text(model.notice)}",
                           styles["notice"]), Spacer(1, 4 * mm)]
     for section in report_sections(model, figures):
         story += _section_flowables(section, styles)
     document = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
-                                 topMargin=16 * mm, bottomMargin=18 * mm, title=model["title"],
-                                 author="GynAI", subject=f"GynAI {model['template']} report")
+                                 topMargin=16 * mm, bottomMargin=18 * mm, title=model.title,
+                                 author="GynAI", subject=f"GynAI {model.template} report")
     document.build(story, onFirstPage=_footer, onLaterPages=_footer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -126,7 +127,6 @@ def load_or_draw(kind: str, seeds: Iterable[int], spacing_mm: float, cache: Path
             if progress is not None:
                 progress((index + 1) / len(seeds), f"scene {kind} {seed}")
         return scenes
-    from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers) as pool:
         futures = [pool.submit(_load_or_draw_one, kind, seed, spacing_mm, cache) for seed in seeds]

@@ -19,7 +19,7 @@ from scipy import ndimage
 
 from gynai.image import Image, LabelImage
 from gynai.phantom.config import UltrasoundConfig
-from gynai.phantom.shapes import voxel_points
+from gynai.phantom.shapes import grid_geometry, voxel_points
 from gynai.phantom.ultrasound import Probe, aim_probe, ray_attenuation, sector_mask
 from gynai.synth.scenes import draw_pelvis_scene
 from gynai.synth.tissues import FLUIDS, TISSUES, labels_from_tissue
@@ -80,7 +80,6 @@ def _probe_grid(probe: Probe, config: UltrasoundConfig):
     half_width = min(config.depth_mm * np.sin(np.radians(config.half_angle_deg)), 80.0)
     spacing = float(config.spacing_mm)
     size = (int(2 * half_width / spacing), int(2 * half_width / spacing), int(config.depth_mm / spacing))
-    from gynai.phantom.shapes import grid_geometry
 
     direction = np.stack([probe.across_1, probe.across_2, probe.axis], axis=1)
     centre = probe.apex_lps_mm + probe.axis * config.depth_mm / 2.0

@@ -8,26 +8,23 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy
+
 from gynai.errors import OutputPathError
-from gynai.inference.catalog import CATALOG_FILE, CATALOG_SCHEMA, catalog_files
-from gynai.tasks import get_task, task_description
+from gynai.models.catalog import CATALOG_FILE, CATALOG_SCHEMA, catalog_files
+from gynai.tasks import TASKS, get_task, task_description
 from gynai.training.train import TrainConfig
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_POSTPROCESSING = {
-    "uterus-fibroid": {"groups": [{"labels": [1, 2, 3], "min_island_ml": 2.0, "fill_holes_with": 1}],
-                       "labels": {"2": {"min_island_ml": 0.1}, "3": {"min_island_ml": 0.1}}},
-    "placenta": {"groups": [{"labels": [1, 2], "min_island_ml": 5.0}], "labels": {"3": {"min_island_ml": 2.0}}},
-    "adnexal-mass": {"groups": [{"labels": [1, 2], "min_island_ml": 1.0, "keep_largest": True}]},
-}
+DEFAULT_POSTPROCESSING: dict[str, dict] = {task.id: dict(task.training.postprocessing) for task in TASKS.values()}
+"""The post-processing a trained bundle declares, per task (``Task.training.postprocessing``)."""
 
 
 def metadata_json(task_id: str, version: str, config: TrainConfig, description: str, training_data: str,
                   evaluation: dict) -> dict:
     """The bundle's ``configs/metadata.json`` (MONAI bundle fields + a ``gynai`` section)."""
     import monai
-    import numpy
     import torch
 
     task = get_task(task_id)

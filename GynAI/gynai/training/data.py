@@ -21,6 +21,8 @@ import numpy as np
 from gynai.errors import InputFileError, LabelError
 from gynai.image import Image
 from gynai.inference.preprocess import normalize_intensity, resample_labels_to_model, resample_to_model
+from gynai.io.images import read_image
+from gynai.phantom import generate, training_phantom_config
 from gynai.progress import ProgressCallback, report
 
 logger = logging.getLogger(__name__)
@@ -69,8 +71,6 @@ def read_datalist(path: Path, section: str = "training") -> list[tuple[Path, Pat
 def load_datalist_cases(path: Path, section: str, spacing_mm: tuple[float, float, float], num_labels: int,
                         progress: Optional[ProgressCallback] = None) -> list[PreparedCase]:
     """Read and prepare every case of a datalist section."""
-    from gynai.io.images import read_image
-
     cases = []
     pairs = read_datalist(path, section)
     for index, (image_path, label_path) in enumerate(pairs):
@@ -94,8 +94,6 @@ def crop_to_signal(case: PreparedCase) -> PreparedCase:
 def phantom_cases(task: str, seeds: Iterable[int], spacing_mm: tuple[float, float, float], num_labels: int,
                   progress: Optional[ProgressCallback] = None, modality: str = "MR") -> list[PreparedCase]:
     """Generate domain-randomised phantoms (one per seed, of ``modality``) and prepare them on the model grid."""
-    from gynai.phantom import generate, training_phantom_config
-
     seeds = list(seeds)
     cases = []
     for index, seed in enumerate(seeds):

@@ -20,6 +20,11 @@ from typing import Callable, Optional
 import numpy as np
 
 from gynai.errors import UsageError
+from gynai.heldout import generate_heldout
+from gynai.image import MODALITY_KEYS
+from gynai.inference.predict import segment_image
+from gynai.models.selection import load_task_bundle
+from gynai.phantom import evaluation_phantom_config, generate
 from gynai.progress import ProgressCallback, report, scaled
 from gynai.tasks import get_task
 from gynai.training.train import dice_per_label
@@ -43,20 +48,18 @@ def style_case(style: str, task_id: str, seed: int, modality: str = "MR"):
         UsageError: Unknown style, or a style the modality has no phantoms for (CT of an ultrasound model).
     """
     if style == "train":
-        from gynai.phantom import evaluation_phantom_config, generate
-
         case = generate(task_id, seed, evaluation_phantom_config(seed, modality), modality)
         return case.image, case.labels
     if style in ("heldout", "ct"):
         if style == "ct" and modality != "MR":
             raise UsageError(f"the ct style applies to MRI models only; this model is for {modality}")
-        from gynai.heldout import generate_heldout
 
         case = generate_heldout(task_id, seed, "CT" if style == "ct" else modality)
         image = case.image
         if style == "ct":   # the MRI model is run on it on purpose: do not let the declared CT refuse it
             image = image.with_array(image.array)
-            for key in ("modality", "dicom.Modality", "gynai.modality"):
+            image.modality = ""
+            for key in MODALITY_KEYS:
                 image.metadata.pop(key, None)
         return image, case.labels
     raise UsageError(f"unknown evaluation style '{style}'; choose one of: {', '.join(STYLES)}")
@@ -110,9 +113,6 @@ def evaluate_installed(task_id: str, model: Optional[str] = None, cases: int = 1
     """Dice of an installed bundle through the full ``segment_image`` pipeline, on evaluation phantoms of
     the modality the bundle was trained for; ``style`` ``all`` runs every style that applies and returns
     ``{"styles": {style: result}}``."""
-    from gynai.inference.bundle import load_task_bundle
-    from gynai.inference.predict import segment_image
-
     info = load_task_bundle(task_id, model=model)
     styles = model_styles(info.modality) if style == "all" else [style]
     results = {}

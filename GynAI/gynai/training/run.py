@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
 from gynai.errors import InputFileError, ModelError, UsageError
+from gynai.inference.predict import segment_with_network
+from gynai.models.bundle import BundleInfo, load_network, network_from_definition, read_bundle
 from gynai.progress import ProgressCallback, report, scaled
 from gynai.synth.engine import SynthSampler, SynthSettings
 from gynai.synth.scenes import load_or_draw
+from gynai.synth.ultrasound import generate_ultrasound_case
 from gynai.tasks import get_task
-from gynai.training.bundle_writer import write_bundle
+from gynai.training.bundle_writer import DEFAULT_POSTPROCESSING, write_bundle
 from gynai.training.data import PreparedCase, crop_to_signal, load_datalist_cases, phantom_cases, prepare_case
-from gynai.training.sources import CaseSource, MixedSource, PatchSource
-from gynai.training.model_card import model_card
 from gynai.training.evaluate import HELD_OUT_SEED_OFFSET, evaluate_phantoms, model_styles
+from gynai.training.model_card import model_card
+from gynai.training.sources import CaseSource, MixedSource, PatchSource
 from gynai.training.train import TrainConfig, train_network
 
 logger = logging.getLogger(__name__)
@@ -34,10 +38,6 @@ def evaluate_held_out(task_id: str, state_dict: dict, config: TrainConfig, seeds
                       style: str = "train") -> dict:
     """Dice per label (and the union) on evaluation phantoms of a style, with the weights as shipped (float16)."""
     import torch
-
-    from gynai.inference.bundle import BundleInfo, network_from_definition
-    from gynai.inference.predict import segment_with_network
-    from gynai.training.bundle_writer import DEFAULT_POSTPROCESSING
 
     task = get_task(task_id)
     definition = config.network_def(len(task.labels) + 1)
@@ -128,8 +128,6 @@ def case_source(cases: list, config: TrainConfig) -> CaseSource:
 
 
 def _prepared_ultrasound(seed: int, spacing_mm: tuple[float, float, float], num_labels: int) -> PreparedCase:
-    from gynai.synth.ultrasound import generate_ultrasound_case
-
     case = generate_ultrasound_case(seed)
     return crop_to_signal(prepare_case(f"us-scene-{seed}", case.image, case.labels.array, spacing_mm, num_labels))
 
@@ -138,8 +136,6 @@ def ultrasound_cases(seeds: list[int], config: TrainConfig, num_labels: int,
                      progress: Optional[ProgressCallback] = None) -> list[PreparedCase]:
     """Randomised ultrasound volumes of training scenes (:mod:`gynai.synth.ultrasound`) on the model grid,
     rendered in two processes."""
-    from concurrent.futures import ProcessPoolExecutor
-
     with ProcessPoolExecutor(max(1, min(2, os.cpu_count() or 1))) as pool:
         futures = [pool.submit(_prepared_ultrasound, seed, config.spacing_mm, num_labels) for seed in seeds]
         cases = []
@@ -187,8 +183,6 @@ def initial_weights(bundle_dir: Path, network_def: dict) -> dict:
     Raises:
         ModelError: Unreadable bundle or weights, or a network other than ``network_def``.
     """
-    from gynai.inference.bundle import load_network, read_bundle
-
     info = read_bundle(bundle_dir)
     if info.network_def != network_def:
         raise ModelError(f"bundle {bundle_dir} has another network ({info.network_def}); fine-tuning needs the "

@@ -14,7 +14,11 @@ from typing import Optional
 
 import numpy as np
 
+from gynai.inference.predict import predict_model_grid
+from gynai.metrics.overlap import dice
+from gynai.models.bundle import BundleInfo, network_from_definition
 from gynai.progress import ProgressCallback, report
+from gynai.tasks import TASKS
 from gynai.training.data import PreparedCase
 from gynai.training.sources import PatchSource, patch_loader
 
@@ -72,31 +76,18 @@ RANDOMIZED_DEFAULTS: dict = {
 }
 """The domain-randomised recipe of the bundled MRI models (``gynai train`` on phantoms)."""
 
-TASK_TRAINING_DEFAULTS: dict[str, dict] = {
-    # patch centres per label: drawn over voxels, a 10 cm fibroid would take most of the patches
-    "uterus-fibroid": {"scene_kind": "pelvis", "class_balanced": True},
-    "placenta": {"scene_kind": "pregnancy", "synth_scenes": 160},
-    # the solid tissue of an adnexal mass is ~1 % of the lesion: sample patch centres per label, and
-    # keep half of the patches random so that other bright fluid (bladder, bowel) is learnt as background;
-    # a random bias field per patch, because fat brightened by the coil's bias was taken for cyst fluid
-    "adnexal-mass": {"class_balanced": True, "foreground_probability": 0.5, "bias_field_strength": 0.3,
-                     "scene_kind": "pelvis"},
-}
-"""Per-task settings that ``gynai train`` applies on top of :class:`TrainConfig`."""
+TASK_TRAINING_DEFAULTS: dict[str, dict] = {task.id: dict(task.training.defaults) for task in TASKS.values()}
+"""Per-task settings that ``gynai train`` applies on top of :class:`TrainConfig` (``Task.training.defaults``)."""
 
-ULTRASOUND_TRAINING_DEFAULTS: dict[str, dict] = {
-    # 3D transvaginal volumes are isotropic and small: an isotropic 1.2 mm model grid and cubic patches
-    "adnexal-mass": {"spacing_mm": (1.2, 1.2, 1.2), "patch_size_zyx": (64, 64, 64),
-                     "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2))},
-}
-"""Settings for ultrasound models (``gynai train --modality US``), applied after the task's defaults."""
+ULTRASOUND_TRAINING_DEFAULTS: dict[str, dict] = {task.id: dict(task.training.ultrasound) for task in TASKS.values()
+                                                 if task.training.ultrasound}
+"""Settings for ultrasound models (``gynai train --modality US``), applied after the task's defaults
+(``Task.training.ultrasound``)."""
 
-RANDOMIZED_ULTRASOUND_DEFAULTS: dict[str, dict] = {
-    "adnexal-mass": {"patch_size_zyx": (64, 64, 64), "channels": (16, 32, 64, 128, 256),
-                     "strides": ((2, 2, 2), (2, 2, 2), (2, 2, 2), (2, 2, 2)), "synth_scenes": 100,
-                     "synth_fraction": 0.6},
-}
-"""The domain-randomised ultrasound recipe (randomised B-mode volumes of the training scenes)."""
+RANDOMIZED_ULTRASOUND_DEFAULTS: dict[str, dict] = {task.id: dict(task.training.randomized_ultrasound)
+                                                   for task in TASKS.values() if task.training.randomized_ultrasound}
+"""The domain-randomised ultrasound recipe (randomised B-mode volumes of the training scenes;
+``Task.training.randomized_ultrasound``)."""
 
 
 def task_config(task_id: str, modality: str = "MR", randomized: bool = True, **overrides) -> "TrainConfig":
@@ -126,17 +117,10 @@ class TrainResult:
 
 def dice_per_label(prediction: np.ndarray, truth: np.ndarray, num_classes: int) -> list[float]:
     """Dice coefficient of labels 1..num_classes-1 (NaN where both masks are empty)."""
-    scores = []
-    for value in range(1, num_classes):
-        a, b = prediction == value, truth == value
-        denominator = int(a.sum()) + int(b.sum())
-        scores.append(float("nan") if denominator == 0 else 2.0 * int((a & b).sum()) / denominator)
-    return scores
+    return [float(dice(prediction == value, truth == value, empty=float("nan"))) for value in range(1, num_classes)]
 
 
 def _validate(network, cases: list[PreparedCase], config: TrainConfig, num_classes: int, info) -> list[float]:
-    from gynai.inference.predict import predict_model_grid
-
     network.eval()
     per_case = [dice_per_label(predict_model_grid(network, c.image, info, config.device, 0.25, None), c.labels,
                                num_classes) for c in cases]
@@ -155,7 +139,6 @@ def train_network(source: PatchSource, validation_cases: list[PreparedCase], num
     """
     import torch
     from monai.losses import DiceCELoss
-    from gynai.inference.bundle import BundleInfo, network_from_definition
 
     torch.manual_seed(config.seed)
     definition = config.network_def(num_classes)

@@ -1,52 +1,39 @@
 """Report templates: the sections of a report model, per clinical question.
 
 ``report_sections(model, figures)`` gives the same format-neutral sections to the HTML and the PDF
-renderer: identification, technique, summary, the template's own sections (fibroid mapping, placenta
-accreta assessment or adnexal mass), follow-up when a prior was given, key images, notes and the coded
-measurements.
+renderer: identification, technique, summary, the template's own sections (named by the task's record,
+``Task.report.sections``: fibroid mapping, placenta accreta assessment or adnexal mass), follow-up when a
+prior was given, key images, notes and the coded measurements.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Mapping, Optional, Union
 
 from gynai.report.blocks import Section
-from gynai.report.templates.adnexal import adnexal_sections
 from gynai.report.figures import ReportFigures
-from gynai.report.templates.common import (identification_section, key_images_section,
-                                           measurements_section, notes_section, structures_table,
-                                           summary_section, technique_section)
-from gynai.report.templates.fibroid import fibroid_sections
-from gynai.report.templates.placenta import placenta_sections
+from gynai.report.model import ReportModel, as_report_model
+from gynai.report.templates.common import (identification_section, key_images_section, measurements_section,
+                                           notes_section, structures_table, summary_section, technique_section)
+from gynai.report.templates.followup import followup_section
+from gynai.tasks import get_task
 
 __all__ = ["ReportFigures", "report_sections"]
 
 
-def _template_sections(model: dict, figures: ReportFigures) -> list[Section]:
-    document = model["metrics"]
-    if model["template"] == "fibroid-mapping":
-        return fibroid_sections(document)
-    if model["template"] == "placenta-accreta":
-        return placenta_sections(document, figures.thickness_map)
-    return adnexal_sections(document)
-
-
-def _notes(document: dict) -> list[str]:
-    return [note for key in ("placenta", "adnexal") for note in (document.get(key) or {}).get("notes", [])]
-
-
-def report_sections(model: dict, figures: Optional[ReportFigures] = None) -> list[Section]:
-    """All sections of a report model in reading order."""
+def report_sections(model: Union[ReportModel, Mapping[str, Any]], figures: Optional[ReportFigures] = None) -> list[Section]:
+    """All sections of a report model (or its ``report.json`` mapping) in reading order."""
+    model = as_report_model(model)
     figures = figures or ReportFigures()
-    document = model["metrics"]
+    document = model.metrics
+    template = get_task(document.task).report
     sections = [identification_section(model), technique_section(model), summary_section(model)]
-    sections += _template_sections(model, figures)
-    if model.get("followup"):
-        from gynai.report.templates.followup import followup_section
-
-        sections.append(followup_section(model["followup"]))
+    sections += template.sections.load()(document, figures)
+    if model.followup:
+        sections.append(followup_section(dict(model.followup)))
     sections.append(Section("Structures", (structures_table(document),)))
-    optional = [key_images_section(figures), notes_section(_notes(document) + list(model.get("output_notes", ())))]
+    notes = list(document.notes) if template.notes_in_notes_section else []
+    optional = [key_images_section(figures), notes_section(notes + list(model.output_notes))]
     sections += [section for section in optional if section is not None]
     sections.append(measurements_section(model))
     return sections

@@ -5,51 +5,55 @@ from __future__ import annotations
 
 from typing import Optional
 
+from gynai.metrics.findings import NOT_ASSESSED
+from gynai.metrics.results.document import MetricsDocument
+from gynai.models.provenance import model_label
 from gynai.report.blocks import Bullets, Paragraph, Section, Table, diameters, number
-from gynai.provenance import model_label
 from gynai.report.figures import ReportFigures
+from gynai.report.model import ReportModel
 from gynai.tasks import get_task
 
-NOT_ASSESSED = "not assessed"
+__all__ = ["NOT_ASSESSED", "identification_section", "key_images_section", "measurements_section", "notes_section",
+           "structures_table", "summary_section", "technique_section"]
 
 
-def identification_section(model: dict) -> Section:
+def identification_section(model: ReportModel) -> Section:
     """Patient and study identifiers (or "de-identified"), series, models and dates."""
-    header = model["header"]
-    model_text = model_label(header.get("model")) or "none (segmentation supplied by the user)"
-    rows = [("Patient ID", str(header["patient_id"])),
-            ("Study date", str(header.get("study_date") or NOT_ASSESSED if header.get("input_is_dicom") else "—")),
-            ("Series", str(header.get("series_description") or header.get("input") or "—")),
-            ("Input is DICOM", "yes" if header.get("input_is_dicom") else "no (DICOM objects get new UIDs)"),
-            ("Segmentation model", model_text), ("Software", header["generator"]),
-            ("Report date", header["report_date"])]
+    header = model.header
+    model_text = model_label(header.model) or "none (segmentation supplied by the user)"
+    rows = [("Patient ID", str(header.patient_id)),
+            ("Study date", str(header.study_date or NOT_ASSESSED if header.input_is_dicom else "—")),
+            ("Series", str(header.series_description or header.input or "—")),
+            ("Input is DICOM", "yes" if header.input_is_dicom else "no (DICOM objects get new UIDs)"),
+            ("Segmentation model", model_text), ("Software", str(header.generator)),
+            ("Report date", str(header.report_date))]
     return Section("Identification", (Table(("Item", "Value"), tuple(rows)),))
 
 
-def technique_section(model: dict) -> Section:
+def technique_section(model: ReportModel) -> Section:
     """How the figures were obtained."""
-    return Section("Technique", (Paragraph(model["technique"]),))
+    return Section("Technique", (Paragraph(model.technique),))
 
 
-def summary_section(model: dict) -> Section:
+def summary_section(model: ReportModel) -> Section:
     """The impression-style summary lines of the report model."""
-    lines = tuple(model["summary"]) or ("No structures were segmented.",)
+    lines = tuple(model.summary) or ("No structures were segmented.",)
     return Section("Summary", (Bullets(lines),))
 
 
-def structures_table(document: dict, ids: Optional[tuple[str, ...]] = None) -> Table:
+def structures_table(document: MetricsDocument, ids: Optional[tuple[str, ...]] = None) -> Table:
     """Volumes (voxel and ellipsoid), three diameters and maximum 3D diameter per structure."""
-    names = {label.id: label.name for label in get_task(document["task"]).labels}
+    names = {label.id: label.name for label in get_task(document.task).labels}
     rows = []
-    for structure_id, values in document["structures"].items():
+    for structure_id, values in document.structures.items():
         if ids is not None and structure_id not in ids:
             continue
         name = names.get(structure_id, structure_id.replace("-", " ").capitalize())
-        if not values.get("present", values.get("voxel_count", 0) > 0):
+        if not values.is_present:
             rows.append((name, "not present", "—", "—", "—"))
             continue
-        rows.append((name, number(values["volume_ml"]), number(values.get("ellipsoid_volume_ml")),
-                     diameters(values.get("obb_diameters_mm")), number(values.get("max_feret_diameter_mm"))))
+        rows.append((name, number(values.volume_ml), number(values.ellipsoid_volume_ml),
+                     diameters(values.obb_diameters_mm), number(values.max_feret_diameter_mm)))
     return Table(("Structure", "Volume (mL)", "Ellipsoid volume (mL)", "Diameters (mm)", "Max 3D diameter (mm)"),
                  tuple(rows), (False, True, True, True, True),
                  "Volume by voxel counting; ellipsoid volume = π/6 × the three orthogonal diameters of the "
@@ -66,9 +70,9 @@ def key_images_section(figures: ReportFigures) -> Optional[Section]:
         "outlines in the segment colours, the lesion of each slice outlined in white.", note=True),))
 
 
-def measurements_section(model: dict) -> Section:
+def measurements_section(model: ReportModel) -> Section:
     """Every coded finding of the structured report, with its value or "not assessed"."""
-    rows = tuple((row["group"], row["name"], row["display"]) for row in model["findings"])
+    rows = tuple((str(row.group), str(row.name), str(row.display)) for row in model.findings)
     if not rows:
         return Section("Coded measurements", (Paragraph("No coded measurements beyond the structure volumes."),))
     return Section("Coded measurements", (Table(("Group", "Measurement", "Value"), rows, (False, False, True),
@@ -81,8 +85,3 @@ def notes_section(notes: list[str]) -> Optional[Section]:
         return None
     return Section("Notes", (Bullets(tuple(f"{note[0].upper()}{note[1:]}." if not note.endswith(".") else note
                                            for note in notes)),))
-
-
-def notice_paragraph(model: dict) -> Paragraph:
-    """The research-use notice shown at the top of every report."""
-    return Paragraph(f"AI-generated, requires review; research use only. {model['notice']}")

@@ -7,11 +7,17 @@ placentas show dark bands and thin myometrium too, so no sign is flagged and no 
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
+from gynai.metrics.findings import NOT_ASSESSED
 from gynai.metrics.location import relative_position
-from gynai.report.blocks import Figure, Paragraph, Section, Table, number
-from gynai.report.templates.common import NOT_ASSESSED
+from gynai.metrics.results.document import MetricsDocument
+from gynai.metrics.results.placenta import PlacentaResults
+from gynai.metrics.results.structure import StructureMetrics
+from gynai.report.blocks import Paragraph, Section, Table, number
+from gynai.report.figures import ReportFigures
 
 _CAUTION = ("Research metrics, not a diagnosis: dark bands and undetectable myometrium also occur in normal "
             "third-trimester placentas; no sign should be read in isolation.")
@@ -25,30 +31,28 @@ def _percent(fraction) -> str:
     return NOT_ASSESSED if fraction is None else f"{100.0 * fraction:.1f} %"
 
 
-def _uterine_centre(document: dict):
+def _uterine_centre(document: MetricsDocument):
     """Volume-weighted centroid of myometrium and placenta (the gravid uterus)."""
-    parts = [document["structures"].get(key) or {} for key in ("myometrium", "placenta")]
-    parts = [p for p in parts if p.get("present") and p.get("centroid_lps_mm") is not None]
+    parts = [document.structure(key) for key in ("myometrium", "placenta")]
+    parts = [p for p in parts if p.present and p.centroid_lps_mm is not None]
     if not parts:
         return None
-    weights = np.array([p["volume_ml"] for p in parts])
-    return (np.array([p["centroid_lps_mm"] for p in parts]) * weights[:, None]).sum(axis=0) / weights.sum()
+    weights = np.array([p.volume_ml for p in parts])
+    return (np.array([p.centroid_lps_mm for p in parts]) * weights[:, None]).sum(axis=0) / weights.sum()
 
 
-def signs_table(placenta: dict) -> Table:
+def signs_table(placenta: PlacentaResults) -> Table:
     """The consensus signs with the measured evidence for each."""
-    thinning = (f"minimum {number(placenta.get('min_myometrial_thickness_mm'), unit='mm')}, median "
-                f"{number(placenta.get('median_myometrial_thickness_mm'), unit='mm')}; bed with < 1 mm: "
-                f"{_percent(placenta.get('bed_fraction_thin'))}, "
-                f"{number(placenta.get('thin_myometrium_area_cm2'), unit='cm²')}")
-    bands = (f"{number(placenta.get('dark_band_volume_ml'), 2, 'mL')} "
-             f"({_percent(placenta.get('dark_band_fraction'))} of the placenta)")
-    bladder = (f"contact through myometrium < 1 mm: {_yes_no(placenta.get('bladder_contact'))}"
-               f" ({number(placenta.get('bladder_contact_area_cm2'), 2, 'cm²')}); interface length "
-               f"{number(placenta.get('bladder_interface_length_mm'), unit='mm')}")
+    thinning = (f"minimum {number(placenta.min_myometrial_thickness_mm, unit='mm')}, median "
+                f"{number(placenta.median_myometrial_thickness_mm, unit='mm')}; bed with < 1 mm: "
+                f"{_percent(placenta.bed_fraction_thin)}, {number(placenta.thin_myometrium_area_cm2, unit='cm²')}")
+    bands = f"{number(placenta.dark_band_volume_ml, 2, 'mL')} ({_percent(placenta.dark_band_fraction)} of the placenta)"
+    bladder = (f"contact through myometrium < 1 mm: {_yes_no(placenta.bladder_contact)}"
+               f" ({number(placenta.bladder_contact_area_cm2, 2, 'cm²')}); interface length "
+               f"{number(placenta.bladder_interface_length_mm, unit='mm')}")
     rows = (("Intraplacental T2-dark bands", "volume of T2-dark tissue relative to the placenta's own signal", bands),
             ("Uterine or placental bulge", "depth beyond the expected (ellipsoid) uterine contour",
-             number(placenta.get("bulge_depth_mm"), unit="mm")),
+             number(placenta.bulge_depth_mm, unit="mm")),
             ("Loss of the T2-hypointense retroplacental interface", "—", NOT_ASSESSED),
             ("Myometrial thinning (< 1 mm or undetectable)", "retroplacental myometrial thickness", thinning),
             ("Bladder wall interruption", "placenta–bladder interface", bladder),
@@ -58,25 +62,35 @@ def signs_table(placenta: dict) -> Table:
                  (False, False, False), _CAUTION)
 
 
-def placenta_sections(document: dict, thickness_map: Figure | None = None) -> list[Section]:
-    """Placenta, myometrium and consensus-sign sections of a ``placenta`` metrics document."""
-    placenta = document.get("placenta") or {}
-    if not placenta.get("present"):
+def placenta_sections(document: MetricsDocument, figures: Optional[ReportFigures] = None) -> list[Section]:
+    """Placenta, myometrium and consensus-sign sections of a ``placenta`` metrics document (with the thickness
+    map of ``figures``)."""
+    placenta = document.results if isinstance(document.results, PlacentaResults) else PlacentaResults()
+    if not placenta.present:
         return [Section("Placenta", (Paragraph("No placenta segmented; placenta metrics not assessed."),))]
-    shape = placenta.get("placenta") or {}
-    location = relative_position(shape.get("centroid_lps_mm"), _uterine_centre(document)) or NOT_ASSESSED
-    thickness = placenta.get("max_thickness_mm")
+    shape = placenta.placenta or StructureMetrics()
+    location = relative_position(shape.centroid_lps_mm, _uterine_centre(document)) or NOT_ASSESSED
+    thickness = placenta.max_thickness_mm
     overview = Paragraph(f"Placental location: {location} (centroid relative to the uterine centre, patient axes). "
-                         f"Volume {number(placenta.get('volume_ml'), unit='mL')}; maximum thickness "
+                         f"Volume {number(placenta.volume_ml, unit='mL')}; maximum thickness "
                          f"{number(thickness, unit='mm')}" + (" (above 40 mm)." if thickness and thickness > 40 else "."))
-    myometrium_blocks = [Paragraph(
-        f"Retroplacental myometrium: minimum {number(placenta.get('min_myometrial_thickness_mm'), unit='mm')}, median "
-        f"{number(placenta.get('median_myometrial_thickness_mm'), unit='mm')}; "
-        f"{_percent(placenta.get('bed_fraction_thin'))} of the placental bed "
-        f"({number(placenta.get('thin_myometrium_area_cm2'), unit='cm²')}) under 1 mm or absent.")]
-    if thickness_map is not None:
-        myometrium_blocks.append(thickness_map)
+    myometrium_blocks: list = [Paragraph(
+        f"Retroplacental myometrium: minimum {number(placenta.min_myometrial_thickness_mm, unit='mm')}, median "
+        f"{number(placenta.median_myometrial_thickness_mm, unit='mm')}; "
+        f"{_percent(placenta.bed_fraction_thin)} of the placental bed "
+        f"({number(placenta.thin_myometrium_area_cm2, unit='cm²')}) under 1 mm or absent.")]
+    if figures is not None and figures.thickness_map is not None:
+        myometrium_blocks.append(figures.thickness_map)
     return [Section("Placenta", (overview,)),
             Section("Myometrium under the placenta", tuple(myometrium_blocks)),
             Section("Consensus signs: measured evidence", (signs_table(placenta),
-                                                           Paragraph(placenta.get("notice", ""), note=True)))]
+                                                           Paragraph(placenta.notice or "", note=True)))]
+
+
+def placenta_summary(placenta: PlacentaResults) -> list[str]:
+    """The summary line: placental volume and minimum retroplacental myometrial thickness."""
+    if not placenta.present:
+        return ["No placenta segmented; placenta metrics not assessed."]
+    thickness = placenta.min_myometrial_thickness_mm
+    return [f"Placental volume {placenta.volume_ml:.1f} mL; minimum retroplacental myometrial "
+            f"thickness {NOT_ASSESSED if thickness is None else f'{thickness:.1f} mm'}."]

@@ -1,0 +1,82 @@
+"""Read a DICOM image series (SimpleITK for voxels and geometry, pydicom for identifying metadata)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional, Sequence
+
+import pydicom
+import SimpleITK as sitk
+
+from gynai.errors import InputFileError
+
+logger = logging.getLogger(__name__)
+
+DICOM_FILES_KEY = "gynai.dicom_files"
+"""Image metadata key listing the files of the DICOM series a volume was read from (one per line)."""
+
+METADATA_TAGS = ("PatientID", "StudyInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID", "Modality",
+                 "SeriesDescription", "StudyDate")
+
+
+def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None) -> sitk.Image:
+    """Read one series of a folder as a SimpleITK image (slices sorted by position).
+
+    Identifying tags of the first file are stored as ``dicom.<Tag>`` metadata on the image.
+
+    Raises:
+        InputFileError: No DICOM series, several series without ``series_uid``, or unreadable files.
+    """
+    folder = Path(folder)
+    series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder)) or ()
+    if not series:
+        raise InputFileError(f"{folder} contains no DICOM image series; give a folder of DICOM slices")
+    if series_uid is None:
+        if len(series) > 1:
+            raise InputFileError(f"{folder} holds {len(series)} DICOM series ({', '.join(series)}); "
+                                 "put the series to use in a folder of its own")
+        series_uid = series[0]
+    elif series_uid not in series:
+        raise InputFileError(f"series {series_uid} is not in {folder}; present: {', '.join(series)}")
+    files = sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), series_uid)
+    reader = sitk.ImageSeriesReader()
+    reader.SetFileNames(files)
+    try:
+        image = reader.Execute()
+    except RuntimeError:
+        raise InputFileError(f"DICOM series {series_uid} in {folder} cannot be read (missing or corrupt slices)") \
+            from None
+    for key, value in _identifying_metadata(Path(files[0])).items():
+        image.SetMetaData(f"dicom.{key}", value)
+    image.SetMetaData(DICOM_FILES_KEY, "\n".join(str(Path(f).resolve()) for f in files))
+    logger.debug("read DICOM series %s: %d slices", series_uid, len(files))
+    return image
+
+
+def _identifying_metadata(path: Path) -> dict[str, str]:
+    try:
+        dataset = pydicom.dcmread(str(path), stop_before_pixels=True)
+    except Exception:  # pydicom raises several types for damaged headers; metadata is optional here
+        logger.warning("could not read DICOM metadata of %s", path.name)
+        return {}
+    return {tag: str(getattr(dataset, tag)) for tag in METADATA_TAGS if getattr(dataset, tag, None) not in (None, "")}
+
+
+def dicom_files_of(metadata: dict) -> list[Path]:
+    """The DICOM files a volume was read from (empty for other formats)."""
+    text = metadata.get(DICOM_FILES_KEY, "")
+    return [Path(line) for line in text.splitlines() if line]
+
+
+def dicom_identity(files: Sequence[Path]) -> dict[str, str]:
+    """Image metadata that ties a volume to the DICOM files it was read from (as the DICOM reader sets it).
+
+    ``dicom.<Tag>`` identifiers (:data:`METADATA_TAGS`) of the first file and :data:`DICOM_FILES_KEY`;
+    the report uses them for its header and for SEG/SR that reference the real series.
+    """
+    if not files:
+        return {}
+    identity = {f"dicom.{key}": value for key, value in _identifying_metadata(Path(files[0])).items()}
+    identity[DICOM_FILES_KEY] = "\n".join(str(Path(f).resolve()) for f in files)
+    return identity
