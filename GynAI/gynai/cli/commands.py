@@ -144,7 +144,11 @@ def run_phantom(args: argparse.Namespace) -> dict:
     image = Image(np.rint(case.image.array).astype(stored), case.image.geometry, dict(case.image.metadata))
     write_image(image, args.output, overwrite=args.overwrite)
     if args.truth is not None:
-        write_seg_nrrd(case.labels, args.truth, task_terminology(get_task(args.task)), overwrite=args.overwrite)
+        try:
+            write_seg_nrrd(case.labels, args.truth, task_terminology(get_task(args.task)), overwrite=args.overwrite)
+        except BaseException:                      # the pair is written whole or not at all
+            args.output.unlink(missing_ok=True)
+            raise
     voxel_ml = case.image.geometry.voxel_volume_mm3 / 1000.0
     truth_ml = {label.id: float((case.labels.array == label.value).sum()) * voxel_ml for label in case.labels.labels}
     logger.info("%s phantom (%s, seed %d) written to %s; ground-truth volumes: %s", args.task, args.modality,

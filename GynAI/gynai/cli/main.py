@@ -17,6 +17,7 @@ from gynai.cli import commands
 from gynai.cli.jsonlines import emit, json_progress
 from gynai.cli.pacs_command import add_pacs_parser
 from gynai.errors import GynAIError
+from gynai.io.safe_write import os_error_message
 from gynai.tasks import TASKS
 
 logger = logging.getLogger("gynai")
@@ -223,6 +224,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stderr.write(f"gynai: error: {error}\n")
         if args.json_progress:
             emit("error", message=str(error), type=type(error).__name__)
+        return EXIT_BAD_INPUT
+    except OSError as error:              # a file-system failure no command turned into a GynAIError
+        action = f"cannot use {error.filename}" if error.filename else "a file operation failed"
+        message = os_error_message(error, action)
+        sys.stderr.write(f"gynai: error: {message}\n")
+        if args.json_progress:
+            emit("error", message=message, type=type(error).__name__)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("gynai: interrupted\n")

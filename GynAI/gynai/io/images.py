@@ -22,6 +22,7 @@ from gynai.image import Geometry, Image
 from gynai.io.dicom_series import read_dicom_series_sitk
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import geometry_from_sitk, image_to_sitk
+from gynai.io.written import write_sitk_checked
 
 MODALITY_KEY = "gynai.modality"
 """Header field in which NRRD and MetaImage files written by GynAI record the image's modality."""
@@ -157,7 +158,8 @@ def write_image(image: Image, path: str | Path, overwrite: bool = False, compres
     file back declares it again; NIfTI has no such field.
 
     Raises:
-        OutputPathError: The file exists (and not ``overwrite``) or the folder is not writable.
+        OutputPathError: The file exists (and not ``overwrite``), the folder is not writable, or the file
+            written is incomplete (checked before it replaces the target).
         InputFileError: Unsupported extension.
     """
     path = Path(path)
@@ -168,6 +170,6 @@ def write_image(image: Image, path: str | Path, overwrite: bool = False, compres
     if modality and path.name.lower().endswith((".nrrd", ".nhdr", ".mha", ".mhd")):
         output.SetMetaData(MODALITY_KEY, modality)      # read back as the image's declared modality
     with atomic_output(path, overwrite) as temporary:
-        sitk.WriteImage(output, str(temporary), useCompression=compress)
+        write_sitk_checked(output, temporary, path, compress)
     logger.debug("wrote %s", path)
     return path

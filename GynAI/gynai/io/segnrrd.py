@@ -30,6 +30,7 @@ from gynai.errors import InputFileError, LabelError
 from gynai.image import Geometry, LabelImage, LabelInfo
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import array_to_sitk
+from gynai.io.written import write_sitk_checked
 from gynai.models.provenance import model_provenance
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optio
         table = [(label.value, label.name) for label in label_image.labels]
         image.SetMetaData(DIGEST_FIELD, labels_digest(array, table))
     with atomic_output(path, overwrite) as temporary:
-        sitk.WriteImage(image, str(temporary), useCompression=True)
+        write_sitk_checked(image, temporary, path, compress=True)
     return path
 
 
