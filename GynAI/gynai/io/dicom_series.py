@@ -29,6 +29,10 @@ def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None) -> si
         InputFileError: No DICOM series, several series without ``series_uid``, or unreadable files.
     """
     folder = Path(folder)
+    for entry in folder.iterdir():                  # GDCM opens every file: a pipe would block it forever
+        if not (entry.is_file() or entry.is_dir()):
+            raise InputFileError(f"{folder} holds {entry.name}, which is not a regular file (a pipe, device or "
+                                 "socket); remove it or give a folder of DICOM files only")
     series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder)) or ()
     if not series:
         raise InputFileError(f"{folder} contains no DICOM image series; give a folder of DICOM slices")

@@ -28,6 +28,7 @@ import SimpleITK as sitk
 
 from gynai.errors import InputFileError, LabelError
 from gynai.image import Geometry, LabelImage, LabelInfo
+from gynai.io.preflight import check_input_file
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import array_to_sitk
 from gynai.io.written import write_sitk_checked
@@ -127,8 +128,7 @@ def _label_info(entry: dict[str, str], value: int, used_ids: set[str]) -> LabelI
 
 def _read(path: Path) -> tuple[sitk.Image, list[dict[str, str]]]:
     """The image and segment entries of a ``.seg.nrrd`` (checks as in :func:`read_seg_nrrd`)."""
-    if not path.exists():
-        raise InputFileError(f"{path} does not exist; check the path")
+    check_input_file(path)                       # header, spacing, size and data length before reading
     try:
         image = sitk.ReadImage(str(path))
     except RuntimeError:
@@ -200,6 +200,7 @@ def read_seg_provenance(path: str | Path) -> Optional[dict]:
         InputFileError: Missing or unreadable file.
     """
     path = Path(path)
+    check_input_file(path)
     reader = sitk.ImageFileReader()
     reader.SetFileName(str(path))
     try:
