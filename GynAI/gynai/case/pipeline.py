@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional, Sequence
 from gynai.case.record import Case, Prior
 from gynai.followup import compare_studies
 from gynai.image import Image, LabelImage
+from gynai.io.images import input_notes
 from gynai.metrics.document import measure
 from gynai.metrics.results.document import MetricsDocument
 from gynai.progress import ProgressCallback
@@ -42,7 +43,8 @@ def followup_of(case: Case, document: MetricsDocument) -> Optional[dict[str, Any
 def build_report(case: Case, document: MetricsDocument, formats: Sequence[str] = FORMATS) -> ReportModel:
     """The report model of a measured case: its follow-up comparison, and notes on what the ``formats`` leave
     out (:func:`gynai.report.outputs.plan_outputs`)."""
-    notes = plan_outputs(case.image, case.labels, case.task, document.modality, formats).notes
+    notes = input_notes(case.image) + tuple(plan_outputs(case.image, case.labels, case.task, document.modality,
+                                                          formats).notes)
     return build_report_model(document, case.image, followup_of(case, document), notes)
 
 

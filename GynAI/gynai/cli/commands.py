@@ -18,7 +18,7 @@ from gynai.cli.demo import run_demo_case
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
 from gynai.image import Image
 from gynai.inference import predict
-from gynai.io.images import read_image, write_image
+from gynai.io.images import input_notes, read_image, write_image
 from gynai.io.safe_write import write_json
 from gynai.io.segnrrd import write_seg_nrrd
 from gynai.labels.terminology import task_terminology
@@ -53,14 +53,15 @@ def run_segment(args: argparse.Namespace) -> dict:
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
-    image = read_image(args.image, getattr(args, "modality", None))
+    image = read_image(args.image, getattr(args, "modality", None),
+                       resample_irregular=getattr(args, "resample_irregular_slices", False))
     progress = getattr(args, "progress", None) or _progress_logger("segment")
-    warnings: list[str] = []
+    warnings: list[str] = list(input_notes(image))
     provenance: dict = {}
     labels = predict.segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
                            model=args.model, warnings=warnings, provenance=provenance)
     write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite,
-                   model=provenance)
+                   model=provenance, notes=input_notes(image))
     logger.info("segmentation written to %s", args.output)
     counts = {label.id: int((labels.array == label.value).sum()) for label in labels.labels}
     return {"output": str(Path(args.output).resolve()), "voxels": counts, "warnings": warnings, "model": provenance}
@@ -79,7 +80,8 @@ def run_measure(args: argparse.Namespace) -> None:
         if map_path.exists() and not args.overwrite:
             raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
     case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
-                     rois=args.roi or (), modality=getattr(args, "modality", None))
+                     rois=args.roi or (), modality=getattr(args, "modality", None),
+                     resample_irregular=getattr(args, "resample_irregular_slices", False))
     metrics = measure_case(replace(case, model=None))    # the metrics file records no model (as it always has)
     for note in metrics.notes:
         logger.warning("%s", note)
@@ -103,7 +105,8 @@ def run_report(args: argparse.Namespace) -> dict:
     formats = parse_formats(args.format)
     case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
                      rois=args.roi or (), modality=getattr(args, "modality", None), priors=args.prior or (),
-                     prior_segmentation=args.prior_segmentation)
+                     prior_segmentation=args.prior_segmentation,
+                     resample_irregular=getattr(args, "resample_irregular_slices", False))
     _, _, written = report_case(case, args.output, formats, _progress_logger("report"))
     logger.info("report written to %s", args.output)
     return {"output": str(Path(args.output).resolve()), **written}

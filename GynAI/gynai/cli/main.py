@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+import SimpleITK as sitk
+
 from gynai import __version__
 from gynai.cli import commands
 from gynai.cli.jsonlines import emit, json_progress
@@ -32,6 +34,9 @@ def _add_segment(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, type=Path, help="output segmentation (.seg.nrrd)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
     parser.add_argument("--overlap", type=float, default=0.25, help="sliding-window overlap in [0, 1)")
+    parser.add_argument("--resample-irregular-slices", action="store_true",
+                        help="a DICOM series with irregular slice positions (a missing slice, uneven gaps) is refused; "
+                             "with this flag its slices are resampled onto a regular grid (noted in the outputs)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     parser.add_argument("--model", default=None,
                         help="installed model to use (default: the one trained for the image's modality)")
@@ -49,6 +54,9 @@ def _add_measure(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--labels", default=None,
                         help="label values of a plain labelmap, e.g. 1=myometrium,2=endometrium,3=fibroid")
     parser.add_argument("-o", "--output", required=True, type=Path, help="metrics JSON file")
+    parser.add_argument("--resample-irregular-slices", action="store_true",
+                        help="a DICOM series with irregular slice positions (a missing slice, uneven gaps) is refused; "
+                             "with this flag its slices are resampled onto a regular grid (noted in the outputs)")
     parser.add_argument("--resample", action="store_true",
                         help="resample a segmentation on another voxel grid onto the image (nearest neighbour)")
     parser.add_argument("--roi", action="append", metavar="NAME=X,Y,Z,R",
@@ -69,6 +77,9 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="task of the segmentation")
     parser.add_argument("--labels", default=None, help="label values of a plain labelmap")
     parser.add_argument("-o", "--output", required=True, type=Path, help="output folder (new or empty)")
+    parser.add_argument("--resample-irregular-slices", action="store_true",
+                        help="a DICOM series with irregular slice positions (a missing slice, uneven gaps) is refused; "
+                             "with this flag its slices are resampled onto a regular grid (noted in the outputs)")
     parser.add_argument("--format", default="json,html,pdf,dicom",
                         help="comma-separated formats: json, html, pdf, dicom (default: all)")
     parser.add_argument("--resample", action="store_true", help="resample a segmentation on another grid")
@@ -206,6 +217,8 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
+    # ITK prints its warnings (multi-line) on stderr; GynAI checks what they warn of and says it in one line
+    sitk.ProcessObject.SetGlobalWarningDisplay(verbose)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

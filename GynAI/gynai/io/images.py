@@ -15,7 +15,7 @@ import SimpleITK as sitk
 
 from gynai.errors import GeometryError, ImageDimensionError, InputFileError
 from gynai.image import Geometry, Image
-from gynai.io.dicom_series import read_dicom_series_sitk
+from gynai.io.dicom_series import RESAMPLED_KEY, read_dicom_series_sitk
 from gynai.io.preflight import check_input_file
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import geometry_from_sitk, image_to_sitk
@@ -30,14 +30,14 @@ WRITE_SUFFIXES = (".nrrd", ".nii", ".nii.gz", ".mha")
 """Single-file formats that can be written atomically."""
 
 
-def _read_sitk(path: Path) -> sitk.Image:
+def _read_sitk(path: Path, resample_irregular: bool = False) -> sitk.Image:
     if not path.exists():
         raise InputFileError(f"{path} does not exist; check the path")
     if path.is_dir():
-        return read_dicom_series_sitk(path)
+        return read_dicom_series_sitk(path, resample_irregular=resample_irregular)
     check_input_file(path)              # before ITK allocates anything: header, spacing, size, data length
     if path.suffix.lower() == ".dcm":
-        return read_dicom_series_sitk(path.parent)
+        return read_dicom_series_sitk(path.parent, resample_irregular=resample_irregular)
     try:
         return sitk.ReadImage(str(path))
     except RuntimeError as error:
@@ -70,24 +70,33 @@ def _to_image(image: sitk.Image, path: Path) -> Image:
     return Image(array, geometry, metadata)
 
 
-def read_image(path: str | Path, modality: Optional[str] = None) -> Image:
+def read_image(path: str | Path, modality: Optional[str] = None, resample_irregular: bool = False) -> Image:
     """Read a 3D scalar image: NRRD/NHDR, NIfTI, MHA/MHD, a DICOM series folder or one of its files.
 
     The image's modality is decided here: the one its file declares (DICOM ``Modality``, or the
     ``gynai.modality`` header field of a NRRD written by GynAI), else ``modality`` as the user states it
     (:meth:`gynai.image.Image.state_modality`), else unknown ('').
 
+    A DICOM series with irregular slice positions is refused unless ``resample_irregular``
+    (:func:`gynai.io.dicom_series.read_dicom_series_sitk`).
+
     Raises:
         InputFileError: Missing, unreadable or non-image file.
         ImageDimensionError: 2D, 4D or multi-component image.
-        GeometryError: Zero/negative spacing or invalid direction.
+        GeometryError: Zero/negative spacing, invalid direction, or an irregular DICOM series.
         InvalidVoxelDataError: NaN or infinite voxels.
         ModelError: ``modality`` differs from the one the file declares.
     """
     path = Path(path)
-    image = _to_image(_read_sitk(path), path)
+    image = _to_image(_read_sitk(path, resample_irregular), path)
     image.state_modality(modality)
     return image
+
+
+def input_notes(image: Image) -> tuple[str, ...]:
+    """Notes on how an image was read that its outputs must record (an irregular DICOM series resampled)."""
+    note = image.metadata.get(RESAMPLED_KEY, "")
+    return (note,) if note else ()
 
 
 def read_label_array(path: str | Path) -> tuple[np.ndarray, Geometry]:

@@ -13,7 +13,8 @@ Model output also carries its provenance (:mod:`gynai.models.provenance`) in Gyn
 Slicer ignores on load (and drops when it saves the segmentation again): ``GynAI_ModelName``,
 ``GynAI_ModelVersion``, ``GynAI_ModelTask``, ``GynAI_ModelModality`` (the input modality the model was
 trained for) and ``GynAI_LabelsSHA256``, a digest of the voxels and the
-label table as written, so that a file whose labels were changed since reads back as edited.
+label table as written, so that a file whose labels were changed since reads back as edited; and
+``GynAI_InputNote`` when the input was resampled on reading (an irregular DICOM series).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 import SimpleITK as sitk
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 PROVENANCE_FIELDS = {"name": "GynAI_ModelName", "version": "GynAI_ModelVersion", "task": "GynAI_ModelTask",
                      "modality": "GynAI_ModelModality"}
 DIGEST_FIELD = "GynAI_LabelsSHA256"
+NOTE_FIELD = "GynAI_InputNote"
 
 
 def _extent(mask: np.ndarray) -> str:
@@ -62,7 +64,7 @@ def labels_digest(array: np.ndarray, table: list[tuple[int, str]]) -> str:
 
 
 def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optional[dict[str, str]] = None,
-                   overwrite: bool = False, model: Optional[dict] = None) -> Path:
+                   overwrite: bool = False, model: Optional[dict] = None, notes: Sequence[str] = ()) -> Path:
     """Write a label image as a Slicer ``.seg.nrrd`` (one segment per label of the table, empty ones too).
 
     Args:
@@ -71,6 +73,8 @@ def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optio
         terminology: Optional Slicer terminology string per label id (stored in the segment tags).
         overwrite: Replace an existing file.
         model: Provenance of model output (:func:`gynai.models.provenance.model_provenance`), stored in the header.
+        notes: How the input was read, when the output must say so (an irregular series resampled), stored in
+            the header field ``GynAI_InputNote``.
     """
     path = Path(path)
     if not path.name.endswith(".seg.nrrd"):
@@ -95,6 +99,8 @@ def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optio
                   "Tags": tags}
         for key, value in values.items():
             image.SetMetaData(prefix + key, value)
+    if notes:
+        image.SetMetaData(NOTE_FIELD, " | ".join(notes))
     if model:
         for key, field in PROVENANCE_FIELDS.items():
             if model.get(key):
