@@ -34,6 +34,11 @@ from gynai.training.train import task_config
 
 logger = logging.getLogger("gynai")
 
+MAX_THREADS = 1024
+"""Most CPU threads ``--threads`` accepts (torch refuses zero and negative counts with a traceback)."""
+MAX_SEED = 2**32 - 1
+"""Largest phantom seed (numpy's random generators take 0 … 2**32 - 1 here)."""
+
 
 def _progress_logger(prefix: str):
     last = [-1]
@@ -53,6 +58,8 @@ def run_segment(args: argparse.Namespace) -> dict:
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
+    if args.threads is not None:
+        check_range("--threads", args.threads, 1, MAX_THREADS)
     image = read_image(args.image, getattr(args, "modality", None),
                        resample_irregular=getattr(args, "resample_irregular_slices", False))
     progress = getattr(args, "progress", None) or _progress_logger("segment")
@@ -130,13 +137,25 @@ def run_batch(args: argparse.Namespace) -> dict:
             "resumed": result.resumed, "skipped": len(result.skipped), "exit_code": 0 if result.ok else 3}
 
 
+def check_range(option: str, value: int, low: int, high: int) -> None:
+    """Refuse a whole-number option outside ``[low, high]`` with a one-line message.
+
+    Raises:
+        UsageError: ``value`` is outside the range.
+    """
+    if not low <= value <= high:
+        raise UsageError(f"{option} must be from {low} to {high}, got {value}")
+
+
 def run_demo(args: argparse.Namespace) -> None:
     """``gynai demo -o DIR``."""
+    check_range("--seed", args.seed, 0, MAX_SEED)
     run_demo_case(args.output, seed=args.seed, device=args.device, progress=_progress_logger("demo"))
 
 
 def run_phantom(args: argparse.Namespace) -> dict:
     """``gynai phantom --task TASK [--modality US] -o IMAGE [--truth TRUTH.seg.nrrd]``."""
+    check_range("--seed", args.seed, 0, MAX_SEED)
     if args.truth is not None and not args.truth.name.endswith(".seg.nrrd"):
         raise UsageError(f"--truth {args.truth.name}: the ground truth is written as a .seg.nrrd; name it so")
     for path in (args.output, args.truth):
@@ -172,6 +191,8 @@ def run_train(args: argparse.Namespace) -> None:
     if not re.fullmatch(r"\d+\.\d+\.\d+", args.bundle_version):
         raise UsageError(f"--version {args.bundle_version!r} is not a version; give MAJOR.MINOR.PATCH, e.g. 0.2.0")
     modality = getattr(args, "modality", "MR")
+    check_range("--steps", args.steps, 1, 10_000_000)
+    check_range("--phantoms", args.phantoms, 0, 100_000)
     scenes = getattr(args, "scenes", None)
     if scenes is not None and scenes < 0:
         raise UsageError(f"--scenes must be 0 or more, got {scenes}")

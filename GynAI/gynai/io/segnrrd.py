@@ -145,7 +145,46 @@ def _read(path: Path) -> tuple[sitk.Image, list[dict[str, str]]]:
     if image.GetDimension() == 4 or image.GetNumberOfComponentsPerPixel() > 1:
         raise LabelError(f"{path.name} stores overlapping segments in several layers; "
                          "make the segments non-overlapping in Slicer (Segment Editor, Logical operators)")
+    _check_entries(path, entries, image)
     return image, entries
+
+
+def _numbers(text: str, count: int, kind: type) -> Optional[list]:
+    """``count`` numbers of ``kind`` parsed from ``text``, or None when it is not that."""
+    try:
+        values = [kind(value) for value in text.split()]
+    except ValueError:
+        return None
+    return values if len(values) == count and all(np.isfinite(values)) else None
+
+
+def _check_entries(path: Path, entries: list[dict[str, str]], image: sitk.Image) -> None:
+    """Refuse malformed segment fields (label value, colour, extent, layer) with a one-line message."""
+    def bad(field: str, value: str, expected: str) -> InputFileError:
+        return InputFileError(f"{path.name}: header field {field} is {value!r}, not {expected}; fix the field or "
+                              "save the segmentation again in Slicer")
+
+    values: dict[int, str] = {}
+    for number, entry in enumerate(entries):
+        prefix = f"Segment{number}_"
+        if "LabelValue" in entry:
+            parsed = _numbers(entry["LabelValue"], 1, int)
+            if parsed is None or not 1 <= parsed[0] <= 65535:
+                raise bad(prefix + "LabelValue", entry["LabelValue"], "a whole number from 1 to 65535")
+            if parsed[0] in values:
+                raise LabelError(f"{path.name}: segments {values[parsed[0]]!r} and {entry.get('Name', '')!r} share "
+                                 f"label value {parsed[0]}; give each segment its own value")
+            values[parsed[0]] = entry.get("Name", entry["ID"])
+        color = _numbers(entry.get("Color", "0.5 0.5 0.5"), 3, float)
+        if color is None or not all(0 <= c <= 1 for c in color):
+            raise bad(prefix + "Color", entry.get("Color", ""), "three numbers from 0 to 1")
+        if "Extent" in entry and _numbers(entry["Extent"], 6, int) is None:
+            raise bad(prefix + "Extent", entry["Extent"], "six whole numbers")
+        if "Layer" in entry and _numbers(entry["Layer"], 1, int) is None:
+            raise bad(prefix + "Layer", entry["Layer"], "a whole number")
+    key = "Segmentation_ReferenceImageExtentOffset"
+    if image.HasMetaDataKey(key) and _numbers(image.GetMetaData(key), 3, int) is None:
+        raise bad(key, image.GetMetaData(key), "three whole numbers")
 
 
 def _provenance(image: sitk.Image, entries: list[dict[str, str]], array: np.ndarray) -> Optional[dict]:
@@ -166,8 +205,9 @@ def read_seg_file(path: str | Path) -> tuple[LabelImage, Optional[dict]]:
     (:func:`read_seg_provenance`).
 
     Raises:
-        InputFileError: Missing or unreadable file, or no segment keys in its header.
-        LabelError: Segments of different layers overlap (cannot be one labelmap).
+        InputFileError: Missing or unreadable file, no segment keys in its header, or malformed segment fields.
+        LabelError: Segments of different layers overlap (cannot be one labelmap), two segments share a label
+            value, or voxels carry a value that no segment has.
     """
     path = Path(path)
     image, entries = _read(path)
@@ -179,8 +219,12 @@ def read_seg_file(path: str | Path) -> tuple[LabelImage, Optional[dict]]:
         if image.HasMetaDataKey("Segmentation_ReferenceImageExtentOffset") else [0, 0, 0]
     if any(offset):
         logger.warning("%s: extent offset %s ignored; voxels are taken on the file's own grid", path.name, offset)
-    for number, entry in enumerate(entries, start=1):
-        value = int(entry.get("LabelValue", number))
+    values = [int(entry.get("LabelValue", number)) for number, entry in enumerate(entries, start=1)]
+    without = sorted(set(np.unique(array).tolist()) - set(values) - {0})
+    if without:
+        raise LabelError(f"{path.name}: voxels with label value(s) {without} belong to no segment; add segments "
+                         "for them or clear them in Slicer")
+    for number, (entry, value) in enumerate(zip(entries, values), start=1):
         labels.append(_label_info(entry, number, {label.id for label in labels}))
         out[array == value] = number
     return LabelImage(out, geometry, tuple(labels)), _provenance(image, entries, array)

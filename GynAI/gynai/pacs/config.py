@@ -26,6 +26,8 @@ from gynai.errors import PacsConfigError
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 30.0
+MAX_TIMEOUT_S = 3600.0
+"""Longest wait allowed for a PACS (larger values overflow the socket layer or hang a command for days)."""
 KNOWN_KEYS = ("url", "username", "password", "token", "timeout_s", "verify_tls", "ca_bundle")
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -105,8 +107,9 @@ def _validate(config: PacsConfig) -> None:
         raise _fail(where, "give either 'token' or 'username'/'password', not both")
     timeout = config.timeout_s
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
-            or timeout <= 0:
-        raise _fail(where, f"'timeout_s' must be a positive number of seconds, got {timeout!r}")
+            or not 0 < timeout <= MAX_TIMEOUT_S:
+        raise _fail(where, f"'timeout_s' must be a positive number of seconds, at most {MAX_TIMEOUT_S:g}, "
+                           f"got {timeout!r}")
     object.__setattr__(config, "timeout_s", float(timeout))
     if not isinstance(config.verify_tls, bool):
         raise _fail(where, f"'verify_tls' must be true or false, got {config.verify_tls!r}")
