@@ -127,7 +127,8 @@ def run_batch(args: argparse.Namespace) -> dict:
         logger.info("batch %3d%% %s", int(fraction * 100), message)
 
     result = batch.run_batch(args.input, args.output, args.task, args.workers, args.device, formats,
-                   getattr(args, "progress", None) or each_case, getattr(args, "modality", None))
+                   getattr(args, "progress", None) or each_case, getattr(args, "modality", None),
+                   getattr(args, "case_timeout_s", None))
     logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
                 len(result.done), result.resumed, len(result.failed), len(result.skipped),
                 Path(args.output) / "cohort.csv")

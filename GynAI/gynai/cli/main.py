@@ -18,6 +18,7 @@ from gynai import __version__
 from gynai.cli import commands
 from gynai.cli.jsonlines import emit, json_progress
 from gynai.cli.pacs_command import add_pacs_parser
+from gynai.cli.signals import StoppedBySignal, stop_on_signals
 from gynai.errors import GynAIError
 from gynai.io.safe_write import os_error_message
 from gynai.tasks import TASKS
@@ -109,6 +110,9 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
     parser.add_argument("--workers", type=int, default=1, help="cases processed in parallel")
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="compute device")
+    parser.add_argument("--case-timeout-s", type=float, default=None, metavar="SECONDS",
+                        help="stop a case that runs longer and record it as failed (each case then runs in a "
+                             "process of its own); default: no limit")
     parser.add_argument("--report-format", default="json,html",
                         help="report formats per case: json, html, pdf, dicom, or 'none' (default: json,html)")
     parser.add_argument("--modality", default=None, choices=["MR", "US"],
@@ -232,7 +236,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     handler = getattr(args, "handler", None) or getattr(commands, f"run_{args.command}")
     args.progress = json_progress() if args.json_progress else None
     try:
-        result = handler(args)
+        with stop_on_signals():
+            result = handler(args)
+    except StoppedBySignal as stopped:
+        sys.stderr.write(f"gynai: stopped by {stopped.name}; files being written were removed\n")
+        return 128 + stopped.number
     except GynAIError as error:
         sys.stderr.write(f"gynai: error: {error}\n")
         if args.json_progress:

@@ -2,7 +2,8 @@
 
 :func:`atomic_output` stages one file, :func:`staged_folder` a whole folder (a report, a batch case, a
 retrieved study, an installed model), so that a failure leaves nothing behind and the target appears
-complete or not at all.
+complete or not at all. Both first remove what killed runs left in the same folder
+(:func:`gynai.io.leftovers.remove_leftovers`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from gynai.errors import OutputPathError
+from gynai.io.leftovers import remove_leftovers, temp_file_prefix, temp_folder_prefix
 from gynai.io.written import check_written_bytes
 
-TEMP_PREFIX = ".tmp-"
-"""Name prefix of the hidden temporary files written beside a target."""
-
-STAGING_MARK = ".staging-"
-"""Marks a hidden staging folder: ``.<folder name>.staging-<random>`` beside the folder it becomes."""
 
 
 def _suffix(path: Path) -> str:
@@ -71,7 +68,8 @@ def atomic_output(path: Path, overwrite: bool = False,
         raise OutputPathError(f"{path} is a folder; give a file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=_suffix(path), dir=path.parent)
+        remove_leftovers(path.parent)
+        handle, temporary_name = tempfile.mkstemp(prefix=temp_file_prefix(), suffix=_suffix(path), dir=path.parent)
         os.close(handle)
     except OSError as error:
         raise OutputPathError(os_error_message(error, f"cannot write in {path.parent}")) from None
@@ -114,7 +112,7 @@ def check_new_folder(folder: Path) -> None:
 
 def _replace_folder(staging: Path, folder: Path) -> None:
     """Move ``staging`` to ``folder``, replacing an existing ``folder`` (put back if the move fails)."""
-    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+    old = Path(tempfile.mkdtemp(prefix=temp_folder_prefix(folder.name, "old"), dir=folder.parent))
     folder.rename(old / folder.name)
     try:
         staging.rename(folder)
@@ -143,7 +141,8 @@ def staged_folder(folder: Path, replace: bool = False) -> Iterator[Path]:
         check_new_folder(folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}{STAGING_MARK}", dir=folder.parent))
+        remove_leftovers(folder.parent)
+        staging = Path(tempfile.mkdtemp(prefix=temp_folder_prefix(folder.name, "staging"), dir=folder.parent))
     except OSError as error:
         raise OutputPathError(os_error_message(error, f"cannot write in {folder.parent}")) from None
     try:
