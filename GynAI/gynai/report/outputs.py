@@ -97,23 +97,27 @@ def _write_dicom(folder: Path, image: Image, labels: LabelImage, model: ReportMo
     dicom_folder = folder / "dicom"
     dicom_folder.mkdir()
     written: dict[str, Any] = {"source_generated": source.generated}
+    made_from = []                                      # the PDF reports on the SEG and SR too
     if with_seg:
         seg, entries = build_seg(labels, source, task_id, provenance, algorithm_type(provenance))
         sr = build_sr(model.metrics.to_json(), seg, entries, source, provenance)
         seg.save_as(dicom_folder / "seg.dcm", enforce_file_format=True)
         sr.save_as(dicom_folder / "sr.dcm", enforce_file_format=True)
         written.update(seg="dicom/seg.dcm", sr="dicom/sr.dcm")
+        made_from = [seg, sr]
     if pdf_path is not None:
-        build_encapsulated_pdf(pdf_path.read_bytes(), source).save_as(dicom_folder / "report-pdf.dcm",
-                                                                      enforce_file_format=True)
+        build_encapsulated_pdf(pdf_path.read_bytes(), source, document_title=model.title or "GynAI report",
+                               also_references=made_from).save_as(dicom_folder / "report-pdf.dcm",
+                                                                  enforce_file_format=True)
         written["pdf_dicom"] = "dicom/report-pdf.dcm"
     if source.generated:
         (dicom_folder / "source").mkdir()
         for number, dataset in enumerate(source.datasets, start=1):
             dataset.save_as(dicom_folder / "source" / f"mr{number:04d}.dcm", enforce_file_format=True)
         written["source"] = "dicom/source"
-        logger.warning("the input is not DICOM: a source MR series was generated (new UIDs, de-identified "
-                       "placeholders) in dicom/source; send it together with the report's other DICOM objects")
+        logger.warning("the input is not DICOM: a source MR series was generated (a pseudonymous patient and "
+                       "UIDs derived from the voxels) in dicom/source; send it together with the report's other "
+                       "DICOM objects")
     return written
 
 
