@@ -10,15 +10,14 @@ import pydicom
 import SimpleITK as sitk
 
 from gynai.errors import GeometryError, InputFileError
-from gynai.io.series_geometry import SeriesLayout, missing_from_series, regular_slices, series_layout
+from gynai.io.multiframe import NON_IMAGE_MODALITIES, is_multiframe_image, read_multiframe
+from gynai.io.series_geometry import (RESAMPLED_KEY, SeriesLayout, missing_from_series, regular_slices,
+                                      series_layout)
 
 logger = logging.getLogger(__name__)
 
 DICOM_FILES_KEY = "gynai.dicom_files"
 """Image metadata key listing the files of the DICOM series a volume was read from (one per line)."""
-
-RESAMPLED_KEY = "gynai.series_resampled"
-"""Image metadata key holding the note that an irregular DICOM series was resampled onto regular slices."""
 
 METADATA_TAGS = ("PatientID", "StudyInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID", "Modality",
                  "SeriesDescription", "StudyDate")
@@ -45,6 +44,12 @@ def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None,
         if not (entry.is_file() or entry.is_dir()):
             raise InputFileError(f"{folder} holds {entry.name}, which is not a regular file (a pipe, device or "
                                  "socket); remove it or give a folder of DICOM files only")
+    multiframe = _multiframe_file(folder, series_uid)
+    if multiframe is not None:
+        image = read_multiframe(multiframe, resample_irregular)
+        for key, value in _identifying_metadata(multiframe).items():
+            image.SetMetaData(f"dicom.{key}", value)
+        return image
     series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder)) or ()
     if not series:
         raise InputFileError(f"{folder} contains no DICOM image series; give a folder of DICOM slices")
@@ -77,6 +82,40 @@ def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None,
         image.SetMetaData(DICOM_FILES_KEY, "\n".join(str(Path(f).resolve()) for f in files))
     logger.debug("read DICOM series %s: %d slices", series_uid, len(files))
     return image
+
+
+def _multiframe_file(folder: Path, series_uid: Optional[str]) -> Optional[Path]:
+    """The enhanced multi-frame image of a folder, if it holds one (and no other images).
+
+    Raises:
+        InputFileError: Several multi-frame images, or only non-image objects (SEG, SR, ...).
+    """
+    found, kinds, images = [], set(), 0
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        try:
+            header = pydicom.dcmread(str(path), stop_before_pixels=True,
+                                     specific_tags=["SOPClassUID", "Modality", "SeriesInstanceUID"])
+        except Exception:  # not DICOM: GDCM decides
+            continue
+        if series_uid is not None and str(getattr(header, "SeriesInstanceUID", "")) != series_uid:
+            continue
+        modality = str(getattr(header, "Modality", ""))
+        if is_multiframe_image(header):
+            found.append(path)
+        elif modality in NON_IMAGE_MODALITIES:
+            kinds.add(modality)
+        else:
+            images += 1
+    if len(found) > 1:
+        raise InputFileError(f"{folder} holds {len(found)} multi-frame images; put the one to use in a folder of "
+                             "its own")
+    if found and images:
+        raise InputFileError(f"{folder} mixes a multi-frame image with single-frame images; put the series to "
+                             "use in a folder of its own")
+    if not found and not images and kinds:
+        raise InputFileError(f"{folder} holds only DICOM {', '.join(sorted(kinds))} objects, no images; give the "
+                             "folder of the image series they belong to")
+    return found[0] if found else None
 
 
 def _regular_image(image: sitk.Image, layout: SeriesLayout, folder: Path) -> sitk.Image:

@@ -15,7 +15,8 @@ import SimpleITK as sitk
 
 from gynai.errors import GeometryError, ImageDimensionError, InputFileError
 from gynai.image import Geometry, Image
-from gynai.io.dicom_series import RESAMPLED_KEY, read_dicom_series_sitk
+from gynai.io.dicom_series import read_dicom_series_sitk
+from gynai.io.series_geometry import RESAMPLED_KEY
 from gynai.io.preflight import check_input_file
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import geometry_from_sitk, image_to_sitk

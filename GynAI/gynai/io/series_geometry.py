@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 GAP_TOLERANCE_FRACTION = 0.05
 """A gap between neighbouring slices may differ from the series' slice spacing by this fraction."""
 
+RESAMPLED_KEY = "gynai.series_resampled"
+"""Image metadata key holding the note that an irregular series was resampled onto regular slices."""
+
 MIN_GAP_TOLERANCE_MM = 0.01
 ORIENTATION_TOLERANCE = 1e-3
 """Largest difference between direction cosines of slices that count as one orientation."""
@@ -121,19 +124,33 @@ def series_layout(files: Sequence[str]) -> SeriesLayout:
                             "with one matrix")
     normal = np.cross(orientations[0][:3], orientations[0][3:])
     positions = np.array([[float(v) for v in d.ImagePositionPatient] for d in datasets]) @ normal
+    return layout_of_positions(positions, [path.name for path in paths], "the DICOM series", "slices")
+
+
+def layout_of_positions(positions: np.ndarray, names: Sequence[str], what: str, parts: str) -> SeriesLayout:
+    """The layout of slices at ``positions`` (mm along their normal, in reading order).
+
+    Args:
+        positions: Each slice's position along the slice normal.
+        names: How messages name each slice (file names, ``frame 3``).
+        what: How messages name the whole (``the DICOM series``).
+        parts: How messages name the slices (``slices``, ``frames``).
+
+    Raises:
+        GeometryError: Two slices at one position, or slices not ordered along the normal.
+    """
     offsets = np.abs(positions - positions[0])
     gaps = np.diff(offsets)
-    names = [path.name for path in paths]
     tolerance = max(MIN_GAP_TOLERANCE_MM, GAP_TOLERANCE_FRACTION * float(np.median(np.abs(gaps))))
     duplicates = np.flatnonzero(np.abs(gaps) < tolerance)
     if duplicates.size:
         first = int(duplicates[0])
-        raise GeometryError(f"the DICOM series has two slices at one position ({names[first]} and "
-                            f"{names[first + 1]}, {positions[first]:.2f} mm along the normal); remove the "
-                            "duplicate or export the series again")
+        raise GeometryError(f"{what} has two {parts} at one position ({names[first]} and {names[first + 1]}, "
+                            f"{positions[first]:.2f} mm along the normal); remove the duplicate, or export "
+                            "each echo, phase or stack as a series of its own")
     if np.any(gaps < 0):
-        raise GeometryError("the slices of the DICOM series are not ordered along their normal (overlapping "
-                            "stacks?); export each stack as a series of its own")
+        raise GeometryError(f"the {parts} of {what} are not ordered along their normal (overlapping stacks?); "
+                            "export each stack as a series of its own")
     spacing = float(np.median(gaps))
     off = np.flatnonzero(np.abs(gaps - spacing) > tolerance)
     problem = _describe_gap(names, gaps, spacing, int(off[np.argmax(np.abs(gaps[off] - spacing))])) \
