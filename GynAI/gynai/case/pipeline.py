@@ -49,12 +49,14 @@ def build_report(case: Case, document: MetricsDocument, formats: Sequence[str] =
 
 
 def report_case(case: Case, folder: Path, formats: Sequence[str] = FORMATS,
-                progress: Optional[ProgressCallback] = None) -> tuple[MetricsDocument, ReportModel, dict[str, Any]]:
+                progress: Optional[ProgressCallback] = None, identity: Optional[Mapping[str, str]] = None
+                ) -> tuple[MetricsDocument, ReportModel, dict[str, Any]]:
     """Measure a case, build its report and write its files into ``folder``: the metrics, the report model and
-    what was written (:func:`gynai.report.outputs.write_outputs`)."""
+    what was written (:func:`gynai.report.outputs.write_outputs`; ``identity``: the patient of the DICOM
+    source series generated for non-DICOM input)."""
     document = measure_case(case)
     model = build_report(case, document, formats)
-    return document, model, write_outputs(model, case.image, case.labels, folder, formats, progress)
+    return document, model, write_outputs(model, case.image, case.labels, folder, formats, progress, identity)
 
 
 def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, formats: Sequence[str],

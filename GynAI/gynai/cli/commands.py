@@ -114,7 +114,8 @@ def run_report(args: argparse.Namespace) -> dict:
                      rois=args.roi or (), modality=getattr(args, "modality", None), priors=args.prior or (),
                      prior_segmentation=args.prior_segmentation,
                      resample_irregular=getattr(args, "resample_irregular_slices", False))
-    _, _, written = report_case(case, args.output, formats, _progress_logger("report"))
+    identity = {"patient_id": getattr(args, "patient_id", None), "patient_name": getattr(args, "patient_name", None)}
+    _, _, written = report_case(case, args.output, formats, _progress_logger("report"), identity)
     logger.info("report written to %s", args.output)
     return {"output": str(Path(args.output).resolve()), **written}
 

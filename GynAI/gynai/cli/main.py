@@ -91,6 +91,12 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--prior", action="append", type=Path, metavar="METRICS_OR_REPORT_JSON",
                         help="a prior study's metrics.json or report.json for the follow-up comparison; repeat "
                              "for a trend, oldest first (the last one is compared lesion by lesion)")
+    parser.add_argument("--patient-id", default=None,
+                        help="non-DICOM input: Patient ID of the DICOM objects (default: a pseudonym derived from "
+                             "the voxels, GYNAI-<digest>)")
+    parser.add_argument("--patient-name", default=None,
+                        help="non-DICOM input: Patient Name of the DICOM objects, e.g. 'Doe^Jane' (default: a "
+                             "pseudonym)")
     parser.add_argument("--prior-segmentation", type=Path, default=None,
                         help="the last prior's .seg.nrrd: aligns the studies rigidly by their organ masks "
                              "(otherwise by the organ centroid)")

@@ -85,3 +85,20 @@ def test_report_of_a_series_in_iso_2022_ir_87(phantom, tmp_path):
     assert str(seg.PatientName) == JAPANESE_NAME and seg.PatientID == "JP-0001"
     assert (tmp_path / "report" / "report.json").is_file()
     assert np.any(seg.pixel_array)
+
+
+def test_report_identity_options_for_non_dicom_input(phantom, tmp_path, capsys):
+    from gynai.cli.main import main
+    from gynai.io.images import write_image
+
+    write_image(phantom.image, tmp_path / "image.nrrd")
+    write_seg_nrrd(phantom.labels, tmp_path / "labels.seg.nrrd")
+    arguments = ["-q", "report", str(tmp_path / "image.nrrd"), str(tmp_path / "labels.seg.nrrd"), "--task",
+                 "uterus-fibroid", "--format", "json,dicom"]
+    assert main(arguments + ["-o", str(tmp_path / "named"), "--patient-id", "TRIAL-042",
+                             "--patient-name", "Doe^Jane"]) == 0
+    seg = pydicom.dcmread(tmp_path / "named" / "dicom" / "seg.dcm")
+    assert (seg.PatientID, str(seg.PatientName)) == ("TRIAL-042", "Doe^Jane")
+    capsys.readouterr()
+    assert main(arguments + ["-o", str(tmp_path / "bad"), "--patient-id", "a\\b"]) == 2
+    assert "--patient-id" in capsys.readouterr().err and not (tmp_path / "bad").exists()
