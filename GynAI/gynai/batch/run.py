@@ -15,7 +15,10 @@ failed cases are tried again. An output that holds a batch of another task is re
 
 A failing case never stops the others: any exception of a case is recorded as its failure. Each worker
 runs one case at a time; when a worker process dies, the cases in flight at that moment (at most one per
-worker) are recorded as failed ("worker process crashed") and the rest continue in a fresh pool. ``cohort.csv`` and ``summary.json`` are replaced atomically at the end of
+worker) are recorded as failed ("worker process crashed") and the rest continue in a fresh pool. With a
+per-case deadline (``case_timeout_s``) every case runs in a process of its own that is killed at the
+deadline. Workers end with the batch (:mod:`gynai.batch.processes`); staged case folders and temporary
+files that a killed run left are removed when the next run starts. ``cohort.csv`` and ``summary.json`` are replaced atomically at the end of
 every run; when they cannot be written (e.g. disk full) the run ends with :class:`OutputPathError`, no
 temporary file is left and the finished case folders are kept.
 """
@@ -24,28 +27,26 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
-from gynai.batch.case import failed_row, failure_reason, finished_row, process_case
+from gynai.batch.case import finished_row, process_case
 from gynai.batch.cohort import cohort_csv
-from gynai.batch.inputs import BatchCase, discover_cases
+from gynai.batch.inputs import discover_cases
+from gynai.batch.processes import run_in_pools, run_with_deadlines
 from gynai.errors import OutputPathError, UsageError
+from gynai.io.leftovers import remove_leftovers
 from gynai.models import selection
 from gynai.progress import ProgressCallback, report
 
 logger = logging.getLogger(__name__)
 
 SCHEMA = "gynai.batch/1"
-CRASHED = "worker process crashed (run the batch again to retry this case)"
-"""Failure reason of the cases a dying worker process was running."""
 
 
 @dataclass
@@ -99,6 +100,8 @@ def _prepare_output(output: Path, task: str) -> Path:
     cases_dir = output / "cases"
     try:
         cases_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (output.parent, output, cases_dir):      # what a killed run left (staged cases, temp files)
+            remove_leftovers(folder)
         (output / MARKER).write_text(json.dumps({"schema": SCHEMA, "task": task}) + "\n", encoding="utf-8")
         probe = cases_dir / ".write-test"
         probe.write_text("")
@@ -135,49 +138,9 @@ def _write_summary(result: BatchResult, task: str, source: Path) -> None:
     _write_atomic(result.output / "summary.json", json.dumps(summary, indent=2) + "\n")
 
 
-def _outcome(future: Future, case: BatchCase) -> tuple[dict[str, Any], bool]:
-    """The row of a finished future (its result, or the case's failure) and whether its worker crashed."""
-    try:
-        return future.result(), False
-    except BrokenProcessPool:
-        return failed_row(case, CRASHED), True
-    except Exception as error:  # noqa: BLE001 - e.g. a result that could not be sent back
-        return failed_row(case, failure_reason(error)), False
-
-
-def _run_in_pools(todo: list[BatchCase], workers: int, call: Callable[[BatchCase], dict],
-                  collect: Callable[[dict], None]) -> None:
-    """Run ``call(case)`` in ``workers`` processes, at most one case per worker at a time.
-
-    When a worker dies the pool breaks: the cases in flight are collected as crashed and the rest
-    continue in a fresh pool.
-    """
-    pending = list(todo)
-    while pending:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            running: dict[Future, BatchCase] = {}
-            broken = False
-            while (pending or running) and not broken:
-                while pending and len(running) < workers and not broken:
-                    try:
-                        running[pool.submit(call, pending[0])] = pending[0]
-                        pending.pop(0)
-                    except BrokenProcessPool:
-                        broken = True
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    row, crashed = _outcome(future, running.pop(future))
-                    broken = broken or crashed
-                    collect(row)
-            for future in wait(running).done:          # a broken pool fails every future still in flight
-                collect(_outcome(future, running[future])[0])
-        if broken:
-            logger.warning("a worker process crashed; %d case(s) left continue in a fresh pool", len(pending))
-
-
 def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: str = "cpu",
               report_formats: Sequence[str] = ("json", "html"), progress: Optional[ProgressCallback] = None,
-              modality: Optional[str] = None) -> BatchResult:
+              modality: Optional[str] = None, case_timeout_s: Optional[float] = None) -> BatchResult:
     """Process every case of ``source`` (folder or CSV) into ``output``; see the module docstring.
 
     Args:
@@ -190,6 +153,8 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         progress: ``progress(fraction, "case i/n: <case_id> done|failed")`` after every case.
         modality: ``MR`` or ``US`` for inputs whose file does not declare a modality (NRRD, NIfTI); each
             case runs the task's model trained for its modality.
+        case_timeout_s: Seconds a case may take; each case then runs in a process of its own, killed (and
+            the case failed) at the deadline. None: no deadline (cases run in this process or a pool).
 
     Raises:
         UsageError: ``workers`` is below 1.
@@ -199,6 +164,8 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
     """
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
+    if case_timeout_s is not None and not (math.isfinite(case_timeout_s) and case_timeout_s > 0):
+        raise UsageError(f"--case-timeout-s must be a positive number of seconds, got {case_timeout_s:g}")
     start = time.perf_counter()
     source, output = Path(source), Path(output)
     inputs = discover_cases(source)
@@ -238,11 +205,13 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
     call = partial(process_case, task=task, cases_dir=cases_dir, device=device,       # picklable for workers
                    threads=max(1, (os.cpu_count() or 1) // workers), report_formats=tuple(report_formats),
                    stated_modality=stated)
-    if workers == 1 or len(todo) <= 1:
+    if case_timeout_s is not None:
+        run_with_deadlines(todo, workers, call, collect, case_timeout_s)
+    elif workers == 1 or len(todo) <= 1:
         for case in todo:
             collect(call(case))
     else:
-        _run_in_pools(todo, workers, call, collect)
+        run_in_pools(todo, workers, call, collect)
     result.seconds = time.perf_counter() - start
     _write_summary(result, task, source)
     return result

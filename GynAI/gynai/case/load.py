@@ -102,7 +102,8 @@ def read_priors(paths: Sequence[Path], prior_segmentation: Optional[Path] = None
 
 def load_case(image_path: Path, segmentation_path: Path, task_id: str, *, label_spec: Optional[str] = None,
               resample: bool = False, rois: Sequence[str] = (), modality: Optional[str] = None,
-              priors: Sequence[Path] = (), prior_segmentation: Optional[Path] = None) -> Case:
+              priors: Sequence[Path] = (), prior_segmentation: Optional[Path] = None,
+              resample_irregular: bool = False) -> Case:
     """A case from files, as ``gynai measure`` and ``gynai report`` read it.
 
     Args:
@@ -115,8 +116,9 @@ def load_case(image_path: Path, segmentation_path: Path, task_id: str, *, label_
         modality: The image's modality when its file does not record one.
         priors: Prior studies' metrics.json or report.json, oldest first.
         prior_segmentation: The last prior's .seg.nrrd.
+        resample_irregular: Resample a DICOM series with irregular slice positions instead of refusing it.
     """
-    image = read_image(image_path, modality)
+    image = read_image(image_path, modality, resample_irregular)
     labels, from_segments, model = read_segmentation(segmentation_path, task_id, label_spec, image, resample)
     return Case(image, labels, task_id, reference_regions(image, from_segments, rois), model,
                 {"image": Path(image_path).name, "segmentation": Path(segmentation_path).name},

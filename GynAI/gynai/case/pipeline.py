@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional, Sequence
 from gynai.case.record import Case, Prior
 from gynai.followup import compare_studies
 from gynai.image import Image, LabelImage
+from gynai.io.images import input_notes
 from gynai.metrics.document import measure
 from gynai.metrics.results.document import MetricsDocument
 from gynai.progress import ProgressCallback
@@ -42,17 +43,20 @@ def followup_of(case: Case, document: MetricsDocument) -> Optional[dict[str, Any
 def build_report(case: Case, document: MetricsDocument, formats: Sequence[str] = FORMATS) -> ReportModel:
     """The report model of a measured case: its follow-up comparison, and notes on what the ``formats`` leave
     out (:func:`gynai.report.outputs.plan_outputs`)."""
-    notes = plan_outputs(case.image, case.labels, case.task, document.modality, formats).notes
+    notes = input_notes(case.image) + tuple(plan_outputs(case.image, case.labels, case.task, document.modality,
+                                                          formats).notes)
     return build_report_model(document, case.image, followup_of(case, document), notes)
 
 
 def report_case(case: Case, folder: Path, formats: Sequence[str] = FORMATS,
-                progress: Optional[ProgressCallback] = None) -> tuple[MetricsDocument, ReportModel, dict[str, Any]]:
+                progress: Optional[ProgressCallback] = None, identity: Optional[Mapping[str, str]] = None
+                ) -> tuple[MetricsDocument, ReportModel, dict[str, Any]]:
     """Measure a case, build its report and write its files into ``folder``: the metrics, the report model and
-    what was written (:func:`gynai.report.outputs.write_outputs`)."""
+    what was written (:func:`gynai.report.outputs.write_outputs`; ``identity``: the patient of the DICOM
+    source series generated for non-DICOM input)."""
     document = measure_case(case)
     model = build_report(case, document, formats)
-    return document, model, write_outputs(model, case.image, case.labels, folder, formats, progress)
+    return document, model, write_outputs(model, case.image, case.labels, folder, formats, progress, identity)
 
 
 def write_report(image: Image, labels: LabelImage, task_id: str, output: Path, formats: Sequence[str],

@@ -18,7 +18,7 @@ from gynai.cli.demo import run_demo_case
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
 from gynai.image import Image
 from gynai.inference import predict
-from gynai.io.images import read_image, write_image
+from gynai.io.images import input_notes, read_image, write_image
 from gynai.io.safe_write import write_json
 from gynai.io.segnrrd import write_seg_nrrd
 from gynai.labels.terminology import task_terminology
@@ -33,6 +33,11 @@ from gynai.training.evaluate import evaluate_installed, format_table
 from gynai.training.train import task_config
 
 logger = logging.getLogger("gynai")
+
+MAX_THREADS = 1024
+"""Most CPU threads ``--threads`` accepts (torch refuses zero and negative counts with a traceback)."""
+MAX_SEED = 2**32 - 1
+"""Largest phantom seed (numpy's random generators take 0 … 2**32 - 1 here)."""
 
 
 def _progress_logger(prefix: str):
@@ -53,14 +58,17 @@ def run_segment(args: argparse.Namespace) -> dict:
         raise OutputPathError(f"output {args.output} must end with .seg.nrrd (Slicer segmentation file)")
     if args.output.exists() and not args.overwrite:
         raise OutputPathError(f"{args.output} exists; choose another name or pass --overwrite")
-    image = read_image(args.image, getattr(args, "modality", None))
+    if args.threads is not None:
+        check_range("--threads", args.threads, 1, MAX_THREADS)
+    image = read_image(args.image, getattr(args, "modality", None),
+                       resample_irregular=getattr(args, "resample_irregular_slices", False))
     progress = getattr(args, "progress", None) or _progress_logger("segment")
-    warnings: list[str] = []
+    warnings: list[str] = list(input_notes(image))
     provenance: dict = {}
     labels = predict.segment_image(image, args.task, args.device, args.overlap, progress, threads=args.threads,
                            model=args.model, warnings=warnings, provenance=provenance)
     write_seg_nrrd(labels, args.output, task_terminology(get_task(args.task)), overwrite=args.overwrite,
-                   model=provenance)
+                   model=provenance, notes=input_notes(image))
     logger.info("segmentation written to %s", args.output)
     counts = {label.id: int((labels.array == label.value).sum()) for label in labels.labels}
     return {"output": str(Path(args.output).resolve()), "voxels": counts, "warnings": warnings, "model": provenance}
@@ -79,7 +87,8 @@ def run_measure(args: argparse.Namespace) -> None:
         if map_path.exists() and not args.overwrite:
             raise OutputPathError(f"{map_path} exists; choose another name or pass --overwrite")
     case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
-                     rois=args.roi or (), modality=getattr(args, "modality", None))
+                     rois=args.roi or (), modality=getattr(args, "modality", None),
+                     resample_irregular=getattr(args, "resample_irregular_slices", False))
     metrics = measure_case(replace(case, model=None))    # the metrics file records no model (as it always has)
     for note in metrics.notes:
         logger.warning("%s", note)
@@ -103,8 +112,10 @@ def run_report(args: argparse.Namespace) -> dict:
     formats = parse_formats(args.format)
     case = load_case(args.image, args.segmentation, args.task, label_spec=args.labels, resample=args.resample,
                      rois=args.roi or (), modality=getattr(args, "modality", None), priors=args.prior or (),
-                     prior_segmentation=args.prior_segmentation)
-    _, _, written = report_case(case, args.output, formats, _progress_logger("report"))
+                     prior_segmentation=args.prior_segmentation,
+                     resample_irregular=getattr(args, "resample_irregular_slices", False))
+    identity = {"patient_id": getattr(args, "patient_id", None), "patient_name": getattr(args, "patient_name", None)}
+    _, _, written = report_case(case, args.output, formats, _progress_logger("report"), identity)
     logger.info("report written to %s", args.output)
     return {"output": str(Path(args.output).resolve()), **written}
 
@@ -117,7 +128,8 @@ def run_batch(args: argparse.Namespace) -> dict:
         logger.info("batch %3d%% %s", int(fraction * 100), message)
 
     result = batch.run_batch(args.input, args.output, args.task, args.workers, args.device, formats,
-                   getattr(args, "progress", None) or each_case, getattr(args, "modality", None))
+                   getattr(args, "progress", None) or each_case, getattr(args, "modality", None),
+                   getattr(args, "case_timeout_s", None))
     logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
                 len(result.done), result.resumed, len(result.failed), len(result.skipped),
                 Path(args.output) / "cohort.csv")
@@ -127,13 +139,25 @@ def run_batch(args: argparse.Namespace) -> dict:
             "resumed": result.resumed, "skipped": len(result.skipped), "exit_code": 0 if result.ok else 3}
 
 
+def check_range(option: str, value: int, low: int, high: int) -> None:
+    """Refuse a whole-number option outside ``[low, high]`` with a one-line message.
+
+    Raises:
+        UsageError: ``value`` is outside the range.
+    """
+    if not low <= value <= high:
+        raise UsageError(f"{option} must be from {low} to {high}, got {value}")
+
+
 def run_demo(args: argparse.Namespace) -> None:
     """``gynai demo -o DIR``."""
+    check_range("--seed", args.seed, 0, MAX_SEED)
     run_demo_case(args.output, seed=args.seed, device=args.device, progress=_progress_logger("demo"))
 
 
 def run_phantom(args: argparse.Namespace) -> dict:
     """``gynai phantom --task TASK [--modality US] -o IMAGE [--truth TRUTH.seg.nrrd]``."""
+    check_range("--seed", args.seed, 0, MAX_SEED)
     if args.truth is not None and not args.truth.name.endswith(".seg.nrrd"):
         raise UsageError(f"--truth {args.truth.name}: the ground truth is written as a .seg.nrrd; name it so")
     for path in (args.output, args.truth):
@@ -144,7 +168,11 @@ def run_phantom(args: argparse.Namespace) -> dict:
     image = Image(np.rint(case.image.array).astype(stored), case.image.geometry, dict(case.image.metadata))
     write_image(image, args.output, overwrite=args.overwrite)
     if args.truth is not None:
-        write_seg_nrrd(case.labels, args.truth, task_terminology(get_task(args.task)), overwrite=args.overwrite)
+        try:
+            write_seg_nrrd(case.labels, args.truth, task_terminology(get_task(args.task)), overwrite=args.overwrite)
+        except BaseException:                      # the pair is written whole or not at all
+            args.output.unlink(missing_ok=True)
+            raise
     voxel_ml = case.image.geometry.voxel_volume_mm3 / 1000.0
     truth_ml = {label.id: float((case.labels.array == label.value).sum()) * voxel_ml for label in case.labels.labels}
     logger.info("%s phantom (%s, seed %d) written to %s; ground-truth volumes: %s", args.task, args.modality,
@@ -165,6 +193,8 @@ def run_train(args: argparse.Namespace) -> None:
     if not re.fullmatch(r"\d+\.\d+\.\d+", args.bundle_version):
         raise UsageError(f"--version {args.bundle_version!r} is not a version; give MAJOR.MINOR.PATCH, e.g. 0.2.0")
     modality = getattr(args, "modality", "MR")
+    check_range("--steps", args.steps, 1, 10_000_000)
+    check_range("--phantoms", args.phantoms, 0, 100_000)
     scenes = getattr(args, "scenes", None)
     if scenes is not None and scenes < 0:
         raise UsageError(f"--scenes must be 0 or more, got {scenes}")

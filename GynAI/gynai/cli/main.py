@@ -12,11 +12,15 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+import SimpleITK as sitk
+
 from gynai import __version__
 from gynai.cli import commands
 from gynai.cli.jsonlines import emit, json_progress
 from gynai.cli.pacs_command import add_pacs_parser
+from gynai.cli.signals import StoppedBySignal, stop_on_signals
 from gynai.errors import GynAIError
+from gynai.io.safe_write import os_error_message
 from gynai.tasks import TASKS
 
 logger = logging.getLogger("gynai")
@@ -31,6 +35,9 @@ def _add_segment(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, type=Path, help="output segmentation (.seg.nrrd)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device")
     parser.add_argument("--overlap", type=float, default=0.25, help="sliding-window overlap in [0, 1)")
+    parser.add_argument("--resample-irregular-slices", action="store_true",
+                        help="a DICOM series with irregular slice positions (a missing slice, uneven gaps) is refused; "
+                             "with this flag its slices are resampled onto a regular grid (noted in the outputs)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     parser.add_argument("--model", default=None,
                         help="installed model to use (default: the one trained for the image's modality)")
@@ -48,6 +55,9 @@ def _add_measure(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--labels", default=None,
                         help="label values of a plain labelmap, e.g. 1=myometrium,2=endometrium,3=fibroid")
     parser.add_argument("-o", "--output", required=True, type=Path, help="metrics JSON file")
+    parser.add_argument("--resample-irregular-slices", action="store_true",
+                        help="a DICOM series with irregular slice positions (a missing slice, uneven gaps) is refused; "
+                             "with this flag its slices are resampled onto a regular grid (noted in the outputs)")
     parser.add_argument("--resample", action="store_true",
                         help="resample a segmentation on another voxel grid onto the image (nearest neighbour)")
     parser.add_argument("--roi", action="append", metavar="NAME=X,Y,Z,R",
@@ -68,6 +78,9 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="task of the segmentation")
     parser.add_argument("--labels", default=None, help="label values of a plain labelmap")
     parser.add_argument("-o", "--output", required=True, type=Path, help="output folder (new or empty)")
+    parser.add_argument("--resample-irregular-slices", action="store_true",
+                        help="a DICOM series with irregular slice positions (a missing slice, uneven gaps) is refused; "
+                             "with this flag its slices are resampled onto a regular grid (noted in the outputs)")
     parser.add_argument("--format", default="json,html,pdf,dicom",
                         help="comma-separated formats: json, html, pdf, dicom (default: all)")
     parser.add_argument("--resample", action="store_true", help="resample a segmentation on another grid")
@@ -78,6 +91,12 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--prior", action="append", type=Path, metavar="METRICS_OR_REPORT_JSON",
                         help="a prior study's metrics.json or report.json for the follow-up comparison; repeat "
                              "for a trend, oldest first (the last one is compared lesion by lesion)")
+    parser.add_argument("--patient-id", default=None,
+                        help="non-DICOM input: Patient ID of the DICOM objects (default: a pseudonym derived from "
+                             "the voxels, GYNAI-<digest>)")
+    parser.add_argument("--patient-name", default=None,
+                        help="non-DICOM input: Patient Name of the DICOM objects, e.g. 'Doe^Jane' (default: a "
+                             "pseudonym)")
     parser.add_argument("--prior-segmentation", type=Path, default=None,
                         help="the last prior's .seg.nrrd: aligns the studies rigidly by their organ masks "
                              "(otherwise by the organ centroid)")
@@ -97,6 +116,9 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
     parser.add_argument("--workers", type=int, default=1, help="cases processed in parallel")
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="compute device")
+    parser.add_argument("--case-timeout-s", type=float, default=None, metavar="SECONDS",
+                        help="stop a case that runs longer and record it as failed (each case then runs in a "
+                             "process of its own); default: no limit")
     parser.add_argument("--report-format", default="json,html",
                         help="report formats per case: json, html, pdf, dicom, or 'none' (default: json,html)")
     parser.add_argument("--modality", default=None, choices=["MR", "US"],
@@ -205,6 +227,8 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
+    # ITK prints its warnings (multi-line) on stderr; GynAI checks what they warn of and says it in one line
+    sitk.ProcessObject.SetGlobalWarningDisplay(verbose)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -218,11 +242,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     handler = getattr(args, "handler", None) or getattr(commands, f"run_{args.command}")
     args.progress = json_progress() if args.json_progress else None
     try:
-        result = handler(args)
+        with stop_on_signals():
+            result = handler(args)
+    except StoppedBySignal as stopped:
+        sys.stderr.write(f"gynai: stopped by {stopped.name}; files being written were removed\n")
+        return 128 + stopped.number
     except GynAIError as error:
         sys.stderr.write(f"gynai: error: {error}\n")
         if args.json_progress:
             emit("error", message=str(error), type=type(error).__name__)
+        return EXIT_BAD_INPUT
+    except OSError as error:              # a file-system failure no command turned into a GynAIError
+        action = f"cannot use {error.filename}" if error.filename else "a file operation failed"
+        message = os_error_message(error, action)
+        sys.stderr.write(f"gynai: error: {message}\n")
+        if args.json_progress:
+            emit("error", message=message, type=type(error).__name__)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("gynai: interrupted\n")

@@ -11,10 +11,11 @@ import datetime as _dt
 from typing import Optional, Sequence
 
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID
 
 from gynai import __version__
-from gynai.dicom.source import SourceSeries
+from gynai.dicom.source import SourceSeries, mark_deidentified
+from gynai.dicom.uids import new_uid
 from gynai.errors import InputFileError
 
 ENCAPSULATED_PDF_STORAGE = "1.2.840.10008.5.1.4.1.1.104.1"
@@ -72,7 +73,7 @@ def build_encapsulated_pdf(pdf_bytes: bytes, source: SourceSeries, document_titl
         raise InputFileError("the source series has no images; the PDF cannot join its study")
     first = source.datasets[0]
     now = _dt.datetime.now()
-    sop_uid = generate_uid()
+    sop_uid = new_uid()
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.MediaStorageSOPClassUID = ENCAPSULATED_PDF_STORAGE
@@ -85,7 +86,7 @@ def build_encapsulated_pdf(pdf_bytes: bytes, source: SourceSeries, document_titl
     _copy_identity(ds, first)
     # Encapsulated Document Series, General Equipment, SC Equipment
     ds.Modality = "DOC"
-    ds.SeriesInstanceUID, ds.SeriesNumber = generate_uid(), int(series_number)
+    ds.SeriesInstanceUID, ds.SeriesNumber = new_uid(), int(series_number)
     ds.SeriesDate, ds.SeriesTime = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
     default_description = "GynAI report PDF" + (" (generated source)" if source.generated else "")
     ds.SeriesDescription = (series_description or default_description)[:64]
@@ -102,6 +103,7 @@ def build_encapsulated_pdf(pdf_bytes: bytes, source: SourceSeries, document_titl
     ds.ConceptNameCodeSequence = [concept]
     ds.VerificationFlag = "UNVERIFIED"
     ds.SourceInstanceSequence = [_reference(item) for item in [*source.datasets, *also_references]]
+    mark_deidentified(ds, source)
     ds.MIMETypeOfEncapsulatedDocument = "application/pdf"
     document = bytes(pdf_bytes)
     ds.EncapsulatedDocumentLength = len(document)

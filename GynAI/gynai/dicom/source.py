@@ -2,15 +2,17 @@
 
 When the analysed volume came from a DICOM series, its headers are read and sorted into the volume's slice
 order, so SEG frames and SR references point at the real images. When it came from NIfTI/NRRD/MHA (no
-DICOM identity exists), an MR Image Storage series is generated from the voxels with new UIDs and
-de-identified placeholders (patient "Anonymous", ID ``GYNAI-ANON`` unless given), and every object says
-so in its series description: ``source_generated`` is True and the caller must store/send this series
-along with the SEG and SR.
+DICOM identity exists), an MR Image Storage series is generated from the voxels: a pseudonymous patient
+(``GYNAI-<digest>``) and UIDs under ``2.25`` derived from the voxels, so every input is a patient and study
+of its own and the same input gives the same identity; Patient Identity Removed and De-identification
+Method say so, as does the series description. ``generated`` is True and the caller must store/send this
+series along with the SEG and SR.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +21,11 @@ from typing import Optional
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian
 from pydicom.valuerep import DSfloat
 
 from gynai import __version__
+from gynai.dicom.uids import derived_uid
 from gynai.errors import GeometryError, InputFileError
 from gynai.image import Image
 
@@ -30,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
 GENERATED_DESCRIPTION = "GynAI generated from non-DICOM input"
+DEIDENTIFICATION_METHOD = "GynAI: non-DICOM input, pseudonym from voxels"
+DEIDENTIFICATION_ATTRIBUTES = ("PatientIdentityRemoved", "DeidentificationMethod")
+"""Attributes of a generated source that the objects made from it (SEG, SR, PDF) carry too."""
 _POSITION_TOL_MM = 0.05
 
 
@@ -67,14 +73,37 @@ def ds_value(value: float) -> DSfloat:
     return DSfloat(float(value), auto_format=True)
 
 
-def synthesize_series(image: Image, patient_id: str = "GYNAI-ANON", patient_name: str = "Anonymous^",
+def input_digest(image: Image) -> str:
+    """SHA-256 of a volume's voxels and geometry: the reproducible identity of a non-DICOM input."""
+    digest = hashlib.sha256(np.ascontiguousarray(image.array).tobytes())
+    digest.update(repr((image.array.dtype.str, image.array.shape, image.geometry.spacing_mm,
+                        image.geometry.origin_lps_mm, image.geometry.direction)).encode())
+    return digest.hexdigest()
+
+
+def pseudonym(digest: str) -> tuple[str, str]:
+    """Patient ID and name standing for the unknown patient of a non-DICOM input (from its digest)."""
+    return f"GYNAI-{digest[:12].upper()}", f"GynAI^{digest[:8].upper()}"
+
+
+def synthesize_series(image: Image, patient_id: Optional[str] = None, patient_name: Optional[str] = None,
                       series_description: str = GENERATED_DESCRIPTION) -> SourceSeries:
-    """Generate an MR Image Storage series (one instance per slice) from a volume without DICOM identity."""
+    """Generate an MR Image Storage series (one instance per slice) from a volume without DICOM identity.
+
+    The patient is a pseudonym (:func:`pseudonym`) unless ``patient_id``/``patient_name`` are given, and every
+    UID is derived from the voxels (:func:`gynai.dicom.uids.derived_uid`): the same input gives the same study
+    and instances, different inputs different patients and studies. The instances say that they carry no real
+    identity (Patient Identity Removed, De-identification Method).
+    """
     geometry = image.geometry
     values, signed, how = _pixel_values(np.asarray(image.array))
     logger.info("generating a DICOM source series for non-DICOM input (voxels %s)", how)
     now = _dt.datetime.now()
-    study_uid, series_uid, frame_uid = generate_uid(), generate_uid(), generate_uid()
+    digest = input_digest(image)
+    own_id, own_name = pseudonym(digest)
+    patient_id, patient_name = patient_id or own_id, patient_name or own_name
+    key = f"{digest}/{patient_id}"                  # another stated patient: another study, other instances
+    study_uid, series_uid, frame_uid = (derived_uid(key, role) for role in ("study", "series", "frame"))
     direction = geometry.direction_matrix
     orientation = [ds_value(v) for v in np.concatenate([direction[:, 0], direction[:, 1]])]
     datasets = []
@@ -82,15 +111,16 @@ def synthesize_series(image: Image, patient_id: str = "GYNAI-ANON", patient_name
         ds = Dataset()
         ds.file_meta = FileMetaDataset()
         ds.file_meta.MediaStorageSOPClassUID = MR_IMAGE_STORAGE
-        ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        ds.file_meta.MediaStorageSOPInstanceUID = derived_uid(key, f"instance-{k + 1}")
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
         ds.SOPClassUID, ds.SOPInstanceUID = MR_IMAGE_STORAGE, ds.file_meta.MediaStorageSOPInstanceUID
         ds.SpecificCharacterSet = "ISO_IR 192"
         ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = patient_name, patient_id, "", ""
+        ds.PatientIdentityRemoved, ds.DeidentificationMethod = "YES", DEIDENTIFICATION_METHOD
         ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study_uid, series_uid, frame_uid
         ds.StudyDate = ds.SeriesDate = ds.ContentDate = now.strftime("%Y%m%d")
         ds.StudyTime = ds.SeriesTime = ds.ContentTime = now.strftime("%H%M%S")
-        ds.StudyID, ds.AccessionNumber, ds.ReferringPhysicianName = "GYNAI", "", ""
+        ds.StudyID, ds.AccessionNumber, ds.ReferringPhysicianName = digest[:16].upper(), "", ""
         ds.Modality, ds.SeriesNumber, ds.InstanceNumber = "MR", 1, k + 1
         ds.SeriesDescription = series_description
         ds.Manufacturer, ds.ManufacturerModelName, ds.SoftwareVersions = "GynAI", "gynai", __version__
@@ -115,6 +145,18 @@ def synthesize_series(image: Image, patient_id: str = "GYNAI-ANON", patient_name
     return SourceSeries(datasets, generated=True)
 
 
+def as_unicode(dataset: Dataset) -> Dataset:
+    """The header with every text decoded and declared UTF-8 (``ISO_IR 192``), in memory only.
+
+    The objects GynAI derives copy the patient and study from the source; a source in a multi-valued or
+    ISO 2022 character set (``\\ISO 2022 IR 87``, Japanese) is refused by highdicom, and re-encoding the
+    decoded names in UTF-8 keeps every character.
+    """
+    dataset.decode()
+    dataset.SpecificCharacterSet = "ISO_IR 192"
+    return dataset
+
+
 def load_source_series(files: list[Path], image: Image) -> SourceSeries:
     """Headers of a DICOM series, ordered like the slices of ``image`` (read from that series).
 
@@ -125,7 +167,7 @@ def load_source_series(files: list[Path], image: Image) -> SourceSeries:
     datasets = []
     for path in files:
         try:
-            datasets.append(pydicom.dcmread(str(path), stop_before_pixels=True))
+            datasets.append(as_unicode(pydicom.dcmread(str(path), stop_before_pixels=True)))
         except Exception:  # pydicom raises several types for damaged files
             raise InputFileError(f"{Path(path).name} is not a readable DICOM file") from None
     if len(datasets) != image.array.shape[0]:
@@ -141,6 +183,14 @@ def load_source_series(files: list[Path], image: Image) -> SourceSeries:
                                 "give the series the volume was read from")
         by_position.append(datasets[best])
     return SourceSeries(by_position, generated=False)
+
+
+def mark_deidentified(dataset: Dataset, source: SourceSeries) -> Dataset:
+    """Copy a generated source's de-identification attributes onto an object made from it (in place)."""
+    if source.generated:
+        for keyword in DEIDENTIFICATION_ATTRIBUTES:
+            setattr(dataset, keyword, getattr(source.datasets[0], keyword))
+    return dataset
 
 
 def source_for(image: Image, dicom_files: Optional[list[Path]] = None, **identity: str) -> SourceSeries:

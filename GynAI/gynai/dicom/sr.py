@@ -20,12 +20,12 @@ from typing import Optional
 import highdicom as hd
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
-from pydicom.uid import generate_uid
 
 from gynai import __version__
 from gynai.dicom.codes import coded, declare_private_schemes
 from gynai.dicom.seg import SegmentEntry
-from gynai.dicom.source import SourceSeries
+from gynai.dicom.source import SourceSeries, mark_deidentified
+from gynai.dicom.uids import new_uid
 from gynai.labels.codes import Code
 from gynai.metrics.codes import MEASUREMENT_CODES
 from gynai.metrics.findings import Finding
@@ -112,6 +112,8 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
     for row in metrics.results.findings() if metrics.results is not None else ():
         by_group[row.group].append(row)
     source_series = hd.sr.SourceSeriesForSegmentation(str(source.datasets[0].SeriesInstanceUID))
+    tracking = {int(item.SegmentNumber): str(item.TrackingUID) for item in seg.SegmentSequence
+                if "TrackingUID" in item}
     groups = []
     for entry in entries:
         values = _segment_values(metrics, entry)
@@ -119,11 +121,13 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
         shape = _shape_measurements(values)
         extra, evaluations = _finding_items(by_group.pop(group_name, []), {key for key, _ in SHAPE_CONCEPTS})
         groups.append(hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
-            tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=entry.name),
+            tracking_identifier=hd.sr.TrackingIdentifier(uid=tracking.get(entry.number) or new_uid(),
+                                                         identifier=entry.name),   # the SEG segment's own
             referenced_segment=hd.sr.ReferencedSegment(sop_class_uid=seg.SOPClassUID,
                                                        sop_instance_uid=seg.SOPInstanceUID,
                                                        segment_number=entry.number, source_series=source_series),
             finding_type=coded(entry.spec.type), algorithm_id=algorithm,
+            finding_sites=[hd.sr.FindingSite(coded(entry.spec.region))] if entry.spec.region else None,
             measurements=(shape + extra) or None, qualitative_evaluations=evaluations or None))
     for group_name, rows in by_group.items():
         measurements, evaluations = _finding_items(rows, set())
@@ -131,21 +135,21 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
             continue
         finding_type = task.dicom.finding_types.get(group_name.rstrip("0123456789 "))
         groups.append(hd.sr.MeasurementsAndQualitativeEvaluations(
-            tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=group_name),
+            tracking_identifier=hd.sr.TrackingIdentifier(uid=new_uid(), identifier=group_name),
             finding_type=coded(finding_type) if finding_type else None, algorithm_id=algorithm,
             measurements=measurements or None, qualitative_evaluations=evaluations or None))
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
-            uid=generate_uid(), name="GynAI", manufacturer_name="GynAI", model_name="gynai"))
+            uid=new_uid(), name="GynAI", manufacturer_name="GynAI", model_name="gynai"))
     report = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_device_context=observer),
         procedure_reported=coded(IMAGING_PROCEDURE), imaging_measurements=groups)
     description = f"GynAI measurements {metrics.task}" + (" (generated source)" if source.generated else "")
     sr = hd.sr.Comprehensive3DSR(
-        evidence=[seg, *source.datasets[:1]], content=report[0], series_instance_uid=generate_uid(),
-        series_number=SR_SERIES_NUMBER, sop_instance_uid=generate_uid(), instance_number=1,
+        evidence=[seg, *source.datasets[:1]], content=report[0], series_instance_uid=new_uid(),
+        series_number=SR_SERIES_NUMBER, sop_instance_uid=new_uid(), instance_number=1,
         manufacturer="GynAI", is_complete=True, is_final=False, is_verified=False,
         series_description=description)
     declare_private_schemes(sr)
-    return sr
+    return mark_deidentified(sr, source)

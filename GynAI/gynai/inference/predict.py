@@ -16,12 +16,15 @@ from gynai.models.selection import load_task_bundle
 from gynai.inference.input_checks import check_input, check_prediction
 from gynai.inference.postprocess import postprocess_labels
 from gynai.models.provenance import model_provenance
-from gynai.inference.preprocess import labels_to_input_grid, normalize_intensity, resample_to_model
+from gynai.inference.preprocess import labels_to_input_grid, model_grid_voxels, normalize_intensity, resample_to_model
+from gynai.io.preflight import check_memory
 from gynai.progress import ProgressCallback, report
 
 logger = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
+MODEL_GRID_COPIES = 4
+"""float32 arrays of the model grid held besides the class scores (input, normalised, labels, resampling)."""
 
 
 def resolve_device(device: str) -> str:
@@ -120,6 +123,10 @@ def segment_with_network(image: Image, info: BundleInfo, network, device: str, o
     import torch
 
     report(progress, 0.05, "resampling to model grid")
+    voxels = model_grid_voxels(image.geometry, image.size_xyz, info.spacing_mm)
+    check_memory(voxels * 4 * (info.num_classes + MODEL_GRID_COPIES),
+                 f"segmenting on the model's {'x'.join(f'{s:g}' for s in info.spacing_mm)} mm grid "
+                 f"({voxels} voxels)")
     array, grid = resample_to_model(image, info.spacing_mm)
     norm = info.normalization
     array = normalize_intensity(array, norm.get("low_percentile", 1.0), norm.get("high_percentile", 99.0))

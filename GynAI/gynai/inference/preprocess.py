@@ -16,6 +16,23 @@ from gynai.image import Geometry, Image
 from gynai.io.sitk_bridge import array_to_sitk, geometry_from_sitk, image_to_sitk
 
 
+def _grid_layout(geometry: Geometry, size_xyz: tuple[int, int, int],
+                 spacing_mm: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Size (x, y, z) and origin of the model grid, computed without allocating it."""
+    corners = np.array(list(itertools.product(*[(-0.5, n - 0.5) for n in size_xyz])))
+    points = geometry.index_to_lps(corners)
+    low, high = points.min(axis=0), points.max(axis=0)
+    spacing = np.asarray(spacing_mm, dtype=float)
+    size = np.maximum(np.ceil((high - low) / spacing - 1e-6).astype(int), 1)
+    return size, low + spacing / 2
+
+
+def model_grid_voxels(geometry: Geometry, size_xyz: tuple[int, int, int],
+                      spacing_mm: tuple[float, float, float]) -> int:
+    """Number of voxels of the model grid of an image (as :func:`model_grid` would make it)."""
+    return int(np.prod(_grid_layout(geometry, size_xyz, spacing_mm)[0].astype(float)))
+
+
 def model_grid(geometry: Geometry, size_xyz: tuple[int, int, int], spacing_mm: tuple[float, float, float]) -> sitk.Image:
     """An empty axis-aligned reference grid with ``spacing_mm`` covering the input's physical extent.
 
@@ -27,12 +44,8 @@ def model_grid(geometry: Geometry, size_xyz: tuple[int, int, int], spacing_mm: t
     Returns:
         A SimpleITK image (float32, zeros) defining the model grid.
     """
-    corners = np.array(list(itertools.product(*[(-0.5, n - 0.5) for n in size_xyz])))
-    points = geometry.index_to_lps(corners)
-    low, high = points.min(axis=0), points.max(axis=0)
+    size, origin = _grid_layout(geometry, size_xyz, spacing_mm)
     spacing = np.asarray(spacing_mm, dtype=float)
-    size = np.maximum(np.ceil((high - low) / spacing - 1e-6).astype(int), 1)
-    origin = low + spacing / 2
     grid = sitk.Image([int(s) for s in size], sitk.sitkFloat32)
     grid.SetSpacing(spacing.tolist())
     grid.SetOrigin(origin.tolist())

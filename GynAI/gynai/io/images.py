@@ -6,11 +6,7 @@ All readers return core :class:`~gynai.image.Image` objects; every failure becom
 
 from __future__ import annotations
 
-import gzip
 import logging
-import re
-import struct
-import zlib
 from pathlib import Path
 from typing import Optional
 
@@ -20,8 +16,11 @@ import SimpleITK as sitk
 from gynai.errors import GeometryError, ImageDimensionError, InputFileError
 from gynai.image import Geometry, Image
 from gynai.io.dicom_series import read_dicom_series_sitk
+from gynai.io.series_geometry import RESAMPLED_KEY
+from gynai.io.preflight import check_input_file
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import geometry_from_sitk, image_to_sitk
+from gynai.io.written import write_sitk_checked
 
 MODALITY_KEY = "gynai.modality"
 """Header field in which NRRD and MetaImage files written by GynAI record the image's modality."""
@@ -32,58 +31,14 @@ WRITE_SUFFIXES = (".nrrd", ".nii", ".nii.gz", ".mha")
 """Single-file formats that can be written atomically."""
 
 
-def _check_nrrd_spacing(path: Path) -> None:
-    """Detect zero/negative spacing in a NRRD header (ITK may silently repair or refuse such files)."""
-    try:
-        with open(path, "rb") as stream:
-            header = stream.read(4096).split(b"\n\n", 1)[0].decode("latin-1")
-    except OSError:
-        return
-    match = re.search(r"^spacings:\s*(.+)$", header, re.MULTILINE)
-    if match:
-        values = [float(v) for v in match.group(1).split() if v.lower() != "nan"]
-        if any(v <= 0 for v in values):
-            raise GeometryError(f"{path.name}: voxel spacing {values} must be positive; fix the image header")
-    match = re.search(r"^space directions:\s*(.+)$", header, re.MULTILINE)
-    if match:
-        for vector in re.findall(r"\(([^)]*)\)", match.group(1)):
-            if np.linalg.norm([float(v) for v in vector.split(",")]) == 0:
-                raise GeometryError(f"{path.name}: a space direction has zero length (zero spacing); "
-                                    "fix the image header")
-
-
-def _check_complete(path: Path) -> None:
-    """Detect truncated files that ITK would silently fill with zeros (gzip streams, raw NIfTI)."""
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        try:
-            with gzip.open(path, "rb") as stream:
-                while stream.read(1 << 22):
-                    pass
-        except (EOFError, OSError, zlib.error):
-            raise InputFileError(f"{path.name} is truncated or corrupt (incomplete gzip data); "
-                                 "copy the file again") from None
-    elif name.endswith(".nii") and path.stat().st_size >= 352:
-        header = path.read_bytes()[:352]
-        endian = "<" if struct.unpack("<i", header[:4])[0] == 348 else ">"
-        dims = struct.unpack(endian + "8h", header[40:56])
-        bits = struct.unpack(endian + "h", header[72:74])[0]
-        offset = int(struct.unpack(endian + "f", header[108:112])[0])
-        voxels = int(np.prod([max(d, 1) for d in dims[1:dims[0] + 1]])) if 0 < dims[0] <= 7 else 0
-        if path.stat().st_size < offset + voxels * bits // 8:
-            raise InputFileError(f"{path.name} is truncated (voxel data incomplete); copy the file again")
-
-
-def _read_sitk(path: Path) -> sitk.Image:
+def _read_sitk(path: Path, resample_irregular: bool = False) -> sitk.Image:
     if not path.exists():
         raise InputFileError(f"{path} does not exist; check the path")
     if path.is_dir():
-        return read_dicom_series_sitk(path)
-    if path.name.lower().endswith((".nrrd", ".nhdr")):
-        _check_nrrd_spacing(path)
-    _check_complete(path)
+        return read_dicom_series_sitk(path, resample_irregular=resample_irregular)
+    check_input_file(path)              # before ITK allocates anything: header, spacing, size, data length
     if path.suffix.lower() == ".dcm":
-        return read_dicom_series_sitk(path.parent)
+        return read_dicom_series_sitk(path.parent, resample_irregular=resample_irregular)
     try:
         return sitk.ReadImage(str(path))
     except RuntimeError as error:
@@ -102,8 +57,9 @@ def _to_image(image: sitk.Image, path: Path) -> Image:
     if components != 1:
         raise ImageDimensionError(f"{path.name} has {components} components per voxel (colour or vector image); "
                                   "GynAI needs a scalar 3D volume")
-    if min(image.GetSpacing()) <= 0:
-        raise GeometryError(f"{path.name}: voxel spacing {image.GetSpacing()} must be positive; fix the header")
+    if not all(np.isfinite(image.GetSpacing())) or min(image.GetSpacing()) <= 0:
+        raise GeometryError(f"{path.name}: voxel spacing {image.GetSpacing()} must be finite and positive; "
+                            "fix the header")
     try:
         geometry = geometry_from_sitk(image)
     except GeometryError as error:
@@ -115,24 +71,33 @@ def _to_image(image: sitk.Image, path: Path) -> Image:
     return Image(array, geometry, metadata)
 
 
-def read_image(path: str | Path, modality: Optional[str] = None) -> Image:
+def read_image(path: str | Path, modality: Optional[str] = None, resample_irregular: bool = False) -> Image:
     """Read a 3D scalar image: NRRD/NHDR, NIfTI, MHA/MHD, a DICOM series folder or one of its files.
 
     The image's modality is decided here: the one its file declares (DICOM ``Modality``, or the
     ``gynai.modality`` header field of a NRRD written by GynAI), else ``modality`` as the user states it
     (:meth:`gynai.image.Image.state_modality`), else unknown ('').
 
+    A DICOM series with irregular slice positions is refused unless ``resample_irregular``
+    (:func:`gynai.io.dicom_series.read_dicom_series_sitk`).
+
     Raises:
         InputFileError: Missing, unreadable or non-image file.
         ImageDimensionError: 2D, 4D or multi-component image.
-        GeometryError: Zero/negative spacing or invalid direction.
+        GeometryError: Zero/negative spacing, invalid direction, or an irregular DICOM series.
         InvalidVoxelDataError: NaN or infinite voxels.
         ModelError: ``modality`` differs from the one the file declares.
     """
     path = Path(path)
-    image = _to_image(_read_sitk(path), path)
+    image = _to_image(_read_sitk(path, resample_irregular), path)
     image.state_modality(modality)
     return image
+
+
+def input_notes(image: Image) -> tuple[str, ...]:
+    """Notes on how an image was read that its outputs must record (an irregular DICOM series resampled)."""
+    note = image.metadata.get(RESAMPLED_KEY, "")
+    return (note,) if note else ()
 
 
 def read_label_array(path: str | Path) -> tuple[np.ndarray, Geometry]:
@@ -157,7 +122,8 @@ def write_image(image: Image, path: str | Path, overwrite: bool = False, compres
     file back declares it again; NIfTI has no such field.
 
     Raises:
-        OutputPathError: The file exists (and not ``overwrite``) or the folder is not writable.
+        OutputPathError: The file exists (and not ``overwrite``), the folder is not writable, or the file
+            written is incomplete (checked before it replaces the target).
         InputFileError: Unsupported extension.
     """
     path = Path(path)
@@ -168,6 +134,6 @@ def write_image(image: Image, path: str | Path, overwrite: bool = False, compres
     if modality and path.name.lower().endswith((".nrrd", ".nhdr", ".mha", ".mhd")):
         output.SetMetaData(MODALITY_KEY, modality)      # read back as the image's declared modality
     with atomic_output(path, overwrite) as temporary:
-        sitk.WriteImage(output, str(temporary), useCompression=compress)
+        write_sitk_checked(output, temporary, path, compress)
     logger.debug("wrote %s", path)
     return path

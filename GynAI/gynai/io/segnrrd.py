@@ -13,7 +13,8 @@ Model output also carries its provenance (:mod:`gynai.models.provenance`) in Gyn
 Slicer ignores on load (and drops when it saves the segmentation again): ``GynAI_ModelName``,
 ``GynAI_ModelVersion``, ``GynAI_ModelTask``, ``GynAI_ModelModality`` (the input modality the model was
 trained for) and ``GynAI_LabelsSHA256``, a digest of the voxels and the
-label table as written, so that a file whose labels were changed since reads back as edited.
+label table as written, so that a file whose labels were changed since reads back as edited; and
+``GynAI_InputNote`` when the input was resampled on reading (an irregular DICOM series).
 """
 
 from __future__ import annotations
@@ -21,15 +22,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 import SimpleITK as sitk
 
 from gynai.errors import InputFileError, LabelError
 from gynai.image import Geometry, LabelImage, LabelInfo
+from gynai.io.preflight import check_input_file
 from gynai.io.safe_write import atomic_output
 from gynai.io.sitk_bridge import array_to_sitk
+from gynai.io.written import write_sitk_checked
 from gynai.models.provenance import model_provenance
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ logger = logging.getLogger(__name__)
 PROVENANCE_FIELDS = {"name": "GynAI_ModelName", "version": "GynAI_ModelVersion", "task": "GynAI_ModelTask",
                      "modality": "GynAI_ModelModality"}
 DIGEST_FIELD = "GynAI_LabelsSHA256"
+NOTE_FIELD = "GynAI_InputNote"
 
 
 def _extent(mask: np.ndarray) -> str:
@@ -60,7 +64,7 @@ def labels_digest(array: np.ndarray, table: list[tuple[int, str]]) -> str:
 
 
 def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optional[dict[str, str]] = None,
-                   overwrite: bool = False, model: Optional[dict] = None) -> Path:
+                   overwrite: bool = False, model: Optional[dict] = None, notes: Sequence[str] = ()) -> Path:
     """Write a label image as a Slicer ``.seg.nrrd`` (one segment per label of the table, empty ones too).
 
     Args:
@@ -69,6 +73,8 @@ def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optio
         terminology: Optional Slicer terminology string per label id (stored in the segment tags).
         overwrite: Replace an existing file.
         model: Provenance of model output (:func:`gynai.models.provenance.model_provenance`), stored in the header.
+        notes: How the input was read, when the output must say so (an irregular series resampled), stored in
+            the header field ``GynAI_InputNote``.
     """
     path = Path(path)
     if not path.name.endswith(".seg.nrrd"):
@@ -93,6 +99,8 @@ def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optio
                   "Tags": tags}
         for key, value in values.items():
             image.SetMetaData(prefix + key, value)
+    if notes:
+        image.SetMetaData(NOTE_FIELD, " | ".join(notes))
     if model:
         for key, field in PROVENANCE_FIELDS.items():
             if model.get(key):
@@ -100,7 +108,7 @@ def write_seg_nrrd(label_image: LabelImage, path: str | Path, terminology: Optio
         table = [(label.value, label.name) for label in label_image.labels]
         image.SetMetaData(DIGEST_FIELD, labels_digest(array, table))
     with atomic_output(path, overwrite) as temporary:
-        sitk.WriteImage(image, str(temporary), useCompression=True)
+        write_sitk_checked(image, temporary, path, compress=True)
     return path
 
 
@@ -126,8 +134,7 @@ def _label_info(entry: dict[str, str], value: int, used_ids: set[str]) -> LabelI
 
 def _read(path: Path) -> tuple[sitk.Image, list[dict[str, str]]]:
     """The image and segment entries of a ``.seg.nrrd`` (checks as in :func:`read_seg_nrrd`)."""
-    if not path.exists():
-        raise InputFileError(f"{path} does not exist; check the path")
+    check_input_file(path)                       # header, spacing, size and data length before reading
     try:
         image = sitk.ReadImage(str(path))
     except RuntimeError:
@@ -138,7 +145,46 @@ def _read(path: Path) -> tuple[sitk.Image, list[dict[str, str]]]:
     if image.GetDimension() == 4 or image.GetNumberOfComponentsPerPixel() > 1:
         raise LabelError(f"{path.name} stores overlapping segments in several layers; "
                          "make the segments non-overlapping in Slicer (Segment Editor, Logical operators)")
+    _check_entries(path, entries, image)
     return image, entries
+
+
+def _numbers(text: str, count: int, kind: type) -> Optional[list]:
+    """``count`` numbers of ``kind`` parsed from ``text``, or None when it is not that."""
+    try:
+        values = [kind(value) for value in text.split()]
+    except ValueError:
+        return None
+    return values if len(values) == count and all(np.isfinite(values)) else None
+
+
+def _check_entries(path: Path, entries: list[dict[str, str]], image: sitk.Image) -> None:
+    """Refuse malformed segment fields (label value, colour, extent, layer) with a one-line message."""
+    def bad(field: str, value: str, expected: str) -> InputFileError:
+        return InputFileError(f"{path.name}: header field {field} is {value!r}, not {expected}; fix the field or "
+                              "save the segmentation again in Slicer")
+
+    values: dict[int, str] = {}
+    for number, entry in enumerate(entries):
+        prefix = f"Segment{number}_"
+        if "LabelValue" in entry:
+            parsed = _numbers(entry["LabelValue"], 1, int)
+            if parsed is None or not 1 <= parsed[0] <= 65535:
+                raise bad(prefix + "LabelValue", entry["LabelValue"], "a whole number from 1 to 65535")
+            if parsed[0] in values:
+                raise LabelError(f"{path.name}: segments {values[parsed[0]]!r} and {entry.get('Name', '')!r} share "
+                                 f"label value {parsed[0]}; give each segment its own value")
+            values[parsed[0]] = entry.get("Name", entry["ID"])
+        color = _numbers(entry.get("Color", "0.5 0.5 0.5"), 3, float)
+        if color is None or not all(0 <= c <= 1 for c in color):
+            raise bad(prefix + "Color", entry.get("Color", ""), "three numbers from 0 to 1")
+        if "Extent" in entry and _numbers(entry["Extent"], 6, int) is None:
+            raise bad(prefix + "Extent", entry["Extent"], "six whole numbers")
+        if "Layer" in entry and _numbers(entry["Layer"], 1, int) is None:
+            raise bad(prefix + "Layer", entry["Layer"], "a whole number")
+    key = "Segmentation_ReferenceImageExtentOffset"
+    if image.HasMetaDataKey(key) and _numbers(image.GetMetaData(key), 3, int) is None:
+        raise bad(key, image.GetMetaData(key), "three whole numbers")
 
 
 def _provenance(image: sitk.Image, entries: list[dict[str, str]], array: np.ndarray) -> Optional[dict]:
@@ -159,8 +205,9 @@ def read_seg_file(path: str | Path) -> tuple[LabelImage, Optional[dict]]:
     (:func:`read_seg_provenance`).
 
     Raises:
-        InputFileError: Missing or unreadable file, or no segment keys in its header.
-        LabelError: Segments of different layers overlap (cannot be one labelmap).
+        InputFileError: Missing or unreadable file, no segment keys in its header, or malformed segment fields.
+        LabelError: Segments of different layers overlap (cannot be one labelmap), two segments share a label
+            value, or voxels carry a value that no segment has.
     """
     path = Path(path)
     image, entries = _read(path)
@@ -172,8 +219,12 @@ def read_seg_file(path: str | Path) -> tuple[LabelImage, Optional[dict]]:
         if image.HasMetaDataKey("Segmentation_ReferenceImageExtentOffset") else [0, 0, 0]
     if any(offset):
         logger.warning("%s: extent offset %s ignored; voxels are taken on the file's own grid", path.name, offset)
-    for number, entry in enumerate(entries, start=1):
-        value = int(entry.get("LabelValue", number))
+    values = [int(entry.get("LabelValue", number)) for number, entry in enumerate(entries, start=1)]
+    without = sorted(set(np.unique(array).tolist()) - set(values) - {0})
+    if without:
+        raise LabelError(f"{path.name}: voxels with label value(s) {without} belong to no segment; add segments "
+                         "for them or clear them in Slicer")
+    for number, (entry, value) in enumerate(zip(entries, values), start=1):
         labels.append(_label_info(entry, number, {label.id for label in labels}))
         out[array == value] = number
     return LabelImage(out, geometry, tuple(labels)), _provenance(image, entries, array)
@@ -199,6 +250,7 @@ def read_seg_provenance(path: str | Path) -> Optional[dict]:
         InputFileError: Missing or unreadable file.
     """
     path = Path(path)
+    check_input_file(path)
     reader = sitk.ImageFileReader()
     reader.SetFileName(str(path))
     try:

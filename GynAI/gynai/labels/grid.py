@@ -33,6 +33,22 @@ def _lattice_offset(source: Geometry, target: Geometry) -> np.ndarray | None:
     return rounded.astype(int) if np.allclose(offset, rounded, atol=_INDEX_TOL) else None
 
 
+def grid_difference(source: Geometry, target: Geometry) -> str:
+    """What differs between two voxel grids, in words (spacing, direction, or an origin off the lattice)."""
+    if not np.allclose(source.spacing_mm, target.spacing_mm, rtol=1e-5, atol=1e-6):
+        return f"spacing {_mm(source.spacing_mm)} vs {_mm(target.spacing_mm)} mm"
+    if not np.allclose(source.direction_matrix, target.direction_matrix, atol=1e-5):
+        return "the axes point in other directions (another orientation)"
+    offset = target.lps_to_index(source.origin_lps_mm)
+    shift = (offset - np.round(offset)) * np.asarray(target.spacing_mm)
+    return (f"same spacing, but its origin is shifted by {_mm(shift)} mm from the image's voxel lattice, "
+            "not by whole voxels")
+
+
+def _mm(values) -> str:
+    return "(" + ", ".join(f"{float(v):.4g}" for v in values) + ")"
+
+
 def _paste(labels: LabelImage, offset_ijk: np.ndarray, geometry: Geometry, shape_kji: tuple) -> LabelImage:
     out = np.zeros(shape_kji, labels.array.dtype)
     offset_kji = offset_ijk[::-1]
@@ -65,9 +81,10 @@ def labels_on_image_grid(labels: LabelImage, geometry: Geometry, shape_kji: tupl
     if offset is not None:
         return _paste(labels, offset, geometry, tuple(shape_kji))
     if not resample:
-        raise GeometryError(f"{source_name} is on another voxel grid than the image (spacing "
-                            f"{labels.geometry.spacing_mm} vs {geometry.spacing_mm} mm); export it with the "
-                            "image as reference geometry, or pass --resample to resample it (nearest neighbour)")
+        difference = grid_difference(labels.geometry, geometry)
+        raise GeometryError(f"{source_name} is on another voxel grid than the image ({difference}); "
+                            "export it with the image as reference geometry, or pass --resample to resample it "
+                            "(nearest neighbour)")
     reference = sitk.Image([int(n) for n in shape_kji[::-1]], sitk.sitkUInt8)
     reference.SetSpacing(geometry.spacing_mm)
     reference.SetOrigin(geometry.origin_lps_mm)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from gynai.errors import ModelError
@@ -82,11 +82,45 @@ def _declared_modality(meta: dict) -> str:
     return str(section.get("modality") or "").upper() if isinstance(section, dict) else ""
 
 
+def bundle_file(bundle: Path, relative: str) -> Path:
+    """The file ``relative`` of a bundle, which must resolve inside the bundle folder (links followed).
+
+    Raises:
+        ModelError: An absolute path, a ``..`` step, or a link that leads outside the bundle.
+    """
+    text = str(relative)
+    parts = PurePosixPath(text.replace("\\", "/")).parts
+    if not text or PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute() or ".." in parts:
+        raise ModelError(f"bundle {Path(bundle).name} refers to the file {text!r} outside the bundle; every file a "
+                         "bundle uses must be inside its folder: fix the bundle and add it again")
+    path = Path(bundle) / text
+    if not path.resolve().is_relative_to(Path(bundle).resolve()):
+        raise ModelError(f"bundle {Path(bundle).name}: {text!r} leads outside the bundle (a link); every file a "
+                         "bundle uses must be inside its folder: fix the bundle and add it again")
+    return path
+
+
 def read_bundle(path: Path) -> BundleInfo:
-    """Read a bundle's metadata and inference config (no weights, no hash check)."""
+    """Read a bundle's metadata and inference config (no weights, no hash check).
+
+    Raises:
+        ModelError: Unreadable or malformed configs, a network or expression not allowed, labels unknown to
+            the task, or a weights file outside the bundle.
+    """
     path = Path(path)
     meta = _read_json(path / "configs" / "metadata.json")
     config = _read_json(path / "configs" / "inference.json")
+    if not isinstance(meta, dict) or not isinstance(config, dict):
+        raise ModelError(f"bundle {path.name}: its configs are not JSON objects; reinstall or fix the model")
+    try:
+        return _bundle_info(path, meta, config)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        detail = f"missing {error}" if isinstance(error, KeyError) else "a value of the wrong type"
+        raise ModelError(f"bundle {path.name}: configs/metadata.json is malformed ({detail}); "
+                         "reinstall or fix the model") from None
+
+
+def _bundle_info(path: Path, meta: dict, config: dict) -> BundleInfo:
     gyn = meta.get("gynai")
     if not isinstance(gyn, dict):
         raise ModelError(f"bundle {path} has no 'gynai' section in configs/metadata.json; it is not a GynAI bundle")
@@ -107,12 +141,14 @@ def read_bundle(path: Path) -> BundleInfo:
             raise ModelError(f"bundle {path} outputs label '{label_id}', unknown to task '{task.id}'")
         label = by_id[label_id]
         labels.append(LabelInfo(int(value_text), label.id, label.name, label.color_rgb))
+    weights_file = str(gyn.get("weights", "models/model.pt"))
+    bundle_file(path, weights_file)
     return BundleInfo(
         path=path, name=meta.get("name", path.name), version=str(meta.get("version", "0")), task=task.id,
         labels=tuple(labels), spacing_mm=tuple(float(s) for s in gyn["spacing_mm"]),  # type: ignore[arg-type]
         patch_size_zyx=tuple(int(s) for s in gyn["patch_size_zyx"]),  # type: ignore[arg-type]
         network_def=network_def, normalization=dict(gyn.get("normalization", {})),
-        postprocessing=dict(gyn.get("postprocessing", {})), weights_file=str(gyn.get("weights", "models/model.pt")),
+        postprocessing=dict(gyn.get("postprocessing", {})), weights_file=weights_file,
         modality=_declared_modality(meta) or task.modality,
     )
 
@@ -145,7 +181,7 @@ def load_network(info: BundleInfo, device: str = "cpu"):
     import torch
 
     network = build_network(info)
-    weights = info.path / info.weights_file
+    weights = bundle_file(info.path, info.weights_file)
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types (pickle, zip, runtime) for bad files

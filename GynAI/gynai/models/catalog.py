@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 CATALOG_SCHEMA = "gynai.catalog/1"
 CATALOG_FILE = "catalog.json"
+DEFAULT_WEIGHTS = "models/model.pt"
+"""The weights file of a bundle whose metadata names none."""
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,39 @@ def load_catalog(directory: Path | None = None) -> list[CatalogEntry]:
     if data.get("schema") != CATALOG_SCHEMA:
         raise ModelError(f"model catalog {path} has schema {data.get('schema')!r}, expected {CATALOG_SCHEMA!r}")
     entries = []
-    for item in data.get("bundles", []):
-        entries.append(CatalogEntry(item["name"], item["task"], item["version"], directory / item["path"],
-                                    dict(item.get("files", {})), bool(item.get("bundled", True))))
+    try:
+        for item in data.get("bundles", []):
+            entries.append(CatalogEntry(item["name"], item["task"], item["version"],
+                                        _inside(directory, item["path"], f"model catalog {path}"),
+                                        dict(item.get("files", {})), bool(item.get("bundled", True))))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        detail = f"missing {error}" if isinstance(error, KeyError) else "a value of the wrong type"
+        raise ModelError(f"model catalog {path} is malformed ({detail}); reinstall the models") from None
     return entries
+
+
+def _inside(folder: Path, relative: str, owner: str) -> Path:
+    """``folder / relative``, refused unless it resolves inside ``folder`` (no absolute path, ``..`` or link out).
+
+    Raises:
+        ModelError: The path leads outside ``folder``.
+    """
+    text = str(relative)
+    path = Path(folder) / text
+    if not text or Path(text).is_absolute() or ".." in Path(text.replace("\\", "/")).parts \
+            or not path.resolve().is_relative_to(Path(folder).resolve()):
+        raise ModelError(f"{owner} refers to {text!r}, outside {Path(folder).name}; every file must be inside "
+                         "its bundle: reinstall the model")
+    return path
+
+
+def _weights_reference(bundle: Path) -> str:
+    """The weights file a bundle's ``configs/metadata.json`` names ('' when it cannot be read: checked later)."""
+    try:
+        meta = json.loads((bundle / "configs" / "metadata.json").read_text(encoding="utf-8"))
+        return str(meta["gynai"].get("weights", DEFAULT_WEIGHTS))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ""
 
 
 def task_entries(task: str, entries: list[CatalogEntry]) -> list[CatalogEntry]:
@@ -88,13 +119,21 @@ def task_entries(task: str, entries: list[CatalogEntry]) -> list[CatalogEntry]:
 def verify_entry(entry: CatalogEntry) -> None:
     """Check size and SHA-256 of every file of a bundle against the catalog.
 
+    The weights file the bundle's metadata names must be one of the checked files, and every file must lie
+    inside the bundle folder.
+
     Raises:
-        ModelError: On a missing file, a size or hash mismatch (names the file and what to do).
+        ModelError: On a missing file, a size or hash mismatch, weights not among the listed files, or a
+            file outside the bundle (names the file and what to do).
     """
     if not entry.files:
         raise ModelError(f"catalog entry '{entry.name}' lists no files; the catalog is incomplete")
+    weights = _weights_reference(entry.path)
+    if weights and weights.replace("\\", "/").removeprefix("./") not in entry.files:
+        raise ModelError(f"bundle '{entry.name}' uses the weights {weights!r}, which are not among its checked "
+                         "files (outside the bundle?); every file a bundle uses must be inside it: reinstall it")
     for relative, info in entry.files.items():
-        path = entry.path / relative
+        path = _inside(entry.path, relative, f"bundle '{entry.name}'")
         if not path.is_file():
             raise ModelError(f"model file {path} is missing; reinstall GynAI or re-download the model")
         size = path.stat().st_size

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from gynai.errors import InputFileError, ModelError, OutputPathError
+from gynai.io.leftovers import temp_folder_prefix
 from gynai.io.safe_write import atomic_output, staged_folder
 from gynai.models.bundle import BundleInfo, load_network, read_bundle
 from gynai.models.catalog import (CATALOG_FILE, CATALOG_SCHEMA, CatalogEntry, catalog_files, load_catalog,
@@ -134,7 +135,7 @@ def add_bundle(source: Path, name: Optional[str] = None, overwrite: bool = False
         if source.is_dir():
             shutil.copytree(_bundle_root(source), bundle, symlinks=True, dirs_exist_ok=True)
         elif source.suffix.lower() == ".zip":
-            with tempfile.TemporaryDirectory(prefix=f".{name}.unpacked-", dir=directory) as unpacked:
+            with tempfile.TemporaryDirectory(prefix=temp_folder_prefix(name, "unpacked"), dir=directory) as unpacked:
                 _safe_extract(source, Path(unpacked))
                 shutil.copytree(_bundle_root(Path(unpacked)), bundle, symlinks=True, dirs_exist_ok=True)
         else:

@@ -1,40 +1,41 @@
-"""A DICOMweb client over ``requests``: QIDO-RS search, WADO-RS series retrieval, STOW-RS store.
+"""GynAI's PACS exchange over the ``dicomweb-client`` library: QIDO-RS search, WADO-RS series retrieval,
+STOW-RS store.
 
-Every failure — server unreachable, timeout, TLS, refused credentials, an HTTP error or an answer that
-is not DICOMweb — becomes one :class:`~gynai.errors.PacsError` whose one-line message says what failed
-and what to do. The session ignores the environment (no proxies, CA bundles or ``.netrc`` credentials
-from it): only the explicit :class:`~gynai.pacs.config.PacsConfig` decides where requests go.
+The library speaks DICOMweb; GynAI gives it its own HTTP session (:class:`~gynai.pacs.http.PacsSession`:
+settings from the configuration file only, a deadline per request, wildcards sent unescaped) and turns
+every failure — server unreachable, timeout, TLS, refused credentials, an HTTP error or an answer that is
+not DICOMweb — into one :class:`~gynai.errors.PacsError` whose one-line message says what failed and what to
+do. Server answers are never echoed (a server that echoes the request would print the credentials).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import io
+import contextlib
 import logging
 import re
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence, TypeVar
 from urllib.parse import urlsplit
 
 import pydicom
 import requests
+from dicomweb_client.api import DICOMwebClient
 
-from gynai import __version__
 from gynai.errors import InputFileError, PacsError, UsageError
 from gynai.io.safe_write import staged_folder
 from gynai.pacs.config import PacsConfig
 from gynai.pacs.files import collect_dicom_files
-from gynai.pacs.multipart import content_type_parameters, encode_related, iter_related, new_boundary
+from gynai.pacs.http import PacsSession, RequestDeadline
 from gynai.pacs.records import (TAGS, SeriesRecord, StoreReport, StudyRecord, series_record, store_outcomes,
                                 study_record)
 
 logger = logging.getLogger(__name__)
 
-DICOM_JSON = "application/dicom+json"
+T = TypeVar("T")
 DICOM = "application/dicom"
 STOW_BATCH_BYTES = 32 * 1024 * 1024
 """Files are sent in STOW-RS requests of at most about this size (one larger file goes alone)."""
-DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 STUDY_FIELDS = ("StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedSeries",
                 "NumberOfStudyRelatedInstances", "AccessionNumber")
 SERIES_FIELDS = ("SeriesDescription", "SeriesNumber", "NumberOfSeriesRelatedInstances")
@@ -80,19 +81,14 @@ class DicomWebClient:
 
     Args:
         config: Where the server is and how to authenticate.
-        session: A ``requests.Session`` to use (tests); by default a new one that ignores the environment.
+        session: A ``requests.Session`` to use (tests); by default a :class:`PacsSession` of ``config``.
     """
 
     def __init__(self, config: PacsConfig, session: Optional[requests.Session] = None) -> None:
         self.config = config
-        self._session = session or requests.Session()
-        self._session.trust_env = False
-        self._session.headers["User-Agent"] = f"gynai/{__version__}"
-        if config.auth_kind == "basic":
-            self._session.auth = (config.username, config.password)
-        elif config.auth_kind == "token":
-            self._session.headers["Authorization"] = f"Bearer {config.token}"
-        self._session.verify = str(config.ca_bundle) if config.ca_bundle else config.verify_tls
+        self._session = session or PacsSession(config)
+        self._web = DICOMwebClient(config.url, session=self._session, timeout=config.timeout_s)
+        self._web.set_http_retry_params(retry=False)          # one try, then a clear error
 
     def __enter__(self) -> "DicomWebClient":
         return self
@@ -104,18 +100,27 @@ class DicomWebClient:
         """Close the HTTP session."""
         self._session.close()
 
-    # -- HTTP -------------------------------------------------------------------------------------------
+    # -- errors -----------------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, action: str, after: str = "", **kwargs) -> requests.Response:
-        """Send one request; any failure is a PacsError ``<action> failed: <why>; <what to do>``."""
-        url = f"{self.config.url}/{path}"
+    def _call(self, action: str, call: Callable[[], T], after: str = "") -> T:
+        """Run one library call; any failure is a PacsError ``<action> failed: <why>; <what to do>``."""
+        with self._errors(action, after):
+            return call()
+
+    @contextlib.contextmanager
+    def _errors(self, action: str, after: str = "") -> Iterator[None]:
         where, host = self.config.where, urlsplit(self.config.url).netloc
         prefix = f"PACS {action} failed"
         try:
-            response = self._session.request(method, url, timeout=self.config.timeout_s, **kwargs)
+            yield
+        except requests.exceptions.HTTPError as error:
+            raise PacsError(f"{prefix}: {self._status(error.response, host)}{after}") from None
         except requests.exceptions.SSLError:
             raise PacsError(f"{prefix}: the TLS certificate of {host} could not be verified; set 'ca_bundle' "
                             f"(or 'verify_tls') in {where}{after}") from None
+        except RequestDeadline:
+            raise PacsError(f"{prefix}: {host} did not finish within {self._session_total():g} s; check the "
+                            f"server or raise 'total_timeout_s' in {where}{after}") from None
         except requests.exceptions.Timeout:
             raise PacsError(f"{prefix}: {host} did not answer within {self.config.timeout_s:g} s; check that "
                             f"the server is up or raise 'timeout_s' in {where}{after}") from None
@@ -124,51 +129,30 @@ class DicomWebClient:
                             f"and that the server is running{after}") from None
         except requests.exceptions.RequestException as error:
             raise PacsError(f"{prefix}: {type(error).__name__} talking to {host}{after}") from None
-        logger.debug("%s %s -> HTTP %d", method, url, response.status_code)
-        status = response.status_code
+        except (ValueError, TypeError, KeyError, AttributeError, pydicom.errors.InvalidDicomError):
+            raise PacsError(f"{prefix}: the answer of {host} is not valid DICOMweb; check that 'url' in {where} "
+                            f"is the DICOMweb root (e.g. …/dicom-web){after}") from None
+
+    def _session_total(self) -> float:
+        return float(getattr(self._session, "total_timeout_s", self.config.total_timeout_s))
+
+    def _status(self, response: Optional[requests.Response], host: str) -> str:
+        """What an HTTP error status means and what to do (the server's answer itself is not shown)."""
+        status = response.status_code if response is not None else 0
         if status == 401:
-            response.close()
-            todo = (f"check 'username'/'password' (or 'token') in {where}" if self.config.auth_kind != "none"
-                    else f"add 'username' and 'password' (or 'token') to {where}")
-            raise PacsError(f"{prefix}: {host} refused the credentials (HTTP 401); {todo}{after}")
+            todo = (f"check 'username'/'password' (or 'token') in {self.config.where}"
+                    if self.config.auth_kind != "none" else f"add 'username' and 'password' (or 'token') to "
+                                                            f"{self.config.where}")
+            return f"{host} refused the credentials (HTTP 401); {todo}"
         if status == 403:
-            response.close()
-            raise PacsError(f"{prefix}: {host} denied access (HTTP 403); ask the PACS administrator for "
-                            f"permission{after}")
+            return f"{host} denied access (HTTP 403); ask the PACS administrator for permission"
         if status == 404:
-            response.close()
-            raise PacsError(f"{prefix}: not found on {host} (HTTP 404); check that 'url' in {where} is the "
-                            f"DICOMweb root (e.g. …/dicom-web) and that the UIDs exist{after}")
-        return response
-
-    def _raise_status(self, response: requests.Response, action: str, after: str = "") -> None:
-        detail = _server_message(response)
-        response.close()
-        raise PacsError(f"PACS {action} failed: the server answered HTTP {response.status_code} "
-                        f"{response.reason or ''}".rstrip() + (f" ({detail})" if detail else "") + after)
-
-    def _json(self, response: requests.Response, action: str) -> object:
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise PacsError(f"PACS {action} failed: the answer is not JSON "
-                            f"(Content-Type {response.headers.get('Content-Type', 'none')}); check that "
-                            f"'url' in {self.config.where} is the DICOMweb root") from None
+            return (f"not found on {host} (HTTP 404); check that 'url' in {self.config.where} is the DICOMweb "
+                    "root (e.g. …/dicom-web) and that the UIDs exist")
+        reason = " ".join(str(getattr(response, "reason", "") or "").split())[:60]
+        return f"the server answered HTTP {status} {reason}".rstrip() + "; see the PACS's own log for why"
 
     # -- QIDO-RS ----------------------------------------------------------------------------------------
-
-    def _search(self, path: str, action: str, params: dict) -> list[dict]:
-        response = self._request("GET", path, action, params=params, headers={"Accept": DICOM_JSON})
-        if response.status_code not in (200, 204):
-            self._raise_status(response, action)
-        answer = self._json(response, action)
-        if answer is None:
-            return []
-        if not isinstance(answer, list):
-            raise PacsError(f"PACS {action} failed: the answer is not a DICOM JSON list")
-        return answer
 
     def search_studies(self, patient_id: Optional[str] = None, study_date: Optional[str] = None,
                        modality: Optional[str] = None, limit: int = 100) -> list[StudyRecord]:
@@ -184,16 +168,19 @@ class DicomWebClient:
             UsageError: A filter is malformed.
             PacsError: The search failed.
         """
-        params: dict = {"includefield": [TAGS[name] for name in STUDY_FIELDS], "limit": int(limit)}
+        filters: dict = {}
         if patient_id:
-            params["PatientID"] = patient_id
+            filters["PatientID"] = patient_id
         if study_date:
-            params["StudyDate"] = check_study_date(study_date)
+            filters["StudyDate"] = check_study_date(study_date)
         if modality:
             if not _MODALITY.match(modality.upper()):
                 raise UsageError(f"modality must be a DICOM modality code such as MR or CT, got {modality!r}")
-            params["ModalitiesInStudy"] = modality.upper()
-        studies = [study_record(item) for item in self._search("studies", "study search", params)]
+            filters["ModalitiesInStudy"] = modality.upper()
+        fields = [TAGS[name] for name in STUDY_FIELDS]
+        items = self._call("study search", lambda: self._web.search_for_studies(
+            fields=fields, limit=int(limit), search_filters=filters))
+        studies = [study_record(item) for item in _json_list(items, "study search")]
         logger.info("PACS: %d stud%s found", len(studies), "y" if len(studies) == 1 else "ies")
         return studies
 
@@ -205,9 +192,9 @@ class DicomWebClient:
             PacsError: The search failed.
         """
         check_uid(study_uid, "the study UID")
-        params = {"includefield": [TAGS[name] for name in SERIES_FIELDS]}
-        items = self._search(f"studies/{study_uid}/series", "series search", params)
-        return sorted((series_record(item, study_uid) for item in items),
+        fields = [TAGS[name] for name in SERIES_FIELDS]
+        items = self._call("series search", lambda: self._web.search_for_series(study_uid, fields=fields))
+        return sorted((series_record(item, study_uid) for item in _json_list(items, "series search")),
                       key=lambda record: (record.series_number is None, record.series_number or 0))
 
     # -- WADO-RS ----------------------------------------------------------------------------------------
@@ -229,47 +216,14 @@ class DicomWebClient:
         check_uid(study_uid, "the study UID")
         check_uid(series_uid, "the series UID")
         action = f"retrieval of series {series_uid}"
-        accept = f'multipart/related; type="{DICOM}"; transfer-syntax=*'
         with staged_folder(Path(folder)) as staging:
-            response = self._request("GET", f"studies/{study_uid}/series/{series_uid}", action,
-                                     " (nothing was written)", headers={"Accept": accept}, stream=True)
-            with response:
-                if response.status_code != 200:
-                    self._raise_status(response, action, " (nothing was written)")
-                media, parameters = content_type_parameters(response.headers.get("Content-Type", ""))
-                if media != "multipart/related" or not parameters.get("boundary"):
-                    raise PacsError(f"PACS {action} failed: the answer is {media or 'untyped'}, not "
-                                    "multipart/related DICOM (nothing was written)")
-                try:
-                    chunks = response.iter_content(chunk_size=DOWNLOAD_CHUNK_BYTES)
-                    count = self._write_parts(iter_related(chunks, parameters["boundary"]), series_uid, staging)
-                except requests.exceptions.RequestException:
-                    raise PacsError(f"PACS {action} failed: the connection broke during the download; try "
-                                    "again (nothing was written)") from None
-                except PacsError as error:
-                    raise PacsError(f"PACS {action} failed: {error} (nothing was written)") from None
+            with self._errors(action, " (nothing was written)"):
+                instances = self._web.iter_series(study_uid, series_uid, media_types=((DICOM, "*"),))
+                count = _write_instances(instances, series_uid, staging, action)
             if count == 0:
                 raise PacsError(f"PACS {action} failed: the server sent no instances (nothing was written)")
         logger.info("PACS: %d instance(s) of series %s written to %s", count, series_uid, folder)
         return sorted(Path(folder).iterdir())
-
-    @staticmethod
-    def _write_parts(parts, series_uid: str, staging: Path) -> int:
-        count = 0
-        for part in parts:
-            if part.content_type not in ("", DICOM):
-                raise PacsError(f"the PACS sent a {part.content_type} part where DICOM was expected")
-            try:
-                header = pydicom.dcmread(io.BytesIO(part.content), stop_before_pixels=True)
-                sop_uid, part_series = str(header.SOPInstanceUID), str(header.SeriesInstanceUID)
-            except Exception:  # pydicom raises several types for damaged data
-                raise PacsError("the PACS sent an instance that is not readable DICOM") from None
-            if part_series != series_uid:
-                raise PacsError(f"the PACS sent an instance of series {part_series}, not of {series_uid}")
-            name = f"{sop_uid}.dcm" if _UID.match(sop_uid) else f"instance-{count + 1:05d}.dcm"
-            (staging / name).write_bytes(part.content)
-            count += 1
-        return count
 
     # -- STOW-RS ----------------------------------------------------------------------------------------
 
@@ -291,51 +245,63 @@ class DicomWebClient:
             InputFileError: A path is missing or not DICOM, or there is nothing to send (nothing is sent).
             PacsError: A request failed (the message says how many instances were stored before).
         """
-        target = f"studies/{check_uid(study_uid, 'the study UID')}" if study_uid else "studies"
+        if study_uid:
+            check_uid(study_uid, "the study UID")
         files = collect_dicom_files(paths)
-        uids = {path: _sop_instance_uid(path) for path in files}
+        datasets = {path: _read_instance(path) for path in files}
         report = StoreReport()
         for batch in _batches(files, batch_bytes):
-            sent = {uids[path]: str(path) for path in batch}
-            boundary = new_boundary()
-            body = encode_related((path.read_bytes() for path in batch), DICOM, boundary)
+            sent = {str(datasets[path].SOPInstanceUID): str(path) for path in batch}
             done = len(report.stored)
             after = (f" ({done} of {len(files)} instance(s) stored before this; local files are unchanged)"
                      if done else " (local files are unchanged)")
-            action = f"store of {len(batch)} instance(s)"
-            headers = {"Accept": DICOM_JSON,
-                       "Content-Type": f'multipart/related; type="{DICOM}"; boundary={boundary}'}
-            response = self._request("POST", target, action, after, data=body, headers=headers)
-            if response.status_code not in (200, 202, 409):
-                self._raise_status(response, action, after)
-            answer = self._json(response, action) if response.content else None
+            answer = self._stow([datasets[path] for path in batch], study_uid, f"store of {len(batch)} instance(s)",
+                                after)
             report.outcomes += store_outcomes(answer, sent)
         logger.info("PACS: %d instance(s) stored, %d refused", len(report.stored), len(report.failed))
         return report
 
-
-def _server_message(response: requests.Response) -> str:
-    """The server's own short explanation of an error answer (one line), or empty."""
-    try:
-        text = response.text if len(response.content) < 65536 else ""
-    except requests.exceptions.RequestException:
-        return ""
-    message = ""
-    try:
-        answer = response.json()
-        if isinstance(answer, dict):
-            message = str(answer.get("Message") or answer.get("Details") or answer.get("error") or "")
-    except ValueError:
-        if response.headers.get("Content-Type", "").startswith("text/plain"):
-            message = text
-    message = " ".join(message.split())
-    return message[:160] + ("…" if len(message) > 160 else "")
+    def _stow(self, datasets: list[pydicom.Dataset], study_uid: Optional[str], action: str, after: str) -> object:
+        """One STOW-RS request; its DICOM JSON answer (a 409 answer too: it lists the refused instances)."""
+        try:
+            with self._errors(action, after):
+                try:
+                    return self._web.store_instances(datasets, study_uid).to_json_dict()
+                except requests.exceptions.HTTPError as error:
+                    if error.response is None or error.response.status_code != 409:
+                        raise
+                    return error.response.json()
+        except ValueError:
+            raise PacsError(f"PACS {action} failed: the answer is not DICOM JSON{after}") from None
 
 
-def _sop_instance_uid(path: Path) -> str:
+def _json_list(items: object, action: str) -> list[dict]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise PacsError(f"PACS {action} failed: the answer is not a DICOM JSON list")
+    return items
+
+
+def _write_instances(instances, series_uid: str, staging: Path, action: str) -> int:
+    count = 0
+    for dataset in instances:
+        sop_uid = str(getattr(dataset, "SOPInstanceUID", ""))
+        part_series = str(getattr(dataset, "SeriesInstanceUID", ""))
+        if part_series != series_uid:
+            raise PacsError(f"PACS {action} failed: the PACS sent an instance of series {part_series or '?'}, "
+                            f"not of {series_uid} (nothing was written)")
+        name = f"{sop_uid}.dcm" if _UID.match(sop_uid) else f"instance-{count + 1:05d}.dcm"
+        dataset.save_as(staging / name, enforce_file_format=True)
+        count += 1
+    return count
+
+
+def _read_instance(path: Path) -> pydicom.Dataset:
     try:
-        header = pydicom.dcmread(str(path), stop_before_pixels=True)
-        return str(header.SOPInstanceUID)
+        dataset = pydicom.dcmread(str(path))
+        str(dataset.SOPInstanceUID)
+        return dataset
     except Exception:  # pydicom raises several types for damaged files
         raise InputFileError(f"{path} is not a readable DICOM file (no SOP Instance UID); nothing was sent") \
             from None

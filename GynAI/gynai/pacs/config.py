@@ -5,7 +5,7 @@ file GynAI never contacts a server. The file looks like::
 
     {"url": "https://pacs.example.org/dicom-web",
      "username": "gynai", "password": "secret",      # or "token": "..." (Bearer), or neither
-     "timeout_s": 30, "verify_tls": true, "ca_bundle": "/path/to/ca.pem"}
+     "timeout_s": 30, "total_timeout_s": 600, "verify_tls": true, "ca_bundle": "/path/to/ca.pem"}
 
 Only ``url`` is required. Unknown keys are refused so that a typo (``"pasword"``) is not silently ignored.
 The password and token are kept out of ``repr`` and out of every log line and error message.
@@ -26,7 +26,11 @@ from gynai.errors import PacsConfigError
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 30.0
-KNOWN_KEYS = ("url", "username", "password", "token", "timeout_s", "verify_tls", "ca_bundle")
+MAX_TIMEOUT_S = 3600.0
+"""Longest wait allowed for a PACS (larger values overflow the socket layer or hang a command for days)."""
+DEFAULT_TOTAL_TIMEOUT_S = 600.0
+MAX_TOTAL_TIMEOUT_S = 86400.0
+KNOWN_KEYS = ("url", "username", "password", "token", "timeout_s", "total_timeout_s", "verify_tls", "ca_bundle")
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
@@ -40,6 +44,8 @@ class PacsConfig:
         password: Password for HTTP Basic authentication (given with ``username``), or None.
         token: Bearer token (instead of username/password), or None.
         timeout_s: Seconds to wait for the server to connect and for each read.
+        total_timeout_s: Seconds one request may take in all, its answer included (a server trickling a
+            byte at a time is stopped there).
         verify_tls: Check the server's TLS certificate (https only).
         ca_bundle: CA certificates file used to check the server's certificate, or None (system CAs).
         source_path: The file the settings were read from (named in error messages), or None.
@@ -50,6 +56,7 @@ class PacsConfig:
     password: Optional[str] = field(default=None, repr=False)
     token: Optional[str] = field(default=None, repr=False)
     timeout_s: float = DEFAULT_TIMEOUT_S
+    total_timeout_s: float = DEFAULT_TOTAL_TIMEOUT_S
     verify_tls: bool = True
     ca_bundle: Optional[Path] = None
     source_path: Optional[Path] = None
@@ -105,9 +112,16 @@ def _validate(config: PacsConfig) -> None:
         raise _fail(where, "give either 'token' or 'username'/'password', not both")
     timeout = config.timeout_s
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
-            or timeout <= 0:
-        raise _fail(where, f"'timeout_s' must be a positive number of seconds, got {timeout!r}")
+            or not 0 < timeout <= MAX_TIMEOUT_S:
+        raise _fail(where, f"'timeout_s' must be a positive number of seconds, at most {MAX_TIMEOUT_S:g}, "
+                           f"got {timeout!r}")
     object.__setattr__(config, "timeout_s", float(timeout))
+    total = config.total_timeout_s
+    if isinstance(total, bool) or not isinstance(total, (int, float)) or not math.isfinite(total) \
+            or not 0 < total <= MAX_TOTAL_TIMEOUT_S:
+        raise _fail(where, f"'total_timeout_s' must be a positive number of seconds, at most "
+                           f"{MAX_TOTAL_TIMEOUT_S:g}, got {total!r}")
+    object.__setattr__(config, "total_timeout_s", float(total))
     if not isinstance(config.verify_tls, bool):
         raise _fail(where, f"'verify_tls' must be true or false, got {config.verify_tls!r}")
     if config.ca_bundle is not None:
@@ -141,6 +155,7 @@ def config_from_dict(values: dict, source_path: Optional[Path] = None) -> PacsCo
         raise _fail(where, "'ca_bundle' must be a file path (string)")
     return PacsConfig(url=values["url"], username=values.get("username"), password=values.get("password"),
                       token=values.get("token"), timeout_s=values.get("timeout_s", DEFAULT_TIMEOUT_S),
+                      total_timeout_s=values.get("total_timeout_s", DEFAULT_TOTAL_TIMEOUT_S),
                       verify_tls=values.get("verify_tls", True), ca_bundle=Path(bundle) if bundle else None,
                       source_path=source_path)
 

@@ -18,7 +18,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from gynai.dicom.pdf import build_encapsulated_pdf
 from gynai.dicom.source import source_for
@@ -85,40 +85,68 @@ def plan_outputs(image: Image, labels: LabelImage, task_id: str, modality: str, 
     return OutputPlan(tuple(formats), dicom, seg, tuple(notes))
 
 
+def check_identity(identity: Mapping[str, str], from_dicom: bool) -> dict[str, str]:
+    """The patient identity stated for a generated source series, checked (DICOM LO/PN: at most 64
+    characters, no backslash or control characters).
+
+    Raises:
+        UsageError: Given for an image read from DICOM, an unknown key, or a malformed value.
+    """
+    given = {key: value for key, value in identity.items() if value}
+    if not given:
+        return {}
+    if from_dicom:
+        raise UsageError("--patient-id/--patient-name apply to non-DICOM input only; a DICOM series keeps its "
+                         "own patient")
+    for key, value in given.items():
+        if key not in ("patient_id", "patient_name"):
+            raise UsageError(f"unknown identity field {key!r}")
+        if len(value) > 64 or "\\" in value or any(ord(c) < 32 for c in value):
+            option = "--" + key.replace("_", "-")
+            raise UsageError(f"{option} must be at most 64 characters without backslashes or control characters, "
+                             f"got {value!r}")
+    return given
+
+
 def _write_dicom(folder: Path, image: Image, labels: LabelImage, model: ReportModel,
-                 pdf_path: Optional[Path], with_seg: bool) -> dict[str, Any]:
+                 pdf_path: Optional[Path], with_seg: bool, identity: Mapping[str, str]) -> dict[str, Any]:
     from gynai.dicom.seg import build_seg              # highdicom, an optional heavy import
     from gynai.dicom.sr import build_sr
 
     if not with_seg and pdf_path is None:
         return {}
     task_id, provenance = model.metrics.task, model.metrics.model
-    source = source_for(image, dicom_files_of(image.metadata))
+    source = source_for(image, dicom_files_of(image.metadata), **identity)
     dicom_folder = folder / "dicom"
     dicom_folder.mkdir()
     written: dict[str, Any] = {"source_generated": source.generated}
+    made_from = []                                      # the PDF reports on the SEG and SR too
     if with_seg:
         seg, entries = build_seg(labels, source, task_id, provenance, algorithm_type(provenance))
         sr = build_sr(model.metrics.to_json(), seg, entries, source, provenance)
         seg.save_as(dicom_folder / "seg.dcm", enforce_file_format=True)
         sr.save_as(dicom_folder / "sr.dcm", enforce_file_format=True)
         written.update(seg="dicom/seg.dcm", sr="dicom/sr.dcm")
+        made_from = [seg, sr]
     if pdf_path is not None:
-        build_encapsulated_pdf(pdf_path.read_bytes(), source).save_as(dicom_folder / "report-pdf.dcm",
-                                                                      enforce_file_format=True)
+        build_encapsulated_pdf(pdf_path.read_bytes(), source, document_title=model.title or "GynAI report",
+                               also_references=made_from).save_as(dicom_folder / "report-pdf.dcm",
+                                                                  enforce_file_format=True)
         written["pdf_dicom"] = "dicom/report-pdf.dcm"
     if source.generated:
         (dicom_folder / "source").mkdir()
         for number, dataset in enumerate(source.datasets, start=1):
             dataset.save_as(dicom_folder / "source" / f"mr{number:04d}.dcm", enforce_file_format=True)
         written["source"] = "dicom/source"
-        logger.warning("the input is not DICOM: a source MR series was generated (new UIDs, de-identified "
-                       "placeholders) in dicom/source; send it together with the report's other DICOM objects")
+        logger.warning("the input is not DICOM: a source MR series was generated (a pseudonymous patient and "
+                       "UIDs derived from the voxels) in dicom/source; send it together with the report's other "
+                       "DICOM objects")
     return written
 
 
 def write_outputs(model: ReportModel, image: Image, labels: LabelImage, folder: Path, formats: Sequence[str],
-                  progress: Optional[ProgressCallback] = None) -> dict[str, Any]:
+                  progress: Optional[ProgressCallback] = None,
+                  identity: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
     """Write the report files of ``model`` into ``folder`` (a new or empty folder).
 
     Args:
@@ -128,6 +156,8 @@ def write_outputs(model: ReportModel, image: Image, labels: LabelImage, folder: 
         folder: Output folder; nothing is written there unless every format succeeds.
         formats: Any of :data:`FORMATS`.
         progress: ``progress(fraction, message)``.
+        identity: ``patient_id`` and/or ``patient_name`` of the DICOM source series generated for non-DICOM
+            input (instead of the pseudonym derived from the voxels).
 
     Returns:
         What was written, relative to ``folder`` (``json``, ``html``, ``pdf``, ``seg``, ``sr``, ``pdf_dicom``,
@@ -135,9 +165,11 @@ def write_outputs(model: ReportModel, image: Image, labels: LabelImage, folder: 
 
     Raises:
         OutputPathError: ``folder`` is not new or empty.
+        UsageError: ``identity`` is given for an image read from DICOM (it has its own), or is malformed.
     """
     from gynai.report.pdf import render_report_pdf               # reportlab, an optional heavy import
 
+    identity = check_identity(identity or {}, bool(dicom_files_of(image.metadata)))
     plan = plan_outputs(image, labels, model.metrics.task, model.metrics.modality, formats)
     for note in plan.notes:
         logger.warning("%s", note)
@@ -156,6 +188,6 @@ def write_outputs(model: ReportModel, image: Image, labels: LabelImage, folder: 
         report(progress, 0.5, "report written")
         if plan.dicom:
             written.update(_write_dicom(staging, image, labels, model, staging / "report.pdf" if "pdf" in formats
-                                        else None, plan.seg))
+                                        else None, plan.seg, identity))
     report(progress, 1.0, "done")
     return {**written, "notes": list(plan.notes)}

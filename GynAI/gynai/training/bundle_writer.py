@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy
 
 from gynai.errors import OutputPathError
+from gynai.io.leftovers import remove_leftovers, temp_folder_prefix
 from gynai.models.catalog import CATALOG_FILE, CATALOG_SCHEMA, catalog_files
 from gynai.tasks import TASKS, get_task, task_description
 from gynai.training.train import TrainConfig
@@ -70,7 +71,8 @@ def write_bundle(destination: Path, state_dict: dict, task_id: str, version: str
         raise OutputPathError(f"{destination} already exists; choose another folder or pass --overwrite")
     num_classes = len(get_task(task_id).labels) + 1
     destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".bundle-", dir=destination.parent))
+    remove_leftovers(destination.parent)
+    staging = Path(tempfile.mkdtemp(prefix=temp_folder_prefix(destination.name, "staging"), dir=destination.parent))
     try:
         (staging / "configs").mkdir()
         (staging / "models").mkdir()

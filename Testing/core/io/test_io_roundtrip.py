@@ -1,10 +1,7 @@
 """Image and .seg.nrrd I/O: exact geometry round trips, DICOM series, overwrite protection."""
 
 import numpy as np
-import pydicom
 import pytest
-from pydicom.dataset import FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
 from gynai.errors import OutputPathError
 from gynai.image import Geometry, Image, LabelImage
@@ -58,32 +55,7 @@ def test_seg_nrrd_round_trip(tmp_path):
     assert np.array_equal(back.array, array) and back.geometry.allclose(OBLIQUE, 1e-5)
 
 
-def write_dicom_series(folder, geometry, array):
-    folder.mkdir()
-    study, series, frame = generate_uid(), generate_uid(), generate_uid()
-    matrix = geometry.direction_matrix
-    for k in range(array.shape[0]):
-        ds = pydicom.Dataset()
-        ds.file_meta = FileMetaDataset()
-        ds.file_meta.MediaStorageSOPClassUID = MRImageStorage
-        ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.SOPClassUID, ds.SOPInstanceUID = MRImageStorage, ds.file_meta.MediaStorageSOPInstanceUID
-        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
-        ds.Modality, ds.PatientID, ds.SeriesDescription = "MR", "PHANTOM-1", "T2 sag"
-        ds.InstanceNumber = k + 1
-        ds.ImagePositionPatient = [float(v) for v in geometry.index_to_lps([0, 0, k])]
-        ds.ImageOrientationPatient = [float(v) for v in list(matrix[:, 0]) + list(matrix[:, 1])]
-        ds.PixelSpacing = [geometry.spacing_mm[1], geometry.spacing_mm[0]]
-        ds.SliceThickness = geometry.spacing_mm[2]
-        ds.Rows, ds.Columns = array.shape[1], array.shape[2]
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
-        ds.PixelData = array[k].astype(np.uint16).tobytes()
-        ds.save_as(folder / f"slice{k:03d}.dcm", enforce_file_format=True)
-
-
-def test_dicom_series_geometry_and_metadata(tmp_path):
+def test_dicom_series_geometry_and_metadata(tmp_path, write_dicom_series):
     array = np.random.default_rng(1).integers(0, 1000, (5, 8, 10)).astype(np.uint16)
     write_dicom_series(tmp_path / "series", OBLIQUE, array)
     image = read_image(tmp_path / "series")

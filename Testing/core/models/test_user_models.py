@@ -11,19 +11,6 @@ from gynai.models.selection import load_task_bundle
 from gynai.models.catalog import verify_entry
 from gynai.models.selection import all_entries, find_entry
 from gynai.models.user_models import add_bundle, remove_bundle, user_models_dir
-from gynai.training.bundle_writer import write_bundle
-from gynai.training.run import smoke_config
-
-
-@pytest.fixture()
-def bundle_folder(tmp_path):
-    from monai.networks.nets import UNet
-
-    config = smoke_config()
-    definition = config.network_def(4)
-    network = UNet(**{k: v for k, v in definition.items() if not k.startswith("_")})
-    return write_bundle(tmp_path / "My Fibroid Model", network.state_dict(), "uterus-fibroid", "2.0.0", config,
-                        "card", "test", {}, "license")
 
 
 def _zip(folder, archive, prefix=""):

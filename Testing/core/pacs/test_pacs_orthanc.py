@@ -1,5 +1,5 @@
 """PACS exchange over DICOMweb against a real Orthanc (started on loopback by these tests), plus the
-configuration, multipart and Encapsulated PDF pieces on their own."""
+configuration and Encapsulated PDF pieces on their own."""
 
 import hashlib
 import importlib.util
@@ -24,7 +24,6 @@ from gynai.io.images import read_image
 from gynai.metrics.document import metrics_document
 from gynai.pacs.client import DicomWebClient, check_study_date
 from gynai.pacs.config import PacsConfig, config_from_dict, load_pacs_config
-from gynai.pacs.multipart import encode_related, iter_related
 from gynai.pacs.records import store_outcomes
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
 
@@ -292,20 +291,6 @@ def test_config_file_errors_and_secrets(tmp_path):
     assert PacsConfig("http://localhost:8042/dicom-web", token="abc").auth_kind == "token"
 
 
-def test_multipart_round_trip_in_any_chunking():
-    boundary = "b-123"
-    parts = [b"DICM\r\n--b-12 not the boundary\r\n", b"", b"\r\n\r\n", bytes(range(256)) * 40]
-    body = encode_related(parts, "application/dicom", boundary)
-    for size in (1, 3, 7, 64, len(body)):
-        chunks = (body[i:i + size] for i in range(0, len(body), size))
-        got = list(iter_related(chunks, boundary))
-        assert [p.content for p in got] == parts and all(p.content_type == "application/dicom" for p in got)
-    with pytest.raises(PacsError, match="truncated"):
-        list(iter_related([body[:-20]], boundary))
-    with pytest.raises(PacsError, match="no boundary"):
-        list(iter_related([b"<html>error</html>"], boundary))
-
-
 def test_store_outcomes_and_filters():
     answer = {"00081199": {"vr": "SQ", "Value": [{"00081155": {"vr": "UI", "Value": ["1.2.1"]}}]},
               "00081198": {"vr": "SQ", "Value": [{"00081155": {"vr": "UI", "Value": ["1.2.2"]},
@@ -318,3 +303,13 @@ def test_store_outcomes_and_filters():
     for bad in ("2024", "20241301", "20240101-2024", "", "-"):
         with pytest.raises(UsageError):
             check_study_date(bad)
+
+
+@pytest.mark.parametrize("pattern", ["{prefix}*", "{prefix}?{rest}", "*"])
+def test_wildcard_patient_search_finds_the_study(stored, config, pattern):
+    """Issue 17, finding 7: DICOM wildcards in the patient ID match on the real server."""
+    _, series, _ = stored
+    text = pattern.format(prefix=PATIENT_ID[:4], rest=PATIENT_ID[5:])
+    with DicomWebClient(load_pacs_config(config)) as client:
+        studies = client.search_studies(patient_id=text)
+    assert series.study_instance_uid in [study.study_instance_uid for study in studies], text
