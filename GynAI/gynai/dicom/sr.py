@@ -35,8 +35,8 @@ from gynai.tasks.record import Task
 
 SR_SERIES_NUMBER = 902
 IMAGING_PROCEDURE = Code("363679005", "SCT", "Imaging procedure")
-SHAPE_CONCEPTS = (("volume_ml", None), ("ellipsoid_volume_ml", None), ("obb_diameters_mm", 0),
-                  ("obb_diameters_mm", 1), ("obb_diameters_mm", 2), ("max_feret_diameter_mm", None),
+SHAPE_CONCEPTS = (("volume_ml", None), ("ellipsoid_volume_ml", None), ("principal_diameters_mm", 0),
+                  ("principal_diameters_mm", 1), ("principal_diameters_mm", 2), ("max_feret_diameter_mm", None),
                   ("surface_area_mm2", None))
 _AXIS_CONCEPTS = (codes.SCT.Length, codes.SCT.Width, codes.DCM.Height)
 

@@ -8,7 +8,8 @@ and, for the intensity-based figures, the T2 image. Definitions:
   :data:`MIN_LESION_ML` are fragments, not lesions (a note counts them). O-RADS MRI scores each lesion,
   so bilateral or multiple lesions are measured separately, each on its own bounding box.
 * Per lesion: ``lesion``: shape metrics of the lesion (:mod:`gynai.metrics.shape`);
-  ``max_diameter_mm`` is its longest oriented-bounding-box diameter.
+  ``max_diameter_mm`` is its largest diameter in any plane (O-RADS), the maximum Feret diameter (largest
+  distance between two voxel centres; a 40 × 40 × 20 mm box reads about 58 mm, not its 40 mm edge).
 * ``solid_volume_ml`` and ``solid_fraction`` (solid / lesion volume).
 * Fluid: voxels of the lesion's cystic part brighter than the Otsu threshold of that lesion's cystic T2
   values (fluid is bright, wall and septa dark); on ultrasound (modality ``US``) darker than it (fluid is
@@ -159,7 +160,7 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
     solid_ml = float(solid.sum()) * voxel_ml
     result: dict[str, Any] = {
         "volume_ml": shape["volume_ml"], "centroid_lps_mm": shape["centroid_lps_mm"], "lesion": shape,
-        "max_diameter_mm": shape["obb_diameters_mm"][0] if shape["present"] else None,
+        "max_diameter_mm": shape["max_feret_diameter_mm"] if shape["present"] else None,
         "solid_volume_ml": solid_ml,
         "solid_fraction": solid_ml / shape["volume_ml"] if shape["volume_ml"] > 0 else None,
         "locule_count": None, "wall_thickness_mm": None, "septal_thickness_mm": None, "fluid_volume_ml": None,

@@ -39,6 +39,7 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "ellipsoid_volume_ml": (VOLUME, ML, ELLIPSOID),
     "obb_diameters_mm": (DIAMETER, MM, None),
     "diameters_mm": (DIAMETER, MM, None),
+    "principal_diameters_mm": (DIAMETER, MM, None),
     "max_diameter_mm": (DIAMETER, MM, None),
     "max_feret_diameter_mm": (Code("L0JK", "IBSI", "Maximum 3D diameter"), MM, None),
     "surface_area_mm2": (Code("C0JK", "IBSI", "Surface area"), MM2, None),

@@ -154,7 +154,7 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
         mask = instances == number
         surface = _surface_points(mask)
         shape = shape_metrics(mask, geometry)
-        item = {"id": number, **shape, "diameters_mm": shape["obb_diameters_mm"], "figo_type": None,
+        item = {"id": number, **shape, "diameters_mm": shape["principal_diameters_mm"], "figo_type": None,
                 "figo_note": None, "fraction_in_cavity": None, "fraction_intramural": None,
                 "fraction_outside_uterus": None, "touches_endometrium": None, "depth_into_cavity_mm": None,
                 "depth_beyond_serosa_mm": None, "diameter_fraction_in_cavity": None,

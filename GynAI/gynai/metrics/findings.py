@@ -19,7 +19,7 @@ Value = Union[float, int, str, bool, None]
 LABELS: dict[str, str] = {
     "volume_ml": "Volume", "ellipsoid_volume_ml": "Ellipsoid volume (L×W×H×π/6)",
     "max_feret_diameter_mm": "Maximum 3D diameter", "max_diameter_mm": "Maximum diameter",
-    "figo_type": "FIGO type (automated estimate)", "distance_to_endometrium_mm": "Distance to endometrium",
+    "figo_type": "FIGO type", "distance_to_endometrium_mm": "Distance to endometrium",
     "depth_into_cavity_mm": "Protrusion into the cavity", "depth_beyond_serosa_mm": "Protrusion beyond the serosa",
     "diameter_fraction_in_cavity": "Fraction of diameter in the cavity",
     "diameter_fraction_outside_uterus": "Fraction of diameter beyond the serosa",

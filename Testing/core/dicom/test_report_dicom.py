@@ -73,7 +73,7 @@ def test_sr_measurements_read_back(task, tmp_path, dciodvfy_errors):
     assert ellipsoid[0].value == pytest.approx(document["structures"][entries[0].label_id]["ellipsoid_volume_ml"],
                                                rel=1e-6)
     lengths = {m.name.value: m.value for m in first.get_measurements() if m.unit.value == "mm"}
-    diameters = document["structures"][entries[0].label_id]["obb_diameters_mm"]
+    diameters = document["structures"][entries[0].label_id]["principal_diameters_mm"]
     assert [lengths["410668003"], lengths["103355008"], lengths["121207"]] == pytest.approx(diameters, rel=1e-6)
     assert first.referenced_segment.referenced_sop_instance_uid == seg.SOPInstanceUID
     schemes = {item.CodingSchemeDesignator for item in back.CodingSchemeIdentificationSequence}

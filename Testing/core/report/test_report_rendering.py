@@ -136,7 +136,7 @@ def test_adnexal_template_on_ultrasound_gives_the_o_rads_us_inputs():
     rows = dict(table.rows)
     assert table.headers[0] == "O-RADS US input" and not any("T2" in name for name in rows)
     assert rows["Locules"] == "2 (bilocular)"                    # the phantom's two locules, US lexicon
-    diameters = document["adnexal"]["lesion"]["obb_diameters_mm"]
+    diameters = document["adnexal"]["lesion"]["principal_diameters_mm"]
     assert rows["Mean of three diameters"] == f"{sum(diameters) / 3:.1f} mm"
     assert "No O-RADS US score is assigned" in section.blocks[-1].text
     assert report_model(document, case.image)["title"] == "Adnexal mass (O-RADS US inputs)"

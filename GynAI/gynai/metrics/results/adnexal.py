@@ -120,7 +120,7 @@ class AdnexalResults(JsonRecord):
 
     def tracked_lesions(self) -> list[Lesion]:
         """Each lesion, its shape figures under its own."""
-        return [lesion_from(number, lesion.values(), lesion.shape.obb_diameters_mm)
+        return [lesion_from(number, lesion.values(), lesion.shape.principal_diameters_mm)
                 for number, lesion in enumerate(self.present_lesions(), start=1)]
 
     def instance_values(self, number: int) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def _locules(count, ultrasound: bool = False) -> str:
 
 
 def _mean_diameter(lesion: AdnexalLesion) -> str:
-    values = lesion.shape.obb_diameters_mm
+    values = lesion.shape.principal_diameters_mm
     return NOT_ASSESSED if not values else number(sum(values) / len(values), unit="mm")
 
 
@@ -60,7 +60,7 @@ Cell = Callable[[AdnexalLesion], str]
 ROWS: tuple[tuple[str, Cell], ...] = (
     ("Lesion volume", lambda lesion: number(lesion.volume_ml, unit="mL")),
     ("Maximal diameter", lambda lesion: number(lesion.features.max_diameter_mm, unit="mm")),
-    ("Three diameters", lambda lesion: f"{diameters(lesion.shape.obb_diameters_mm)} mm"),
+    ("Three diameters", lambda lesion: f"{diameters(lesion.shape.principal_diameters_mm)} mm"),
     ("Centre (x, y, z LPS mm)", lambda lesion: _centroid(lesion.shape.centroid_lps_mm)),
     ("Solid tissue", lambda lesion: _solid(lesion.features.solid_volume_ml)),
     ("Solid tissue volume", lambda lesion: number(lesion.features.solid_volume_ml, 2, "mL")),

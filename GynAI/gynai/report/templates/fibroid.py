@@ -54,7 +54,7 @@ def _uterus_paragraph(uterus: StructureMetrics) -> Paragraph:
     if uterus.present:
         return Paragraph(f"Uterine volume {number(uterus.volume_ml, unit='mL')} (voxel count), ellipsoid estimate "
                          f"{number(uterus.ellipsoid_volume_ml, unit='mL')}; diameters "
-                         f"{diameters(uterus.obb_diameters_mm)} mm.")
+                         f"{diameters(uterus.principal_diameters_mm)} mm.")
     return Paragraph("Uterus not segmented (no myometrium): uterine volume and diameters not assessed.")
 
 
