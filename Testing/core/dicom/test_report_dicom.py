@@ -161,3 +161,19 @@ def test_report_on_dicom_input_references_the_real_series(fibroid_case, tmp_path
     model = json.loads((out / "report.json").read_text())
     assert model["header"]["patient_id"] == "PAT-0042" and model["header"]["input_is_dicom"]
     assert dciodvfy_errors(out / "dicom" / "sr.dcm") == []
+
+
+def test_sr_states_the_synthetic_training_and_the_reader(tmp_path, dciodvfy_errors):
+    """Issue 16: the SR says the models were trained only on synthetic phantoms and that the figures are
+    automated estimates to be confirmed by a reader."""
+    case = generate("uterus-fibroid", 2, PhantomConfig(spacing_mm=(1.5, 1.5, 4.0), size_xyz=(128, 128, 24)))
+    source = synthesize_series(case.image)
+    seg, entries = build_seg(case.labels, source, "uterus-fibroid")
+    sr = build_sr(metrics_document(case.image, case.labels, "uterus-fibroid"), seg, entries, source)
+    sr.save_as(tmp_path / "sr.dcm")
+    assert dciodvfy_errors(tmp_path / "sr.dcm") == []
+    back = hd.sr.srread(tmp_path / "sr.dcm")
+    texts = [item.TextValue for container in back.ContentSequence if container.ValueType == "CONTAINER"
+             for item in getattr(container, "ContentSequence", []) if item.ValueType == "TEXT"]
+    assert any("trained only on synthetic phantoms" in text and "confirm" in text for text in texts)
+    assert len(back.content.get_volumetric_roi_measurement_groups()) == len(entries)

@@ -205,6 +205,9 @@ def test_pdf_and_html_of_each_template(tmp_path):
         html = (folder / "out" / "report.html").read_text()
         for phrase in expected[task]:
             assert phrase in html
+        # issue 16: every format says the models saw only synthetic phantoms and the figures are estimates
+        for where in (" ".join(text.split()), " ".join(html.split()), model["notice"], model["metrics"]["notice"]):
+            assert "trained only on synthetic phantoms" in where and "automated estimates" in where
         figures = len(re.findall("data:image/png;base64,", html))
         assert figures >= 2 + (task == "placenta")                     # overview, key slice(s), thickness map
         assert ("<svg" in html) is (task == "uterus-fibroid")

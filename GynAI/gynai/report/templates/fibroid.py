@@ -97,7 +97,8 @@ def fibroid_summary(fibroids: FibroidMap) -> list[str]:
             f"{fibroids.count} fibroid(s)")
     if fibroids.count:
         dominant = fibroids.fibroids[0]
-        line += (f", dominant fibroid {fibroids.dominant_fibroid_id} (FIGO {dominant.figo_type or NOT_ASSESSED}, "
+        figo = dominant.figo_type or (UNCLASSIFIED if dominant.figo_note else NOT_ASSESSED)
+        line += (f", dominant fibroid {fibroids.dominant_fibroid_id} (estimated FIGO type {figo}, "
                  f"{dominant.shape.volume_ml:.1f} mL)")
     if fibroids.burden_percent is not None:
         line += f"; burden {fibroids.burden_percent:.1f} % of the uterus"
