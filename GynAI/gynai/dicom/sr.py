@@ -2,9 +2,9 @@
 
 One measurement group per SEG segment (TID 1411, referencing the segment and the source series): volume
 (voxel sum, DCM 126030), ellipsoid volume (LWH method, DCM 126029), length / width / height (the three
-principal-axis diameters, largest first), maximum 3D diameter and surface area (IBSI), plus the lesion's coded findings (FIGO
-type, distances, T2 ratio and Funaki class for each fibroid; the placenta research metrics on the
-placenta; the O-RADS MRI inputs on each adnexal lesion's whole-lesion segment, see :mod:`gynai.dicom.seg`).
+principal-axis diameters, largest first), maximum 3D diameter and surface area (IBSI), plus the lesion's
+coded findings (FIGO type, distances, T2 ratio and Funaki class for each fibroid; the placenta research
+metrics on the placenta; the O-RADS MRI inputs on each adnexal lesion's whole-lesion segment, see :mod:`gynai.dicom.seg`).
 Findings about no single segment (uterus summary, adnexal lesion count and total volume) are TID 1501
 groups. Numbers become measurements with UCUM units, classes and yes/no become qualitative
 evaluations; figures that were not assessed are left out (the report says "not assessed"). The notice

@@ -128,7 +128,8 @@ def _ring_fit(surface: np.ndarray, tissue: np.ndarray, distance_mm: np.ndarray, 
     leaves :data:`MIN_RING_POINTS` points facing that way (a small cavity beside a large fibroid lies
     close to it), else at the one that leaves most.
     """
-    candidates = np.argwhere(surface & (distance_mm > min(exclusions_mm)) & (distance_mm <= max(exclusions_mm) + ring_mm))
+    reach = (distance_mm > min(exclusions_mm)) & (distance_mm <= max(exclusions_mm) + ring_mm)
+    candidates = np.argwhere(surface & reach)
     if len(candidates) < MIN_POINTS:
         return None
     candidate_distance = distance_mm[tuple(candidates.T)]

@@ -69,7 +69,7 @@ def crop_geometry(geometry: Geometry, crop: tuple[slice, slice, slice]) -> Geome
                     geometry.direction)
 
 
-def _row_extremes(mask: np.ndarray) -> np.ndarray:
+def row_extremes(mask: np.ndarray) -> np.ndarray:
     """Indices [k, j, i] of the first and last voxel of every non-empty row along i.
 
     Every voxel lies between its row's two extremes, so the convex hull of the extremes is the hull of
@@ -105,10 +105,10 @@ def _diameter_candidates(points: np.ndarray) -> np.ndarray:
 def max_feret_diameter_mm(mask: np.ndarray, geometry: Geometry) -> float:
     """Largest distance (mm) between two voxel centres of a non-empty mask (exact).
 
-    Candidates are the row ends (:func:`_row_extremes`), pruned by a distance bound
+    Candidates are the row ends (:func:`row_extremes`), pruned by a distance bound
     (:func:`_diameter_candidates`; for round shapes after the convex hull), then compared pairwise.
     """
-    points = np.atleast_2d(geometry.index_to_lps(_row_extremes(mask)[:, ::-1].astype(float)))
+    points = np.atleast_2d(geometry.index_to_lps(row_extremes(mask)[:, ::-1].astype(float)))
     candidates = _diameter_candidates(points)
     if len(candidates) > MAX_PAIR_CANDIDATES:
         try:
@@ -126,6 +126,24 @@ ELLIPSOID_VARIANCE = 5.0
 """A solid ellipsoid of semi-axis a has variance a²/5 along that axis."""
 
 
+def _index_covariance(mask: np.ndarray) -> np.ndarray:
+    """Covariance (i, j, k order, in voxel units) of the voxel indices of a non-empty mask, from its three
+    2D projections (one pass each; no list of voxel indices is built)."""
+    count = float(np.count_nonzero(mask))
+    sums, products = np.zeros(3), np.zeros((3, 3))
+    for first, second, summed in ((2, 1, 0), (2, 0, 1), (1, 0, 2)):        # (i, j), (i, k), (j, k) planes
+        plane = mask.sum(axis=summed, dtype=np.int64)                        # axes left: the other two
+        a_axis, b_axis = sorted((first, second))
+        a_index = np.arange(mask.shape[a_axis], dtype=np.float64)[:, None]
+        b_index = np.arange(mask.shape[b_axis], dtype=np.float64)[None, :]
+        products[2 - a_axis, 2 - b_axis] = products[2 - b_axis, 2 - a_axis] = float((plane * a_index * b_index).sum())
+        for axis, index in ((a_axis, a_index), (b_axis, b_index)):
+            sums[2 - axis] = float((plane * index).sum())
+            products[2 - axis, 2 - axis] = float((plane * index * index).sum())
+    mean = sums / count
+    return products / count - np.outer(mean, mean)
+
+
 def principal_diameters_mm(mask: np.ndarray, geometry: Geometry) -> tuple[list[float], list[list[float]]]:
     """Diameters (mm, longest first) and unit LPS axes of the ellipsoid with the mask's second moments.
 
@@ -133,9 +151,7 @@ def principal_diameters_mm(mask: np.ndarray, geometry: Geometry) -> tuple[list[f
         mask: Non-empty boolean mask [k, j, i].
         geometry: Its grid.
     """
-    index = np.nonzero(mask)
-    points = np.stack([index[2], index[1], index[0]], axis=1).astype(np.float64)          # i, j, k
-    covariance_ijk = np.cov(points.T, bias=True) if len(points) > 1 else np.zeros((3, 3))
+    covariance_ijk = _index_covariance(mask)
     scale = geometry.direction_matrix @ np.diag(geometry.spacing_mm)
     covariance = scale @ covariance_ijk @ scale.T
     values, vectors = np.linalg.eigh(covariance)

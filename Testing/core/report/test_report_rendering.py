@@ -99,8 +99,15 @@ def test_placenta_template_shows_each_consensus_sign_as_evidence():
     evidence = {row[0]: row[2] for row in signs.rows}
     assert evidence["Loss of the T2-hypointense retroplacental interface"] == "not assessed"
     assert "minimum 0.0 mm" in evidence["Myometrial thinning (< 1 mm or undetectable)"]
-    assert evidence["Bladder wall interruption"].startswith("contact through myometrium < 1 mm: yes")
+    # issue 16: the bladder wall is not segmented, so the SAR-ESUR sign is not assessed; the proximity figures
+    # are a separate research row
+    assert evidence["Bladder wall interruption"] == "not assessed"
+    tables = [b for b in sections["Consensus signs: measured evidence"].blocks if isinstance(b, Table)]
+    proximity = dict(tables[1].rows)["Placenta–bladder proximity (research)"]
+    assert proximity.startswith("myometrium < 1 mm between placenta and bladder: yes")
     assert "anterior" in sections["Placenta"].blocks[0].text       # the phantom's placenta lies anteriorly
+    assert "above 40 mm" not in sections["Placenta"].blocks[0].text
+    assert "GynAI's own" in signs.caption and "Collins" in signs.caption
 
 
 def test_placenta_without_myometrium_says_not_assessed():
