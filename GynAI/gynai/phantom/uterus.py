@@ -10,7 +10,7 @@ to the serosa along the fibroid's direction, ``r`` = fibroid radius):
 For types 0–2 and 2-5 the endometrial lining (2.5 mm) drapes the fibroid's cavity side (type 0: all of it).
 | 1 | s_in − 0.3 r | mostly in the distended cavity |
 | 2 | s_in + 0.3 r | mostly in the wall, bulging into the cavity |
-| 3 | s_in + r + 0.5 mm, moved out until 0.5 mm clear of the cavity | intramural, touching the endometrium |
+| 3 | s_in + r + 0.5 mm, moved out until it no longer cuts into the cavity | intramural, touching the endometrium |
 | 4 | (s_in + s_out) / 2 | intramural, ≥ 4 mm from cavity and serosa (radius capped to fit the wall) |
 | 5 | s_out − 0.3 r | subserosal, mostly intramural |
 | 6 | s_out + 0.3 r | subserosal, mostly outside |
@@ -117,9 +117,10 @@ def _surface_samples(shape: Ellipsoid, count: int = 2000) -> np.ndarray:
     return np.asarray(shape.centre_lps_mm) + (unit * np.asarray(shape.radii_mm)) @ shape.matrix.T
 
 
-def _clear_of(shape: Ellipsoid, cavity: Ellipsoid, direction: np.ndarray, t: float, gap_mm: float = 0.5,
+def _clear_of(shape: Ellipsoid, cavity: Ellipsoid, direction: np.ndarray, t: float, gap_mm: float = 0.0,
               step_mm: float = 0.25) -> Ellipsoid:
-    """A type 3 fibroid moved outwards along ``direction`` until it clears the cavity by ``gap_mm``.
+    """A type 3 fibroid moved outwards along ``direction`` until it no longer cuts into the cavity (clears it
+    by ``gap_mm``).
 
     Placed at ``s_in + r + gap`` along a direction oblique to the cavity's surface, the fibroid would cut
     into the (flat) cavity and be, geometrically, a type 2.
