@@ -67,7 +67,8 @@ ROWS: tuple[tuple[str, Cell], ...] = (
     ("Solid tissue fraction", lambda lesion: _fraction(lesion.features.solid_fraction)),
     ("Fluid volume", lambda lesion: number(lesion.features.fluid_volume_ml, unit="mL")),
     ("Locules", lambda lesion: _locules(lesion.features.locule_count)),
-    ("Wall thickness", lambda lesion: number(lesion.features.wall_thickness_mm, unit="mm")),
+    ("Wall thickness (median / maximum)", lambda lesion: f"{number(lesion.features.wall_thickness_mm)} / "
+                                                          f"{number(lesion.features.max_wall_thickness_mm, unit='mm')}"),
     ("Septal thickness", lambda lesion: number(lesion.features.septal_thickness_mm, unit="mm")),
     ("Solid tissue T2 ratio to fluid", lambda lesion: _ratio(lesion.features.solid_t2_ratio_to_fluid)),
     ("Solid tissue T2 ratio to myometrium", lambda lesion: _ratio(lesion.features.solid_t2_ratio_to_myometrium)),
