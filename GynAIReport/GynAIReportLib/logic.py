@@ -119,13 +119,14 @@ TABLE_COLUMNS = (
     # header, metrics key (index into a list when given), unit
     ("Volume (mL)", ("volume_ml", None), "mL"),
     ("Ellipsoid volume (mL)", ("ellipsoid_volume_ml", None), "mL"),
-    ("Diameter 1 (mm)", ("obb_diameters_mm", 0), "mm"),
-    ("Diameter 2 (mm)", ("obb_diameters_mm", 1), "mm"),
-    ("Diameter 3 (mm)", ("obb_diameters_mm", 2), "mm"),
+    ("Diameter 1 (mm)", ("principal_diameters_mm", 0), "mm"),
+    ("Diameter 2 (mm)", ("principal_diameters_mm", 1), "mm"),
+    ("Diameter 3 (mm)", ("principal_diameters_mm", 2), "mm"),
     ("Max Feret diameter (mm)", ("max_feret_diameter_mm", None), "mm"),
     ("Surface area (mm2)", ("surface_area_mm2", None), "mm2"),
 )
-"""Numeric columns of the metrics table: diameters are the oriented-bounding-box edges, longest first."""
+"""Numeric columns of the metrics table: diameters are the principal-axis diameters (second moments), longest
+first."""
 
 
 def _cell(values: dict, key: str, index) -> float:

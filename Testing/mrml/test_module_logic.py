@@ -49,7 +49,7 @@ def test_metrics_table_columns_and_recompute_after_edit(scene):
     assert headers == ["Structure"] + [h for h, _, _ in TABLE_COLUMNS] + ["Present", "Voxel count"]
     row = [table.GetCellText(r, 0) for r in range(table.GetNumberOfRows())].index("fibroid")
     fibroid = watcher.metrics["structures"]["fibroid"]
-    assert float(table.GetCellText(row, 3)) == pytest.approx(fibroid["obb_diameters_mm"][0], rel=1e-5)
+    assert float(table.GetCellText(row, 3)) == pytest.approx(fibroid["principal_diameters_mm"][0], rel=1e-5)
     assert table.GetCellText(row, headers.index("Present")) == "yes"
     assert table.GetColumnProperty("Volume (mL)", "dicomQuantity") == "SCT^118565006^Volume"
     assert table.GetColumnProperty("Ellipsoid volume (mL)", "dicomMethod") == "DCM^126029^LWH method for volume of ellipsoid"

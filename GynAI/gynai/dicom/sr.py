@@ -1,13 +1,15 @@
 """DICOM Comprehensive 3D SR with a TID 1500 Measurement Report of the metrics (highdicom).
 
 One measurement group per SEG segment (TID 1411, referencing the segment and the source series): volume
-(voxel sum, DCM 126030), ellipsoid volume (LWH method, DCM 126029), length / width / height (the oriented
-bounding box edges), maximum 3D diameter and surface area (IBSI), plus the lesion's coded findings (FIGO
-type, distances, T2 ratio and Funaki class for each fibroid; the placenta research metrics on the
-placenta; the O-RADS MRI inputs on each adnexal lesion's whole-lesion segment, see :mod:`gynai.dicom.seg`).
+(voxel sum, DCM 126030), ellipsoid volume (LWH method, DCM 126029), length / width / height (the three
+principal-axis diameters, largest first), maximum 3D diameter and surface area (IBSI), plus the lesion's
+coded findings (FIGO type, distances, T2 ratio and Funaki class for each fibroid; the placenta research
+metrics on the placenta; the O-RADS MRI inputs on each adnexal lesion's whole-lesion segment, see :mod:`gynai.dicom.seg`).
 Findings about no single segment (uterus summary, adnexal lesion count and total volume) are TID 1501
 groups. Numbers become measurements with UCUM units, classes and yes/no become qualitative
-evaluations; figures that were not assessed are left out (the report says "not assessed"). Codes come
+evaluations; figures that were not assessed are left out (the report says "not assessed"). The notice
+(models trained only on synthetic phantoms; automated estimates to be confirmed by a reader) is a TEXT
+comment in the report's Qualitative Evaluations container. Codes come
 from :mod:`gynai.metrics.codes`; private ``99GYNAI`` codes are declared in the Coding Scheme
 Identification Sequence.
 """
@@ -29,14 +31,16 @@ from gynai.dicom.uids import new_uid
 from gynai.labels.codes import Code
 from gynai.metrics.codes import MEASUREMENT_CODES
 from gynai.metrics.findings import Finding
-from gynai.metrics.results.document import MetricsDocument
+from gynai.metrics.results.document import NOTICE, MetricsDocument
 from gynai.tasks import get_task
 from gynai.tasks.record import Task
 
 SR_SERIES_NUMBER = 902
 IMAGING_PROCEDURE = Code("363679005", "SCT", "Imaging procedure")
-SHAPE_CONCEPTS = (("volume_ml", None), ("ellipsoid_volume_ml", None), ("obb_diameters_mm", 0),
-                  ("obb_diameters_mm", 1), ("obb_diameters_mm", 2), ("max_feret_diameter_mm", None),
+QUALITATIVE_EVALUATIONS = hd.sr.CodedConcept("C0034375", "UMLS", "Qualitative Evaluations")
+COMMENT = hd.sr.CodedConcept("121106", "DCM", "Comment")
+SHAPE_CONCEPTS = (("volume_ml", None), ("ellipsoid_volume_ml", None), ("principal_diameters_mm", 0),
+                  ("principal_diameters_mm", 1), ("principal_diameters_mm", 2), ("max_feret_diameter_mm", None),
                   ("surface_area_mm2", None))
 _AXIS_CONCEPTS = (codes.SCT.Length, codes.SCT.Width, codes.DCM.Height)
 
@@ -60,6 +64,15 @@ def _items(key: str, value, method_override=None) -> tuple[list, list]:
     method = method_override or method
     return [hd.sr.Measurement(name=coded(concept), value=float(value), unit=coded(unit),
                               method=coded(method) if method else None)], []
+
+
+def _notice_container(notice: str) -> hd.sr.ContainerContentItem:
+    """TID 1500's "Qualitative Evaluations" container with the notice as a TEXT comment: the models were
+    trained only on synthetic phantoms, types and measurements are automated estimates."""
+    container = hd.sr.ContainerContentItem(name=QUALITATIVE_EVALUATIONS, relationship_type="CONTAINS")
+    container.ContentSequence = [hd.sr.TextContentItem(name=COMMENT, value=notice[:1024],
+                                                       relationship_type="CONTAINS")]
+    return container
 
 
 def _shape_measurements(values: dict) -> list:
@@ -145,6 +158,7 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
     report = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_device_context=observer),
         procedure_reported=coded(IMAGING_PROCEDURE), imaging_measurements=groups)
+    report[0].ContentSequence.append(_notice_container(NOTICE))
     description = f"GynAI measurements {metrics.task}" + (" (generated source)" if source.generated else "")
     sr = hd.sr.Comprehensive3DSR(
         evidence=[seg, *source.datasets[:1]], content=report[0], series_instance_uid=new_uid(),

@@ -8,7 +8,8 @@ and, for the intensity-based figures, the T2 image. Definitions:
   :data:`MIN_LESION_ML` are fragments, not lesions (a note counts them). O-RADS MRI scores each lesion,
   so bilateral or multiple lesions are measured separately, each on its own bounding box.
 * Per lesion: ``lesion``: shape metrics of the lesion (:mod:`gynai.metrics.shape`);
-  ``max_diameter_mm`` is its longest oriented-bounding-box diameter.
+  ``max_diameter_mm`` is its largest diameter in any plane (O-RADS), the maximum Feret diameter (largest
+  distance between two voxel centres; a 40 × 40 × 20 mm box reads about 58 mm, not its 40 mm edge).
 * ``solid_volume_ml`` and ``solid_fraction`` (solid / lesion volume).
 * Fluid: voxels of the lesion's cystic part brighter than the Otsu threshold of that lesion's cystic T2
   values (fluid is bright, wall and septa dark); on ultrasound (modality ``US``) darker than it (fluid is
@@ -17,7 +18,8 @@ and, for the intensity-based figures, the T2 image. Definitions:
   least :data:`MIN_LOCULE_ML`. Septa thinner than the slice thickness may not separate locules.
 * ``wall_thickness_mm``: median, over the lesion's outer surface voxels outside the solid tissue, of the
   distance to the nearest fluid voxel centre (a wall of n voxels between outside and fluid measures n
-  voxels); accuracy about one voxel.
+  voxels); accuracy about one voxel. ``max_wall_thickness_mm``: the largest of those distances (focal
+  thickening, which the median hides; box-shaped lesions read their corners' diagonal).
 * ``septal_thickness_mm``: with two or more locules, mean septal thickness = septal volume / septal area.
   Septal voxels: non-fluid voxels of the cystic part (not solid tissue) within :data:`SEPTUM_REACH_MM` of
   two different locules and farther from the lesion's outside than from the second of them (which leaves
@@ -105,14 +107,15 @@ def adnexal_instances(labels: LabelImage) -> np.ndarray:
 
 
 def _wall_thickness_mm(lesion: np.ndarray, fluid: np.ndarray, solid: np.ndarray,
-                       spacing_zyx: np.ndarray) -> Optional[float]:
+                       spacing_zyx: np.ndarray) -> tuple[Optional[float], Optional[float]]:
+    """Median and maximum wall thickness (a median alone hides focal thickening)."""
     surface = boundary_6(lesion) & ~solid
     fluid_points = np.argwhere(fluid)
     surface_points = np.argwhere(surface)
     if len(fluid_points) == 0 or len(surface_points) == 0:
-        return None
+        return None, None
     distances, _ = grid_tree(fluid_points * spacing_zyx).query(surface_points * spacing_zyx)
-    return float(np.median(distances))
+    return float(np.median(distances)), float(distances.max())
 
 
 def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candidates: np.ndarray,
@@ -159,10 +162,11 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
     solid_ml = float(solid.sum()) * voxel_ml
     result: dict[str, Any] = {
         "volume_ml": shape["volume_ml"], "centroid_lps_mm": shape["centroid_lps_mm"], "lesion": shape,
-        "max_diameter_mm": shape["obb_diameters_mm"][0] if shape["present"] else None,
+        "max_diameter_mm": shape["max_feret_diameter_mm"] if shape["present"] else None,
         "solid_volume_ml": solid_ml,
         "solid_fraction": solid_ml / shape["volume_ml"] if shape["volume_ml"] > 0 else None,
-        "locule_count": None, "wall_thickness_mm": None, "septal_thickness_mm": None, "fluid_volume_ml": None,
+        "locule_count": None, "wall_thickness_mm": None, "max_wall_thickness_mm": None, "septal_thickness_mm": None,
+        "fluid_volume_ml": None,
         "solid_t2_ratio_to_fluid": None, "solid_t2_ratio_to_myometrium": None, "notes": []}
     if t2 is None or not cystic.any():
         result["notes"].append("no image given: fluid, locules, wall, septa and T2 ratios not assessed"
@@ -181,7 +185,8 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
     result["locule_count"] = int(len(locule_ids))
     result["septal_thickness_mm"] = _septal_thickness_mm(components, locule_ids, cystic & ~fluid, lesion, spacing_zyx)
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml
-    result["wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid, spacing_zyx)
+    result["wall_thickness_mm"], result["max_wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid,
+                                                                                      spacing_zyx)
     if ultrasound:
         result["notes"].append("ultrasound image: T2 signal ratios not assessed")
         return result

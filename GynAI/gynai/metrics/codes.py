@@ -39,6 +39,7 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "ellipsoid_volume_ml": (VOLUME, ML, ELLIPSOID),
     "obb_diameters_mm": (DIAMETER, MM, None),
     "diameters_mm": (DIAMETER, MM, None),
+    "principal_diameters_mm": (DIAMETER, MM, None),
     "max_diameter_mm": (DIAMETER, MM, None),
     "max_feret_diameter_mm": (Code("L0JK", "IBSI", "Maximum 3D diameter"), MM, None),
     "surface_area_mm2": (Code("C0JK", "IBSI", "Surface area"), MM2, None),
@@ -76,6 +77,15 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "t2_ratio_to_muscle": (_private(125, "Fibroid T2 signal ratio to skeletal muscle"), RATIO_UNIT, None),
     "lesion_count": (_private(126, "Number of adnexal lesions"), NO_UNITS, None),
     "total_volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "depth_into_cavity_mm": (_private(129, "Fibroid protrusion depth into the endometrial cavity"), MM, None),
+    "depth_beyond_serosa_mm": (_private(130, "Fibroid protrusion depth beyond the expected serosa"), MM, None),
+    "diameter_fraction_in_cavity": (_private(131, "Fraction of fibroid diameter in the endometrial cavity"),
+                                    RATIO_UNIT, None),
+    "diameter_fraction_outside_uterus": (_private(132, "Fraction of fibroid diameter beyond the expected serosa"),
+                                         RATIO_UNIT, None),
+    "neck_width_mm": (_private(133, "Width of the fibroid's attachment to the wall"), MM, None),
+    "pedunculated": (_private(134, "Pedunculated (attached by a narrow stalk)"), NO_UNITS, None),
+    "max_wall_thickness_mm": (_private(135, "Maximum wall thickness"), MM, None),
 }
 
 

@@ -6,7 +6,10 @@ image and a skeletal-muscle mask (for the Funaki class). Definitions:
 * Instances: :func:`gynai.metrics.instances.split_instances` (touching fibroids are split at necks),
   numbered by decreasing volume; ``dominant_fibroid_id`` is the largest.
 * Per fibroid: :func:`gynai.metrics.shape.shape_metrics` figures and the FIGO type of
-  :mod:`gynai.metrics.figo` with its volume fractions.
+  :mod:`gynai.metrics.figo` with the figures it rests on: protrusion depths into the cavity and beyond the
+  serosa, the fractions of the diameter and of the volume beyond each contour, the attachment (neck)
+  width and whether it is pedunculated; ``figo_note`` says why a fibroid is left unclassified (then
+  ``figo_type`` is None: reader to decide).
 * ``distance_to_endometrium_mm`` / ``distance_to_serosa_mm``: shortest distance from the fibroid to the
   endometrium / to tissue outside the uterus: the centre-to-centre distance of the closest voxel pair
   minus the length of one voxel along that direction, i.e. the thickness of tissue in between (touching
@@ -36,7 +39,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from gynai.image import Image, LabelImage
-from gynai.metrics.figo import classify_fibroid
+from gynai.metrics.figo import FigoResult, classify_fibroid
 from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.instances import split_instances
 from gynai.metrics.shape import bounding_slices, shape_metrics
@@ -88,6 +91,24 @@ def _distance_mm(fibroid_points: np.ndarray, targets: np.ndarray, spacing_zyx: n
     return max(0.0, length - one_voxel)
 
 
+def _rounded(value: Optional[float], digits: int = 4) -> Optional[float]:
+    return None if value is None else round(float(value), digits)
+
+
+def _figo_items(figo: FigoResult) -> dict[str, Any]:
+    """The fibroid's FIGO keys from :func:`gynai.metrics.figo.classify_fibroid`."""
+    return {"figo_type": figo.figo_type, "figo_note": figo.note,
+            "fraction_in_cavity": _rounded(figo.fraction_cavity),
+            "fraction_intramural": _rounded(figo.fraction_intramural),
+            "fraction_outside_uterus": _rounded(figo.fraction_outside),
+            "touches_endometrium": figo.touches_endometrium,
+            "depth_into_cavity_mm": _rounded(figo.depth_into_cavity_mm, 2),
+            "depth_beyond_serosa_mm": _rounded(figo.depth_beyond_serosa_mm, 2),
+            "diameter_fraction_in_cavity": _rounded(figo.diameter_fraction_in_cavity),
+            "diameter_fraction_outside_uterus": _rounded(figo.diameter_fraction_outside),
+            "neck_width_mm": _rounded(figo.neck_width_mm, 2), "pedunculated": figo.pedunculated}
+
+
 def funaki_class(fibroid_t2: float, myometrium_t2: float, muscle_t2: Optional[float]) -> str:
     """Funaki class from median T2 intensities (see the module docstring for the cut-offs)."""
     if muscle_t2 is None or myometrium_t2 <= muscle_t2:
@@ -133,19 +154,18 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
         mask = instances == number
         surface = _surface_points(mask)
         shape = shape_metrics(mask, geometry)
-        item = {"id": number, **shape, "diameters_mm": shape["obb_diameters_mm"], "figo_type": None,
-                "fraction_in_cavity": None, "fraction_intramural": None, "fraction_outside_uterus": None,
-                "touches_endometrium": None,
+        item = {"id": number, **shape, "diameters_mm": shape["principal_diameters_mm"], "figo_type": None,
+                "figo_note": None, "fraction_in_cavity": None, "fraction_intramural": None,
+                "fraction_outside_uterus": None, "touches_endometrium": None, "depth_into_cavity_mm": None,
+                "depth_beyond_serosa_mm": None, "diameter_fraction_in_cavity": None,
+                "diameter_fraction_outside_uterus": None, "neck_width_mm": None, "pedunculated": None,
                 "distance_to_endometrium_mm": _distance_mm(surface, inner, spacing_zyx, trees["endometrium"]),
                 "distance_to_serosa_mm": (_distance_mm(surface, outside, spacing_zyx, trees["outside"])
                                           if has_uterus else None),
                 "t2_ratio_to_myometrium": None, "t2_ratio_to_muscle": None, "funaki_class": None}
         if has_uterus and has_cavity:
-            figo = classify_fibroid(mask, endometrium, uterus, geometry.spacing_mm, shape["max_feret_diameter_mm"] / 2)
-            item.update({"figo_type": figo.figo_type, "fraction_in_cavity": round(figo.fraction_cavity, 4),
-                         "fraction_intramural": round(figo.fraction_intramural, 4),
-                         "fraction_outside_uterus": round(figo.fraction_outside, 4),
-                         "touches_endometrium": figo.touches_endometrium})
+            item.update(_figo_items(classify_fibroid(mask, endometrium, uterus, geometry.spacing_mm,
+                                                     shape["max_feret_diameter_mm"] / 2)))
         fibroid_t2 = float(np.median(image.array[mask])) if image is not None else None
         if fibroid_t2 is not None and muscle_t2:
             item["t2_ratio_to_muscle"] = fibroid_t2 / muscle_t2

@@ -16,10 +16,12 @@ bladder 3) and, for the bands, the T2 image.
   bed voxels thinner than :data:`THIN_MM`; ``thin_myometrium_area_cm2`` = area of the bed's outer
   surface where it is thinner (:mod:`gynai.metrics.surface`; within about 15 % on phantoms).
   :func:`analyse_placenta` also returns the thickness map (mm on bed voxels, −1 elsewhere).
-* Dark bands: placenta voxels darker than :data:`DARK_BAND_RATIO` × the local placental intensity (the
-  placenta's mean within a Gaussian window of :data:`LOCAL_SIGMA_MM`, computed on blocks of about
-  :data:`LOCAL_GRID_MM`, so a bias field cancels), in
-  components of at least :data:`MIN_BAND_ML`; ``dark_band_volume_ml`` and ``dark_band_fraction``.
+* Dark bands: placenta voxels darker than :data:`DARK_BAND_RATIO` × the local bright placental signal
+  (:func:`band_reference`: the mean, within a Gaussian window of :data:`LOCAL_SIGMA_MM` computed on
+  blocks of about :data:`LOCAL_GRID_MM` so that a bias field cancels, of the placenta voxels brighter than
+  :data:`BRIGHT_RATIO` × the local mean of the whole placenta: the bands themselves are left out of their
+  reference, so the fraction rises with the band burden), in components of at least :data:`MIN_BAND_ML`;
+  ``dark_band_volume_ml`` and ``dark_band_fraction``. The ratios and the size are GynAI's own.
 * ``bulge_depth_mm``: largest distance by which the serosa within :data:`BED_REACH_MM` of the placenta
   lies outside the ellipsoid fitted to the rest of the serosa (:mod:`gynai.metrics.contour`); surface at
   the image border is ignored. Within about one voxel on phantoms.
@@ -41,15 +43,21 @@ from gynai.image import Image, LabelImage
 from gynai.metrics.contour import fit_ellipsoid
 from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.morphology import boundary_6, dilate_cube, inside_distance_mm
+from gynai.metrics.placenta_wall import UterusClosure, border_distance_mm, close_uterus
 from gynai.metrics.shape import bounding_slices, max_feret_diameter_mm, shape_metrics
 from gynai.metrics.surface import boundary_area_mm2
 from gynai.metrics.thickness import layer_thickness_mm
 
 DARK_BAND_RATIO = 0.6
+"""GynAI's threshold (no published value): bands are darker than 0.6 × the bright placental reference."""
+BRIGHT_RATIO = 0.8
+"""Voxels brighter than 0.8 × the local placental mean make the bright reference (GynAI's)."""
 LOCAL_SIGMA_MM = 15.0
 LOCAL_GRID_MM = 3.0
 MIN_BAND_ML = 0.1
+"""GynAI's minimum band size (Lo et al. counted bands > 6 mm; a 6 mm ball is 0.11 mL)."""
 THIN_MM = 1.0
+"""The EW-AIP descriptor "< 1 mm or undetectable" (Collins et al., Ultrasound Obstet Gynecol 2016)."""
 BED_REACH_MM = 15.0
 _CUBE = np.ones((3, 3, 3), bool)
 _NOT_ASSESSED = ("max_thickness_mm", "min_myometrial_thickness_mm", "median_myometrial_thickness_mm",
@@ -87,8 +95,24 @@ def _local_placental_mean(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.
     return local.repeat(factors[0], 0).repeat(factors[1], 1).repeat(factors[2], 2)[inside]
 
 
+def band_reference(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
+    """The bright placental signal around every voxel, without the dark bands in it.
+
+    The local mean of the whole placenta falls as the bands grow (a threshold relative to it finds fewer
+    bands the more there are), so the reference is the local mean of the voxels brighter than
+    :data:`BRIGHT_RATIO` × that first mean: the candidate bands are left out.
+    """
+    first = _local_placental_mean(t2, placenta, spacing_zyx)
+    bright = placenta & (t2 >= BRIGHT_RATIO * first)
+    return _local_placental_mean(t2, bright, spacing_zyx) if bright.any() else first
+
+
 def _dark_bands(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray, voxel_ml: float) -> np.ndarray:
-    dark = placenta & (t2 < DARK_BAND_RATIO * _local_placental_mean(t2, placenta, spacing_zyx))
+    dark = np.zeros_like(placenta)
+    own = bounding_slices(placenta, margin=1)
+    if own is None:
+        return dark
+    dark[own] = placenta[own] & (t2[own] < DARK_BAND_RATIO * band_reference(t2[own], placenta[own], spacing_zyx))
     box = bounding_slices(dark, margin=1)
     if box is None:
         return dark
@@ -190,7 +214,10 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
     if not myometrium.any():
         notes.append("no myometrium segmented: myometrial thickness, bulge and bladder figures not assessed")
         return PlacentaAnalysis(result, None)
-    uterus = _fill_holes(placenta | myometrium, _fov_faces(box, labels.array.shape))
+    fov = _fov_faces(box, labels.array.shape)
+    bladder_box = labels.array[box] == values.get("bladder", -1)
+    closure = close_uterus(placenta | myometrium, _fill_holes(placenta | myometrium, fov), bladder_box, spacing_zyx)
+    uterus = closure.uterus
     outside = _dilate_cube(uterus) & ~uterus
     bed_mask = np.zeros_like(placenta)
     near = bounding_slices(placenta, margin=1)
@@ -199,16 +226,23 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
     targets = np.argwhere(outside)
     thickness, nearest = layer_thickness_mm(bed, targets, spacing_zyx)
     nearest = targets[nearest]
-    thin = thickness < THIN_MM
+    open_gap = closure.open_boundary[tuple(nearest.T)]
+    beyond_view = border_distance_mm(bed, uterus.shape, fov, spacing_zyx) <= thickness + float(spacing_zyx.max())
+    closed = ~open_gap & ~beyond_view
+    notes += _closure_notes(closure, bed, open_gap, beyond_view, geometry, box)
+    thin = closed & (thickness < THIN_MM)
     area_mm2 = boundary_area_mm2(placenta, myometrium | outside, spacing_zyx)[tuple(bed.T)]
-    result.update({"min_myometrial_thickness_mm": float(thickness.min()),
-                   "median_myometrial_thickness_mm": float(np.median(thickness)),
-                   "bed_fraction_thin": float(thin.mean()),
-                   "thin_myometrium_area_cm2": float(area_mm2[thin].sum() / 100.0),
-                   "bulge_depth_mm": _bulge_depth_mm(uterus, placenta, _border_mask(uterus.shape, box,
-                                                                                     labels.array.shape),
-                                                     spacing_zyx)})
-    if result["bulge_depth_mm"] is None:
+    if not closure.is_open:
+        result["bulge_depth_mm"] = _bulge_depth_mm(uterus, placenta, _border_mask(uterus.shape, box,
+                                                                                  labels.array.shape), spacing_zyx)
+    if closed.any():
+        result.update({"min_myometrial_thickness_mm": float(thickness[closed].min()),
+                       "median_myometrial_thickness_mm": float(np.median(thickness[closed])),
+                       "bed_fraction_thin": float(thin.sum() / closed.sum()),
+                       "thin_myometrium_area_cm2": float(area_mm2[thin].sum() / 100.0)})
+    if closure.is_open:
+        notes.append("the uterine contour is open: bulge not assessed")
+    elif result["bulge_depth_mm"] is None:
         notes.append("the serosa away from the placenta does not fit an ellipsoid: bulge not assessed")
     if "bladder" not in values or not (labels.array == values["bladder"]).any():
         notes.append("no bladder segmented: placenta-bladder figures not assessed")
@@ -216,13 +250,37 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
         bladder = labels.array[box] == values["bladder"]
         interface = bladder[tuple(nearest.T)]
         contact = interface & thin
+        interface &= closed
         result["bladder_interface_length_mm"] = (
             max_feret_diameter_mm(_points_mask(bed[interface], uterus.shape), geometry) if interface.any() else 0.0)
         result["bladder_contact"] = bool(contact.any())
         result["bladder_contact_area_cm2"] = float(area_mm2[contact].sum() / 100.0)
     thickness_map = np.full(labels.array.shape, -1.0, np.float32)
-    thickness_map[box][tuple(bed.T)] = thickness
+    thickness_map[box][tuple(bed[closed].T)] = thickness[closed]
     return PlacentaAnalysis(result, Image(thickness_map, geometry, {"quantity": "myometrial thickness (mm)"}))
+
+
+def _closure_notes(closure: UterusClosure, bed: np.ndarray, open_gap: np.ndarray, beyond_view: np.ndarray,
+                   geometry, box: tuple) -> list[str]:
+    """Why part of the bed has no thickness: where the wall is open, or the field of view ends."""
+    notes = []
+    offset = np.array([part.start for part in box])
+    if closure.is_open:
+        gap = np.argwhere(closure.open_boundary)
+        where = geometry.index_to_lps((gap.mean(axis=0) + offset)[::-1]) if len(gap) else None
+        place = f" near LPS ({', '.join(f'{v:.0f}' for v in where)}) mm" if where is not None else ""
+        notes.append("the segmented wall does not close around the amniotic cavity (a gap in the myometrium, an "
+                     f"unlabelled cervix or lower segment, or a field of view cutting the uterus){place}: "
+                     f"myometrial thickness not assessed on {100.0 * open_gap.mean():.0f} % of the placental bed "
+                     "whose nearest outside lies through the opening")
+    if beyond_view.any():
+        notes.append(f"the uterus reaches the edge of the field of view: myometrial thickness not assessed on "
+                     f"{100.0 * beyond_view.mean():.0f} % of the placental bed, where the wall may continue "
+                     "beyond the image")
+    if (open_gap | beyond_view).all():
+        notes.append("no part of the placental bed has a closed wall: minimum and median myometrial thickness "
+                     "and the thin area not assessed")
+    return notes
 
 
 def _points_mask(points: np.ndarray, shape: tuple) -> np.ndarray:

@@ -10,7 +10,7 @@ to the serosa along the fibroid's direction, ``r`` = fibroid radius):
 For types 0–2 and 2-5 the endometrial lining (2.5 mm) drapes the fibroid's cavity side (type 0: all of it).
 | 1 | s_in − 0.3 r | mostly in the distended cavity |
 | 2 | s_in + 0.3 r | mostly in the wall, bulging into the cavity |
-| 3 | s_in + r + 0.5 mm | intramural, touching the endometrium |
+| 3 | s_in + r + 0.5 mm, moved out until it no longer cuts into the cavity | intramural, touching the endometrium |
 | 4 | (s_in + s_out) / 2 | intramural, ≥ 4 mm from cavity and serosa (radius capped to fit the wall) |
 | 5 | s_out − 0.3 r | subserosal, mostly intramural |
 | 6 | s_out + 0.3 r | subserosal, mostly outside |
@@ -103,7 +103,33 @@ def place_fibroid(spec: FibroidSpec, outer: Ellipsoid, cavity: Ellipsoid, rng: n
     r = max(r, 3.0)
     radii = tuple(float(r * f) for f in rng.uniform(0.92, 1.08, 3))
     shape = Ellipsoid(tuple(cavity.to_lps(d * t)), radii, outer.rotation)
+    if kind == "3":
+        shape = _clear_of(shape, cavity, d, t)
     return {"shape": shape, "stalk": stalk, "figo_type": kind, "direction": d, "cavity_distance_mm": s_in}
+
+
+def _surface_samples(shape: Ellipsoid, count: int = 2000) -> np.ndarray:
+    """LPS points spread evenly over an ellipsoid's surface (a Fibonacci lattice of directions)."""
+    index = np.arange(count) + 0.5
+    polar = np.arccos(1.0 - 2.0 * index / count)
+    azimuth = np.pi * (1.0 + 5 ** 0.5) * index
+    unit = np.stack([np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)], axis=1)
+    return np.asarray(shape.centre_lps_mm) + (unit * np.asarray(shape.radii_mm)) @ shape.matrix.T
+
+
+def _clear_of(shape: Ellipsoid, cavity: Ellipsoid, direction: np.ndarray, t: float, gap_mm: float = 0.0,
+              step_mm: float = 0.25) -> Ellipsoid:
+    """A type 3 fibroid moved outwards along ``direction`` until it no longer cuts into the cavity (clears it
+    by ``gap_mm``).
+
+    Placed at ``s_in + r + gap`` along a direction oblique to the cavity's surface, the fibroid would cut
+    into the (flat) cavity and be, geometrically, a type 2.
+    """
+    grown = Ellipsoid(cavity.centre_lps_mm, tuple(r + gap_mm for r in cavity.radii_mm), cavity.rotation)
+    while grown.contains(_surface_samples(shape).astype(np.float32)).any():
+        t += step_mm
+        shape = Ellipsoid(tuple(cavity.to_lps(direction * t)), shape.radii_mm, shape.rotation)
+    return shape
 
 
 def _apart(a: Ellipsoid, b: Ellipsoid, margin_mm: float = 3.0) -> bool:

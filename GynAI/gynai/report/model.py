@@ -23,8 +23,9 @@ from gynai.models.provenance import segmentation_origin
 from gynai.tasks import get_task
 
 SCHEMA = "gynai.report/1"
-NOTICE = ("AI-generated measurements; they require review by a qualified reader. Research use only; "
-          "not a medical device and not a diagnosis.")
+NOTICE = ("GynAI's segmentation models were trained only on synthetic phantoms; types (such as FIGO) and "
+          "measurements are automated estimates to be confirmed by a qualified reader. Research use only; not a "
+          "medical device and not a diagnosis.")
 
 __all__ = ["NOTICE", "NOT_ASSESSED", "SCHEMA", "FindingRow", "ReportHeader", "ReportModel", "as_report_model",
            "build_report_model", "display_value", "report_model"]

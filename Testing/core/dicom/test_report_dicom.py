@@ -73,7 +73,7 @@ def test_sr_measurements_read_back(task, tmp_path, dciodvfy_errors):
     assert ellipsoid[0].value == pytest.approx(document["structures"][entries[0].label_id]["ellipsoid_volume_ml"],
                                                rel=1e-6)
     lengths = {m.name.value: m.value for m in first.get_measurements() if m.unit.value == "mm"}
-    diameters = document["structures"][entries[0].label_id]["obb_diameters_mm"]
+    diameters = document["structures"][entries[0].label_id]["principal_diameters_mm"]
     assert [lengths["410668003"], lengths["103355008"], lengths["121207"]] == pytest.approx(diameters, rel=1e-6)
     assert first.referenced_segment.referenced_sop_instance_uid == seg.SOPInstanceUID
     schemes = {item.CodingSchemeDesignator for item in back.CodingSchemeIdentificationSequence}
@@ -161,3 +161,19 @@ def test_report_on_dicom_input_references_the_real_series(fibroid_case, tmp_path
     model = json.loads((out / "report.json").read_text())
     assert model["header"]["patient_id"] == "PAT-0042" and model["header"]["input_is_dicom"]
     assert dciodvfy_errors(out / "dicom" / "sr.dcm") == []
+
+
+def test_sr_states_the_synthetic_training_and_the_reader(tmp_path, dciodvfy_errors):
+    """Issue 16: the SR says the models were trained only on synthetic phantoms and that the figures are
+    automated estimates to be confirmed by a reader."""
+    case = generate("uterus-fibroid", 2, PhantomConfig(spacing_mm=(1.5, 1.5, 4.0), size_xyz=(128, 128, 24)))
+    source = synthesize_series(case.image)
+    seg, entries = build_seg(case.labels, source, "uterus-fibroid")
+    sr = build_sr(metrics_document(case.image, case.labels, "uterus-fibroid"), seg, entries, source)
+    sr.save_as(tmp_path / "sr.dcm")
+    assert dciodvfy_errors(tmp_path / "sr.dcm") == []
+    back = hd.sr.srread(tmp_path / "sr.dcm")
+    texts = [item.TextValue for container in back.ContentSequence if container.ValueType == "CONTAINER"
+             for item in getattr(container, "ContentSequence", []) if item.ValueType == "TEXT"]
+    assert any("trained only on synthetic phantoms" in text and "confirm" in text for text in texts)
+    assert len(back.content.get_volumetric_roi_measurement_groups()) == len(entries)

@@ -73,3 +73,17 @@ def test_metrics_document_has_adnexal_block():
     case = generate_adnexal_mass(0, PhantomConfig(spacing_mm=(0.9, 0.9, 4.0), size_xyz=(192, 192, 30)))
     document = metrics_document(case.image, case.labels, "adnexal-mass")
     assert document["adnexal"]["locule_count"] >= 1 and document["adnexal"]["volume_ml"] > 0
+
+
+def test_focal_wall_thickening_shows_in_the_maximum():
+    """Issue 16: the median wall hides a focal thickening; the maximum shows it (a 2 mm wall with a 6 mm
+    thickening over one pole of a spherical cyst, 1 mm voxels)."""
+    kk, jj, ii = np.indices((50, 50, 50))
+    radius = np.sqrt((kk - 24.5) ** 2 + (jj - 24.5) ** 2 + (ii - 24.5) ** 2)
+    labels = (radius <= 20.0).astype(np.uint8)
+    fluid = (radius <= 18.0) & ~((ii - 24.5 > 0) & (radius > 14.0) & (np.abs(kk - 24.5) < 5) & (np.abs(jj - 24.5) < 5))
+    image = np.where(fluid, 1000.0, 100.0).astype(np.float32)
+    geometry = Geometry((1.0, 1.0, 1.0))
+    features = adnexal_features(LabelImage(labels, geometry, get_task("adnexal-mass").labels), Image(image, geometry))
+    assert features["wall_thickness_mm"] == pytest.approx(2.0, abs=1.0)
+    assert features["max_wall_thickness_mm"] == pytest.approx(6.0, abs=1.0)

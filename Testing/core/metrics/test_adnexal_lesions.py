@@ -78,7 +78,7 @@ def test_two_lesions_measured_separately(case):
     assert first["solid_t2_ratio_to_fluid"] == pytest.approx(0.5)    # 500 / 1000
     centre_a = GEOMETRY.index_to_lps(np.argwhere(case["a"])[:, ::-1].mean(axis=0))
     assert first["centroid_lps_mm"] == pytest.approx(list(centre_a), abs=1e-6)
-    assert first["lesion"]["obb_diameters_mm"][0] == first["max_diameter_mm"]
+    assert first["lesion"]["max_feret_diameter_mm"] == first["max_diameter_mm"]          # largest diameter (O-RADS)
 
 
 def test_dominant_lesion_keeps_the_single_lesion_keys(case):

@@ -20,7 +20,9 @@ def test_box_is_exact():
     assert metrics["voxel_count"] == 7500
     assert metrics["volume_ml"] == pytest.approx(7500 * 0.8 / 1000)
     assert metrics["obb_diameters_mm"] == pytest.approx([20.0, 20.0, 15.0])   # 10*2, 25*0.8, 30*0.5
-    assert metrics["ellipsoid_volume_ml"] == pytest.approx(math.pi / 6 * 20 * 20 * 15 / 1000)
+    # π/6 × the principal diameters: for n voxel centres of spacing s per edge, 2·√(5·s²(n² − 1)/12)
+    principal = [2 * math.sqrt(5 * s * s * (n * n - 1) / 12) for s, n in ((2.0, 10), (0.8, 25), (0.5, 30))]
+    assert metrics["ellipsoid_volume_ml"] == pytest.approx(math.pi / 6 * math.prod(principal) / 1000)
     assert metrics["max_feret_diameter_mm"] == pytest.approx(math.sqrt((29 * .5) ** 2 + (24 * .8) ** 2 + (9 * 2.) ** 2))
     assert metrics["centroid_lps_mm"] == pytest.approx([10 + 24.5 * .5, -5 + 17 * .8, 3 + 7.5 * 2])
     # true surface 2*(15*20 + 15*20 + 20*20) = 2000 mm2; ITK's estimator (as Segment Statistics) is made for

@@ -43,7 +43,8 @@ def test_absent_structure_is_reported_not_present():
     labels.array[labels.array == 3] = 1
     fibroid = structure_volumes(labels, "uterus-fibroid")["fibroid"]
     assert fibroid == {"voxel_count": 0, "volume_ml": 0.0, "present": False, "centroid_lps_mm": None,
-                       "obb_diameters_mm": None, "obb_axes_lps": None, "ellipsoid_volume_ml": 0.0,
+                       "obb_diameters_mm": None, "obb_axes_lps": None, "principal_diameters_mm": None,
+                       "principal_axes_lps": None, "ellipsoid_volume_ml": 0.0,
                        "max_feret_diameter_mm": None, "surface_area_mm2": None}
 
 

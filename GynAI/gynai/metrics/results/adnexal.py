@@ -16,8 +16,8 @@ from gynai.metrics.results.lesion import Lesion, lesion_from
 from gynai.metrics.results.structure import StructureMetrics
 
 LESION_KEYS = ("volume_ml", "max_diameter_mm", "solid_volume_ml", "solid_fraction", "fluid_volume_ml",
-               "locule_count", "wall_thickness_mm", "septal_thickness_mm", "solid_t2_ratio_to_fluid",
-               "solid_t2_ratio_to_myometrium")
+               "locule_count", "wall_thickness_mm", "max_wall_thickness_mm", "septal_thickness_mm",
+               "solid_t2_ratio_to_fluid", "solid_t2_ratio_to_myometrium")
 """The coded findings of each lesion, in report order."""
 SUMMARY_KEYS = ("lesion_count", "total_volume_ml")
 """The coded findings of the lesions together."""
@@ -33,6 +33,7 @@ class AdnexalFeatures(JsonRecord):
     solid_fraction: Optional[float] = None
     locule_count: Optional[int] = None
     wall_thickness_mm: Optional[float] = None
+    max_wall_thickness_mm: Optional[float] = None
     septal_thickness_mm: Optional[float] = None
     fluid_volume_ml: Optional[float] = None
     solid_t2_ratio_to_fluid: Optional[float] = None
@@ -120,7 +121,7 @@ class AdnexalResults(JsonRecord):
 
     def tracked_lesions(self) -> list[Lesion]:
         """Each lesion, its shape figures under its own."""
-        return [lesion_from(number, lesion.values(), lesion.shape.obb_diameters_mm)
+        return [lesion_from(number, lesion.values(), lesion.shape.principal_diameters_mm)
                 for number, lesion in enumerate(self.present_lesions(), start=1)]
 
     def instance_values(self, number: int) -> dict[str, Any]:

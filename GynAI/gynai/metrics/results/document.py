@@ -17,7 +17,8 @@ from gynai.metrics.results.structure import ImageSummary, StructureMetrics
 from gynai.tasks import TASKS
 
 SCHEMA = "gynai.metrics/1"
-NOTICE = "Research use only. AI-generated measurements require review by a qualified reader."
+NOTICE = ("Research use only. GynAI's segmentation models were trained only on synthetic phantoms; types and "
+          "measurements are automated estimates that a qualified reader must confirm.")
 _COMMON = ("schema", "task", "generator", "created", "image", "source", "model", "structures", "notice")
 _TRAILING = ("reference_regions", "measurement_codes")
 

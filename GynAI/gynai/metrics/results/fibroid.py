@@ -15,8 +15,9 @@ from gynai.metrics.results.base import FLATTEN, JsonRecord, extra_field
 from gynai.metrics.results.lesion import Lesion, lesion_from
 from gynai.metrics.results.structure import StructureMetrics
 
-FIBROID_KEYS = ("figo_type", "volume_ml", "ellipsoid_volume_ml", "max_feret_diameter_mm",
-                "distance_to_endometrium_mm", "distance_to_serosa_mm", "t2_ratio_to_myometrium", "t2_ratio_to_muscle",
+FIBROID_KEYS = ("figo_type", "depth_into_cavity_mm", "depth_beyond_serosa_mm", "diameter_fraction_in_cavity",
+                "diameter_fraction_outside_uterus", "neck_width_mm", "pedunculated", "volume_ml", "ellipsoid_volume_ml",
+                "max_feret_diameter_mm", "distance_to_endometrium_mm", "distance_to_serosa_mm", "t2_ratio_to_myometrium", "t2_ratio_to_muscle",
                 "funaki_class")
 """The coded findings of each fibroid, in report order."""
 SUMMARY_KEYS = ("count", "uterine_volume_ml", "total_fibroid_volume_ml", "burden_percent")
@@ -31,10 +32,17 @@ class FibroidMetrics(JsonRecord):
     shape: StructureMetrics = dataclasses.field(default_factory=StructureMetrics, metadata=FLATTEN)
     diameters_mm: Optional[tuple[float, ...]] = None
     figo_type: Optional[str] = None
+    figo_note: Optional[str] = None
     fraction_in_cavity: Optional[float] = None
     fraction_intramural: Optional[float] = None
     fraction_outside_uterus: Optional[float] = None
     touches_endometrium: Optional[bool] = None
+    depth_into_cavity_mm: Optional[float] = None
+    depth_beyond_serosa_mm: Optional[float] = None
+    diameter_fraction_in_cavity: Optional[float] = None
+    diameter_fraction_outside_uterus: Optional[float] = None
+    neck_width_mm: Optional[float] = None
+    pedunculated: Optional[bool] = None
     distance_to_endometrium_mm: Optional[float] = None
     distance_to_serosa_mm: Optional[float] = None
     t2_ratio_to_myometrium: Optional[float] = None

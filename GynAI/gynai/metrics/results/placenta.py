@@ -68,7 +68,7 @@ class PlacentaResults(JsonRecord):
         shape = self.placenta
         if shape is None or not shape.present:
             return []
-        return [lesion_from(1, {**shape.to_json(), "id": 1}, shape.obb_diameters_mm)]
+        return [lesion_from(1, {**shape.to_json(), "id": 1}, shape.principal_diameters_mm)]
 
     def instance_values(self, number: int) -> dict[str, Any]:
         """No SEG segment is a placenta instance: nothing."""

@@ -20,6 +20,8 @@ class StructureMetrics(JsonRecord):
     centroid_lps_mm: Optional[tuple[float, ...]] = None
     obb_diameters_mm: Optional[tuple[float, ...]] = None
     obb_axes_lps: Optional[tuple[tuple[float, ...], ...]] = None
+    principal_diameters_mm: Optional[tuple[float, ...]] = None
+    principal_axes_lps: Optional[tuple[tuple[float, ...], ...]] = None
     ellipsoid_volume_ml: Optional[float] = None
     max_feret_diameter_mm: Optional[float] = None
     surface_area_mm2: Optional[float] = None

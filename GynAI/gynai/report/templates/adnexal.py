@@ -36,7 +36,7 @@ def _locules(count, ultrasound: bool = False) -> str:
 
 
 def _mean_diameter(lesion: AdnexalLesion) -> str:
-    values = lesion.shape.obb_diameters_mm
+    values = lesion.shape.principal_diameters_mm
     return NOT_ASSESSED if not values else number(sum(values) / len(values), unit="mm")
 
 
@@ -60,14 +60,15 @@ Cell = Callable[[AdnexalLesion], str]
 ROWS: tuple[tuple[str, Cell], ...] = (
     ("Lesion volume", lambda lesion: number(lesion.volume_ml, unit="mL")),
     ("Maximal diameter", lambda lesion: number(lesion.features.max_diameter_mm, unit="mm")),
-    ("Three diameters", lambda lesion: f"{diameters(lesion.shape.obb_diameters_mm)} mm"),
+    ("Three diameters", lambda lesion: f"{diameters(lesion.shape.principal_diameters_mm)} mm"),
     ("Centre (x, y, z LPS mm)", lambda lesion: _centroid(lesion.shape.centroid_lps_mm)),
     ("Solid tissue", lambda lesion: _solid(lesion.features.solid_volume_ml)),
     ("Solid tissue volume", lambda lesion: number(lesion.features.solid_volume_ml, 2, "mL")),
     ("Solid tissue fraction", lambda lesion: _fraction(lesion.features.solid_fraction)),
     ("Fluid volume", lambda lesion: number(lesion.features.fluid_volume_ml, unit="mL")),
     ("Locules", lambda lesion: _locules(lesion.features.locule_count)),
-    ("Wall thickness", lambda lesion: number(lesion.features.wall_thickness_mm, unit="mm")),
+    ("Wall thickness (median / maximum)", lambda lesion: f"{number(lesion.features.wall_thickness_mm)} / "
+                                                          f"{number(lesion.features.max_wall_thickness_mm, unit='mm')}"),
     ("Septal thickness", lambda lesion: number(lesion.features.septal_thickness_mm, unit="mm")),
     ("Solid tissue T2 ratio to fluid", lambda lesion: _ratio(lesion.features.solid_t2_ratio_to_fluid)),
     ("Solid tissue T2 ratio to myometrium", lambda lesion: _ratio(lesion.features.solid_t2_ratio_to_myometrium)),

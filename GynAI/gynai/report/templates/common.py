@@ -53,11 +53,11 @@ def structures_table(document: MetricsDocument, ids: Optional[tuple[str, ...]] =
             rows.append((name, "not present", "—", "—", "—"))
             continue
         rows.append((name, number(values.volume_ml), number(values.ellipsoid_volume_ml),
-                     diameters(values.obb_diameters_mm), number(values.max_feret_diameter_mm)))
+                     diameters(values.principal_diameters_mm), number(values.max_feret_diameter_mm)))
     return Table(("Structure", "Volume (mL)", "Ellipsoid volume (mL)", "Diameters (mm)", "Max 3D diameter (mm)"),
                  tuple(rows), (False, True, True, True, True),
-                 "Volume by voxel counting; ellipsoid volume = π/6 × the three orthogonal diameters of the "
-                 "oriented bounding box.")
+                 "Volume by voxel counting; diameters: the three orthogonal diameters along the principal axes "
+                 "(of the ellipsoid with the same second moments); ellipsoid volume = π/6 × their product.")
 
 
 def key_images_section(figures: ReportFigures) -> Optional[Section]:

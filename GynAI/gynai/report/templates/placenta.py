@@ -20,7 +20,10 @@ from gynai.report.blocks import Paragraph, Section, Table, number
 from gynai.report.figures import ReportFigures
 
 _CAUTION = ("Research metrics, not a diagnosis: dark bands and undetectable myometrium also occur in normal "
-            "third-trimester placentas; no sign should be read in isolation.")
+            "third-trimester placentas (Lo et al.: dark bands > 6 mm in 20 %, undetectable myometrium in 38 % of "
+            "normal placentas); no sign should be read in isolation. The < 1 mm cut-off is the EW-AIP "
+            "ultrasound descriptor (Collins et al., Ultrasound Obstet Gynecol 2016); the dark-band threshold "
+            "(0.6 of the bright reference) and minimum size (0.1 mL) are GynAI's own.")
 
 
 def _yes_no(value) -> str:
@@ -47,19 +50,28 @@ def signs_table(placenta: PlacentaResults) -> Table:
                 f"{number(placenta.median_myometrial_thickness_mm, unit='mm')}; bed with < 1 mm: "
                 f"{_percent(placenta.bed_fraction_thin)}, {number(placenta.thin_myometrium_area_cm2, unit='cm²')}")
     bands = f"{number(placenta.dark_band_volume_ml, 2, 'mL')} ({_percent(placenta.dark_band_fraction)} of the placenta)"
-    bladder = (f"contact through myometrium < 1 mm: {_yes_no(placenta.bladder_contact)}"
-               f" ({number(placenta.bladder_contact_area_cm2, 2, 'cm²')}); interface length "
-               f"{number(placenta.bladder_interface_length_mm, unit='mm')}")
-    rows = (("Intraplacental T2-dark bands", "volume of T2-dark tissue relative to the placenta's own signal", bands),
+    rows = (("Intraplacental T2-dark bands",
+             "volume of tissue darker than 0.6 × the placenta's bright reference (GynAI's threshold)", bands),
             ("Uterine or placental bulge", "depth beyond the expected (ellipsoid) uterine contour",
              number(placenta.bulge_depth_mm, unit="mm")),
             ("Loss of the T2-hypointense retroplacental interface", "—", NOT_ASSESSED),
             ("Myometrial thinning (< 1 mm or undetectable)", "retroplacental myometrial thickness", thinning),
-            ("Bladder wall interruption", "placenta–bladder interface", bladder),
+            ("Bladder wall interruption", "— (the bladder wall is not segmented)", NOT_ASSESSED),
             ("Focal exophytic mass", "—", NOT_ASSESSED),
             ("Abnormal vascularisation of the placental bed", "— (needs vascular imaging)", NOT_ASSESSED))
     return Table(("Consensus sign (SAR-ESUR 2020)", "What GynAI measures", "Measured evidence"), rows,
                  (False, False, False), _CAUTION)
+
+
+def bladder_table(placenta: PlacentaResults) -> Table:
+    """Placenta–bladder proximity: a research figure, not the SAR-ESUR sign (the bladder wall is not assessed)."""
+    rows = (("Placenta–bladder proximity (research)",
+             f"myometrium < 1 mm between placenta and bladder: {_yes_no(placenta.bladder_contact)} "
+             f"({number(placenta.bladder_contact_area_cm2, 2, 'cm²')}); extent of the placental bed facing the "
+             f"bladder {number(placenta.bladder_interface_length_mm, unit='mm')}"),)
+    return Table(("Research figure", "Measured"), rows, (False, False),
+                 "Where the placenta lies nearest the bladder. The SAR-ESUR sign 'bladder wall interruption' needs "
+                 "the T2-dark bladder wall, which is not segmented: it is not assessed.")
 
 
 def placenta_sections(document: MetricsDocument, figures: Optional[ReportFigures] = None) -> list[Section]:
@@ -73,7 +85,7 @@ def placenta_sections(document: MetricsDocument, figures: Optional[ReportFigures
     thickness = placenta.max_thickness_mm
     overview = Paragraph(f"Placental location: {location} (centroid relative to the uterine centre, patient axes). "
                          f"Volume {number(placenta.volume_ml, unit='mL')}; maximum thickness "
-                         f"{number(thickness, unit='mm')}" + (" (above 40 mm)." if thickness and thickness > 40 else "."))
+                         f"{number(thickness, unit='mm')} (largest inscribed ball).")
     myometrium_blocks: list = [Paragraph(
         f"Retroplacental myometrium: minimum {number(placenta.min_myometrial_thickness_mm, unit='mm')}, median "
         f"{number(placenta.median_myometrial_thickness_mm, unit='mm')}; "
@@ -83,7 +95,7 @@ def placenta_sections(document: MetricsDocument, figures: Optional[ReportFigures
         myometrium_blocks.append(figures.thickness_map)
     return [Section("Placenta", (overview,)),
             Section("Myometrium under the placenta", tuple(myometrium_blocks)),
-            Section("Consensus signs: measured evidence", (signs_table(placenta),
+            Section("Consensus signs: measured evidence", (signs_table(placenta), bladder_table(placenta),
                                                            Paragraph(placenta.notice or "", note=True)))]
 
 
