@@ -68,3 +68,11 @@ def test_label_spec_takes_names_from_task():
 
     labels = parse_label_spec("3=fibroid, 1=myometrium", "uterus-fibroid")
     assert [(l.value, l.id, l.name) for l in labels] == [(3, "fibroid", "Fibroid"), (1, "myometrium", "Myometrium")]
+
+
+def test_python_dash_m_gynai_is_the_command_line():
+    result = subprocess.run([sys.executable, "-m", "gynai", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip().endswith(gynai.__version__)
+    bad = subprocess.run([sys.executable, "-m", "gynai", "segment", "/no/such/file.nii.gz", "--task",
+                          "uterus-fibroid", "-o", "/tmp/x.seg.nrrd"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
