@@ -184,7 +184,7 @@ def run_phantom(args: argparse.Namespace) -> dict:
 def run_train(args: argparse.Namespace) -> None:
     """``gynai train --task TASK -o BUNDLE``."""
     # Training threads wait for each other thousands of times per step; spinning OpenMP threads made a
-    # step up to 8x slower whenever another process shared the cores (docs/benchmarks.md). Set before
+    # step 1.5-8x slower whenever another process shared the cores (docs/benchmarks.md). Set before
     # torch loads its OpenMP runtime; an explicit setting of the user wins.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
