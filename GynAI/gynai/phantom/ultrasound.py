@@ -151,12 +151,19 @@ def render_ultrasound(canvas: Canvas, probe: Probe, rng: np.random.Generator,
     gain_exponent = ray_attenuation(canvas, rates[canvas.tissue], probe, local, config) \
         - (rate + slope_error) * depth_mm
     envelope *= np.exp(-np.clip(gain_exponent, -3.0, 8.0))
-    reference = float(np.percentile(envelope[sector], 99.5)) if sector.any() else 1.0
-    reference *= jitter()
+    return log_compress(envelope, sector, jitter(), rng, config), sector
+
+
+def log_compress(envelope: np.ndarray, sector: np.ndarray, gain: float, rng: np.random.Generator,
+                 config: UltrasoundConfig) -> np.ndarray:
+    """The displayed B-mode image (float32, 0–255) of an attenuated echo envelope: the 99.5th percentile
+    inside the sector times ``gain`` is 0 dB, receiver noise makes the envelope Rician, log compression
+    over ``config.dynamic_range_db``, and 0 outside the sector."""
+    reference = (float(np.percentile(envelope[sector], 99.5)) if sector.any() else 1.0) * gain
     noise = config.noise_fraction * reference
     envelope = np.hypot(envelope + rng.normal(0, noise, envelope.shape).astype(np.float32),
                         rng.normal(0, noise, envelope.shape).astype(np.float32))
     decibels = 20.0 * np.log10(np.maximum(envelope / reference, 1e-6))
     image = np.clip(1.0 + decibels / config.dynamic_range_db, 0.0, 1.0) * 255.0
     image[~sector] = 0.0
-    return image.astype(np.float32), sector
+    return image.astype(np.float32)

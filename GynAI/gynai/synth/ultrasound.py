@@ -20,7 +20,7 @@ from scipy import ndimage
 from gynai.image import Image, LabelImage
 from gynai.phantom.config import UltrasoundConfig
 from gynai.phantom.shapes import grid_geometry, voxel_points
-from gynai.phantom.ultrasound import Probe, aim_probe, ray_attenuation, sector_mask
+from gynai.phantom.ultrasound import Probe, aim_probe, log_compress, ray_attenuation, sector_mask
 from gynai.synth.scenes import draw_pelvis_scene
 from gynai.synth.tissues import FLUIDS, TISSUES, labels_from_tissue
 from gynai.tasks import get_task
@@ -107,15 +107,8 @@ def render_bmode(tissue: np.ndarray, geometry, points: np.ndarray, probe: Probe,
     canvas = SimpleNamespace(geometry=geometry)
     exponent = ray_attenuation(canvas, rates[tissue], probe, local, config) - (rate + slope_error) * depth_mm
     envelope *= np.exp(-np.clip(exponent, -3.0, 8.0))
-    reference = float(np.percentile(envelope[sector], 99.5)) if sector.any() else 1.0
-    reference *= float(rng.uniform(0.6, 1.6))   # overall gain
-    noise = config.noise_fraction * reference
-    envelope = np.hypot(envelope + rng.normal(0, noise, envelope.shape).astype(np.float32),
-                        rng.normal(0, noise, envelope.shape).astype(np.float32))
-    decibels = 20.0 * np.log10(np.maximum(envelope / reference, 1e-6))
-    image = np.clip(1.0 + decibels / config.dynamic_range_db, 0.0, 1.0) * 255.0
-    image[~sector] = 0.0
-    return image.astype(np.float32), sector
+    gain = float(rng.uniform(0.6, 1.6))
+    return log_compress(envelope, sector, gain, rng, config), sector
 
 
 def generate_ultrasound_case(seed: int) -> UltrasoundCase:
