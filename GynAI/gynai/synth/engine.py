@@ -63,6 +63,10 @@ class SynthSettings:
     fov_cut_probability: float = 0.2
     appearance_mode: str | None = None
     """Force one appearance mode (``random``, ``t2``, ``ct``); None draws one per sample."""
+    mode_weights: tuple[float, float, float] = MODE_WEIGHTS
+    """How often the ``random``, ``t2`` and ``ct`` modes are drawn at full difficulty."""
+    t2_spread: float = T2_SPREAD
+    """Log-normal spread of each tissue's signal in the t2 mode at full difficulty."""
     curriculum_samples: int = 0
     """Samples over which the randomisation ramps up from easy (T2-like contrast close to nominal, few thick
     slices, little noise, no elastic warp or field-of-view cuts) to the full ranges above; 0: full ranges
@@ -126,9 +130,9 @@ class SynthSampler:
         self._elastic_probability = _ramp(0.0, s.elastic_probability, d)
         self._thick_slice_probability = _ramp(0.4, s.thick_slice_probability, d)
         self._fov_cut_probability = _ramp(0.0, s.fov_cut_probability, d)
-        self._mode_weights = tuple(_ramp(e, h, d) for e, h in zip(EASY_MODE_WEIGHTS, MODE_WEIGHTS))
+        self._mode_weights = tuple(_ramp(e, h, d) for e, h in zip(EASY_MODE_WEIGHTS, s.mode_weights))
         self._noise_scale = _ramp(0.4, 1.0, d)
-        self._t2_spread = _ramp(0.1, T2_SPREAD, d)
+        self._t2_spread = _ramp(min(0.1, s.t2_spread), s.t2_spread, d)
 
     def reseed(self, seed: int) -> None:
         """Restart every random stream (own draws, torch noise, each MONAI transform) from ``seed``."""

@@ -165,11 +165,14 @@ def synth_sources(task_id: str, config: TrainConfig, validation_count: int, cach
     workers = max(1, min(2, os.cpu_count() or 1))
     scenes = load_or_draw(config.scene_kind, range(config.synth_scenes), spacing, cache, progress, workers)
     ramp = int(config.curriculum_fraction * config.steps * config.batch_size * config.synth_fraction)
-    sampler = SynthSampler(scenes, labels, config.patch_size_zyx, config.seed, SynthSettings(curriculum_samples=ramp),
+    settings = SynthSettings(curriculum_samples=ramp, mode_weights=tuple(config.appearance_weights),
+                             t2_spread=config.t2_spread)
+    sampler = SynthSampler(scenes, labels, config.patch_size_zyx, config.seed, settings,
                            foreground_probability=config.foreground_probability, class_balanced=config.class_balanced)
     seeds = range(SYNTH_VALIDATION_SEED, SYNTH_VALIDATION_SEED + validation_count)
     validation_scenes = load_or_draw(config.scene_kind, seeds, spacing, cache, workers=workers)
-    renderer = SynthSampler(validation_scenes, labels, config.patch_size_zyx, seed=SYNTH_VALIDATION_SEED)
+    renderer = SynthSampler(validation_scenes, labels, config.patch_size_zyx, seed=SYNTH_VALIDATION_SEED,
+                            settings=SynthSettings(appearance_mode=config.validation_appearance))
     validation = []
     for index, scene in enumerate(validation_scenes):
         image, target = renderer.whole_scene(index)

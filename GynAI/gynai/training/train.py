@@ -18,6 +18,7 @@ from gynai.inference.predict import predict_model_grid
 from gynai.metrics.overlap import dice
 from gynai.models.bundle import BundleInfo, network_from_definition
 from gynai.progress import ProgressCallback, report
+from gynai.synth.appearance import MODE_WEIGHTS, T2_SPREAD
 from gynai.tasks import TASKS
 from gynai.training.data import PreparedCase
 from gynai.training.sources import PatchSource, patch_loader
@@ -55,6 +56,12 @@ class TrainConfig:
     """Dice of each class over the whole batch (stable for small structures absent from some patches)."""
     dice_background: bool = True
     """Include the background in the Dice term (False: Dice of the structures only, cross-entropy for all)."""
+    appearance_weights: tuple[float, float, float] = MODE_WEIGHTS
+    """How often the scenes are rendered in the ``random``, ``t2`` and ``ct`` appearance modes (full difficulty)."""
+    t2_spread: float = T2_SPREAD
+    """Log-normal spread of each tissue's signal in the t2 appearance mode (full difficulty)."""
+    validation_appearance: Optional[str] = None
+    """Appearance mode of the randomised validation scenes (e.g. ``t2`` for an MRI model); None: drawn."""
     workers: int = 1
     """Worker processes that make the patches (0: in the training process)."""
 

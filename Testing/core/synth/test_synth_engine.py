@@ -184,3 +184,27 @@ def test_randomised_ultrasound_labels_the_mass_only_inside_the_scanned_cone():
     assert not image[outside].any() and not labels[outside].any()      # 0 beyond the cone, labels too
     assert case.summary["lesions"] and labels.any()                    # aimed at a lesion of the scene
     assert np.isin(np.unique(labels), [0, 1, 2]).all()
+
+
+def test_the_appearance_mix_and_t2_spread_follow_the_settings(scenes, monkeypatch):
+    import gynai.synth.engine as engine
+    drawn = []
+
+    def recording(rng, mode, weights, t2_spread):
+        drawn.append((mode, tuple(weights), t2_spread))
+        return draw_appearance(rng, mode, weights, t2_spread)
+
+    monkeypatch.setattr(engine, "draw_appearance", recording)
+    settings = SynthSettings(mode_weights=(0.0, 1.0, 0.0), t2_spread=0.05, fov_cut_probability=0.0)
+    sampler = SynthSampler(scenes, UTERUS, (16, 16, 16), seed=3, settings=settings)
+    for _ in range(3):
+        sampler.sample()
+    assert drawn == [(None, (0.0, 1.0, 0.0), 0.05)] * 3
+    easy = SynthSampler(scenes, UTERUS, (16, 16, 16), seed=3, settings=replace(settings, curriculum_samples=100))
+    assert easy._t2_spread == 0.05          # a spread below the curriculum's easy one is not widened at the start
+    rng = np.random.default_rng(5)
+    nominal = np.array([TISSUE_PRIORS[name][0] for name in TISSUES]) / 1000.0
+    myometrium = TISSUES.index("myometrium")
+    ratios = [draw_appearance(rng, None, (0.0, 1.0, 0.0), 0.05).mean[myometrium] / nominal[myometrium]
+              for _ in range(200)]
+    assert 0.035 < float(np.std(np.log(ratios))) < 0.065   # the log-normal spread asked for
