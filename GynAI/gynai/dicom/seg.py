@@ -10,6 +10,13 @@ Slicer leaves it out (with a warning) instead of merging it into the adnexal mas
 out. The segment codes (category, type, anatomic region) are those of :mod:`gynai.tasks` /
 ``Resources/Terminology/GynAI.term.json``; myometrium uses the private ``99GYNAI`` code because no
 standard one exists; a whole adnexal lesion has the adnexal mass's codes.
+
+When the source is not one image per slice (an enhanced multi-frame image, or a series resampled onto a
+regular grid; :class:`gynai.dicom.source.SourceSeries` ``slice_aligned`` False), the segmentation is given to
+highdicom as a :class:`highdicom.Volume` in the patient frame of reference: its frames are placed by position
+and reference the source frames they coincide with; where they do not all coincide (a resampled grid),
+the SEG has no per-frame source references and references the original instances at series level
+(Source Image Sequence, Referenced Series Sequence), as the report's notes say.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from gynai.dicom.codes import coded, declare_private_schemes
 from gynai.dicom.source import SourceSeries, mark_deidentified
 from gynai.dicom.uids import new_uid
 from gynai.errors import LabelError
-from gynai.image import LabelImage
+from gynai.image import Geometry, LabelImage
 from gynai.tasks import get_task
 from gynai.tasks.record import SegmentSpec
 
@@ -87,9 +94,23 @@ def lesion_segments(labels: LabelImage, task_id: str, first_number: int) -> list
              lesion_map == n) for n in range(1, int(lesion_map.max(initial=0)) + 1)]
 
 
+def _as_volume(array: np.ndarray, geometry: Geometry, frame_of_reference_uid: str) -> hd.Volume:
+    """The segment array (k, j, i[, segment]) as a highdicom volume in LPS: array axes k, j, i run along the
+    direction columns 2, 1, 0 of the geometry."""
+    direction = geometry.direction_matrix
+    spacing = geometry.spacing_mm
+    channels = {"SegmentNumber": list(range(1, array.shape[3] + 1))} if array.ndim == 4 else None
+    return hd.Volume.from_components(
+        array, spacing=(spacing[2], spacing[1], spacing[0]), coordinate_system="PATIENT",
+        position=[float(v) for v in geometry.origin_lps_mm],
+        direction=np.column_stack([direction[:, 2], direction[:, 1], direction[:, 0]]),
+        frame_of_reference_uid=frame_of_reference_uid, channels=channels)
+
+
 def build_seg(labels: LabelImage, source: SourceSeries, task_id: str, model: Optional[dict] = None,
               algorithm_type: str = "AUTOMATIC") -> tuple[Dataset, list[SegmentEntry]]:
-    """The DICOM SEG of a label image on the source series' grid (slice k ↔ source image k).
+    """The DICOM SEG of a label image on the source series' grid (slice k ↔ source image k), or placed by
+    position when the source is not one image per slice (see the module description).
 
     Args:
         labels: Label image on the grid of the source series.
@@ -98,7 +119,7 @@ def build_seg(labels: LabelImage, source: SourceSeries, task_id: str, model: Opt
         model: ``{"name", "version"}`` of the model that produced the labels, if any.
         algorithm_type: ``AUTOMATIC`` for model output, ``SEMIAUTOMATIC`` after editing, ``MANUAL``.
     """
-    if labels.array.shape[0] != len(source.datasets):
+    if source.slice_aligned and labels.array.shape[0] != len(source.datasets):
         raise LabelError(f"the segmentation has {labels.array.shape[0]} slices but the source series "
                          f"{len(source.datasets)} images")
     array, entries = segment_labelmap(labels, task_id)
@@ -106,6 +127,9 @@ def build_seg(labels: LabelImage, source: SourceSeries, task_id: str, model: Opt
     if overlapping:   # one boolean layer per segment (frames, rows, columns, segments)
         array = np.stack([array == entry.number for entry in entries] + [mask for _, mask in overlapping], axis=-1)
         entries = entries + [entry for entry, _ in overlapping]
+    if not source.slice_aligned:
+        array = _as_volume(array.astype(np.uint8) if array.ndim == 4 else array, labels.geometry,
+                           str(source.datasets[0].FrameOfReferenceUID))
     model = model or {}
     algorithm = None
     if algorithm_type != "MANUAL":

@@ -7,6 +7,12 @@ DICOM identity exists), an MR Image Storage series is generated from the voxels:
 of its own and the same input gives the same identity; Patient Identity Removed and De-identification
 Method say so, as does the series description. ``generated`` is True and the caller must store/send this
 series along with the SEG and SR.
+
+Two DICOM inputs are not one file per slice: an enhanced multi-frame image (one file, frames in any order)
+and a series resampled onto a regular grid (``--resample-irregular-slices``). Their source is the original
+instances read (``slice_aligned`` False): the SEG then places its frames by position and references the
+source frames where they coincide with its slices, else the original instances at series level
+(:mod:`gynai.dicom.seg`); nothing references made-up or resampled-slice UIDs.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from gynai import __version__
 from gynai.dicom.uids import derived_uid
 from gynai.errors import GeometryError, InputFileError
 from gynai.image import Image
+from gynai.io.multiframe import is_multiframe_image
+from gynai.io.series_geometry import RESAMPLED_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +52,16 @@ class SourceSeries:
     """Datasets of the source images, one per slice in the volume's k order.
 
     Attributes:
-        datasets: Headers (with pixel data when generated) in the order of ``image.array`` slices.
+        datasets: Headers (with pixel data when generated) in the order of ``image.array`` slices; when not
+            ``slice_aligned``, the original instances read (one multi-frame image, or a resampled series'
+            files by position).
         generated: True when the series was generated from non-DICOM input (new UIDs, placeholders).
+        slice_aligned: True when dataset k is slice k of the volume.
     """
 
     datasets: list[Dataset]
     generated: bool
+    slice_aligned: bool = True
 
     @property
     def study_instance_uid(self) -> str:
@@ -157,19 +169,34 @@ def as_unicode(dataset: Dataset) -> Dataset:
     return dataset
 
 
+def _read_header(path: Path) -> Dataset:
+    try:
+        return as_unicode(pydicom.dcmread(str(path), stop_before_pixels=True))
+    except Exception:  # pydicom raises several types for damaged files
+        raise InputFileError(f"{Path(path).name} is not a readable DICOM file") from None
+
+
+def _position_along_normal(dataset: Dataset) -> float:
+    orientation = np.asarray(dataset.ImageOrientationPatient, float)
+    return float(np.dot(np.asarray(dataset.ImagePositionPatient, float), np.cross(orientation[:3], orientation[3:])))
+
+
 def load_source_series(files: list[Path], image: Image) -> SourceSeries:
-    """Headers of a DICOM series, ordered like the slices of ``image`` (read from that series).
+    """Headers of the DICOM files ``image`` was read from: ordered like its slices for a series of single-frame
+    images on the volume's grid; as read for one enhanced multi-frame image, and by position for a series that
+    was resampled onto a regular grid (both not ``slice_aligned``).
 
     Raises:
         InputFileError: A file is not readable as DICOM.
         GeometryError: The series does not match the image's slices (count or positions).
     """
-    datasets = []
-    for path in files:
-        try:
-            datasets.append(as_unicode(pydicom.dcmread(str(path), stop_before_pixels=True)))
-        except Exception:  # pydicom raises several types for damaged files
-            raise InputFileError(f"{Path(path).name} is not a readable DICOM file") from None
+    datasets = [_read_header(path) for path in files]
+    if len(datasets) == 1 and is_multiframe_image(datasets[0]):
+        return SourceSeries(datasets, generated=False, slice_aligned=False)
+    if image.metadata.get(RESAMPLED_KEY):
+        logger.info("the volume was resampled from %d DICOM images: the outputs reference them by position",
+                    len(datasets))
+        return SourceSeries(sorted(datasets, key=_position_along_normal), generated=False, slice_aligned=False)
     if len(datasets) != image.array.shape[0]:
         raise GeometryError(f"the DICOM series has {len(datasets)} images but the volume {image.array.shape[0]} "
                             "slices; give the series the volume was read from")

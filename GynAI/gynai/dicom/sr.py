@@ -161,7 +161,7 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
     report[0].ContentSequence.append(_notice_container(NOTICE))
     description = f"GynAI measurements {metrics.task}" + (" (generated source)" if source.generated else "")
     sr = hd.sr.Comprehensive3DSR(
-        evidence=[seg, *source.datasets[:1]], content=report[0], series_instance_uid=new_uid(),
+        evidence=[seg, *source.datasets], content=report[0], series_instance_uid=new_uid(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=new_uid(), instance_number=1,
         manufacturer="GynAI", is_complete=True, is_final=False, is_verified=False,
         series_description=description)

@@ -31,7 +31,9 @@ def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None,
     missing slice, uneven gaps) are refused unless ``resample_irregular``: then the slices are linearly
     interpolated onto a regular grid of the series' slice spacing, and the image's metadata
     :data:`RESAMPLED_KEY` says so (the outputs record it). Identifying tags of the first file are stored as
-    ``dicom.<Tag>`` metadata on the image.
+    ``dicom.<Tag>`` metadata on the image, and the files read (one enhanced multi-frame file, or every file
+    of the series, resampled or not) as :data:`DICOM_FILES_KEY`: the DICOM outputs reference these original
+    instances (:mod:`gynai.dicom.source`).
 
     Raises:
         InputFileError: No DICOM series, several series without ``series_uid``, or unreadable, truncated or
@@ -49,6 +51,7 @@ def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None,
         image = read_multiframe(multiframe, resample_irregular)
         for key, value in _identifying_metadata(multiframe).items():
             image.SetMetaData(f"dicom.{key}", value)
+        image.SetMetaData(DICOM_FILES_KEY, str(multiframe.resolve()))
         return image
     series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder)) or ()
     if not series:
@@ -78,8 +81,7 @@ def read_dicom_series_sitk(folder: Path, series_uid: Optional[str] = None,
         image = _regular_image(image, layout, folder)
     for key, value in _identifying_metadata(Path(files[0])).items():
         image.SetMetaData(f"dicom.{key}", value)
-    if not layout.problem:      # resampled slices are no longer the files' frames: DICOM output gets a new series
-        image.SetMetaData(DICOM_FILES_KEY, "\n".join(str(Path(f).resolve()) for f in files))
+    image.SetMetaData(DICOM_FILES_KEY, "\n".join(str(Path(f).resolve()) for f in files))   # resampled too
     logger.debug("read DICOM series %s: %d slices", series_uid, len(files))
     return image
 

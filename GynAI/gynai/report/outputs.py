@@ -26,6 +26,7 @@ from gynai.errors import UsageError
 from gynai.image import Image, LabelImage
 from gynai.io.dicom_series import dicom_files_of
 from gynai.io.safe_write import staged_folder
+from gynai.io.series_geometry import RESAMPLED_KEY
 from gynai.models.provenance import algorithm_type
 from gynai.progress import ProgressCallback, report
 from gynai.report.figures import report_figures
@@ -41,6 +42,10 @@ EMPTY_SEGMENTATION_NOTE = ("No DICOM SEG or SR was written: the segmentation is 
 NON_DICOM_ULTRASOUND_NOTE = ("No DICOM objects were written: the ultrasound volume was not read from DICOM, and the "
                              "source series GynAI generates for non-DICOM input are MR images, which would misstate "
                              "the modality. Give the ultrasound's DICOM series to get SEG, SR and PDF objects.")
+RESAMPLED_REFERENCES_NOTE = ("The DICOM SEG and SR reference the {count} original DICOM image(s) read at series "
+                             "level: the segmentation lies on the regular grid the irregular input was resampled "
+                             "onto, whose slices are not the source images' frames, so its frames carry no "
+                             "per-frame source references.")
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -82,6 +87,9 @@ def plan_outputs(image: Image, labels: LabelImage, task_id: str, modality: str, 
     seg = dicom and has_segments(labels, task_id)
     if dicom and not seg:
         notes.append(EMPTY_SEGMENTATION_NOTE)
+    files = dicom_files_of(image.metadata)
+    if seg and files and image.metadata.get(RESAMPLED_KEY):
+        notes.append(RESAMPLED_REFERENCES_NOTE.format(count=len(files)))
     return OutputPlan(tuple(formats), dicom, seg, tuple(notes))
 
 
