@@ -5,8 +5,13 @@ One measurement group per SEG segment (TID 1411, referencing the segment and the
 principal-axis diameters, largest first), maximum 3D diameter and surface area (IBSI), plus the lesion's
 coded findings (FIGO type, distances, T2 ratio and Funaki class for each fibroid; the placenta research
 metrics on the placenta; the O-RADS MRI inputs on each adnexal lesion's whole-lesion segment, see :mod:`gynai.dicom.seg`).
-Findings about no single segment (uterus summary, adnexal lesion count and total volume) are TID 1501
-groups. Numbers become measurements with UCUM units, classes and yes/no become qualitative
+Findings about no single segment are TID 1501 groups, with the finding type and Finding Site the task
+gives them (``Task.dicom``): for ``uterus-fibroid`` a uterus group (the uterus's volume, ellipsoid volume,
+length / width / height along its principal axes, maximum 3D diameter, surface area) and a fibroid group
+(number of fibroids, their total volume, burden); for ``adnexal-mass`` the lesion count and total volume.
+Every measurement of one group has its own concept, method and Derivation modifier
+(:mod:`gynai.metrics.codes`); a finding that repeats a figure of the group (the uterine volume is the
+uterus's volume, an adnexal lesion's largest diameter its maximum 3D diameter) is reported once. Numbers become measurements with UCUM units, classes and yes/no become qualitative
 evaluations; figures that were not assessed are left out (the report says "not assessed"). The notice
 (models trained only on synthetic phantoms; automated estimates to be confirmed by a reader) is a TEXT
 comment in the report's Qualitative Evaluations container. Codes come
@@ -16,6 +21,8 @@ Identification Sequence.
 
 from __future__ import annotations
 
+import logging
+import math
 from collections import defaultdict
 from typing import Optional
 
@@ -29,11 +36,13 @@ from gynai.dicom.seg import SegmentEntry
 from gynai.dicom.source import SourceSeries, mark_deidentified
 from gynai.dicom.uids import new_uid
 from gynai.labels.codes import Code
-from gynai.metrics.codes import MEASUREMENT_CODES
+from gynai.metrics.codes import MEASUREMENT_CODES, MEASUREMENT_DERIVATIONS
 from gynai.metrics.findings import Finding
 from gynai.metrics.results.document import NOTICE, MetricsDocument
 from gynai.tasks import get_task
 from gynai.tasks.record import Task
+
+logger = logging.getLogger(__name__)
 
 SR_SERIES_NUMBER = 902
 IMAGING_PROCEDURE = Code("363679005", "SCT", "Imaging procedure")
@@ -62,8 +71,39 @@ def _items(key: str, value, method_override=None) -> tuple[list, list]:
     if isinstance(value, str):
         return [], [hd.sr.QualitativeEvaluation(coded(concept), _value_code(key, value))]
     method = method_override or method
+    derivation = MEASUREMENT_DERIVATIONS.get(key)
     return [hd.sr.Measurement(name=coded(concept), value=float(value), unit=coded(unit),
-                              method=coded(method) if method else None)], []
+                              method=coded(method) if method else None,
+                              derivation=coded(derivation) if derivation else None)], []
+
+
+def _signature(measurement: hd.sr.Measurement) -> tuple:
+    """What tells a measurement apart in its group: concept, unit and its coded modifiers (method, derivation)."""
+    item = measurement[0]
+    name = item.ConceptNameCodeSequence[0]
+    unit = item.MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0]
+    modifiers = sorted((m.ConceptNameCodeSequence[0].CodeValue, m.ConceptCodeSequence[0].CodeValue,
+                        m.ConceptCodeSequence[0].CodingSchemeDesignator)
+                       for m in item.get("ContentSequence", []) if m.ValueType == "CODE")
+    return name.CodeValue, name.CodingSchemeDesignator, unit.CodeValue, tuple(modifiers)
+
+
+def _distinct(measurements: list) -> list:
+    """The measurements without repeats: a finding with the codes and value of an earlier one (the uterine
+    volume after the uterus's volume) is the same measurement and is left out."""
+    kept: dict[tuple, float] = {}
+    result = []
+    for measurement in measurements:
+        signature = _signature(measurement)
+        value = float(measurement[0].MeasuredValueSequence[0].NumericValue)
+        if signature in kept and math.isclose(kept[signature], value, rel_tol=1e-6, abs_tol=1e-9):
+            continue
+        if signature in kept:
+            logger.warning("two figures of one SR group share the codes %s: %s and %s", signature, kept[signature],
+                           value)
+        kept.setdefault(signature, value)
+        result.append(measurement)
+    return result
 
 
 def _notice_container(notice: str) -> hd.sr.ContainerContentItem:
@@ -113,6 +153,34 @@ def _group_name(entry: SegmentEntry, task: Task) -> str:
     return entry.label_id if entry.instance is None else f"{task.lesions.kind} {entry.instance}"
 
 
+def _summary_groups(metrics: MetricsDocument, task: Task, by_group: dict[str, list[Finding]],
+                    algorithm: hd.sr.AlgorithmIdentification) -> list:
+    """TID 1501 groups of the findings about no single segment: regrouped as the task says
+    (``Task.dicom.sr_groups``), with the shape figures of a derived structure (``group_shapes``), finding type
+    and Finding Site."""
+    regrouped: dict[str, list[Finding]] = defaultdict(list)
+    for group_name, rows in by_group.items():
+        for row in rows:
+            regrouped[task.dicom.sr_groups.get(row.key, group_name)].append(row)
+    groups = []
+    for group_name, rows in regrouped.items():
+        structure = task.dicom.group_shapes.get(group_name)
+        shape = (_shape_measurements(metrics.structure(structure).to_json())
+                 if structure and structure in metrics.structures else [])
+        measurements, evaluations = _finding_items(rows, set())
+        measurements = _distinct(shape + measurements)
+        if not measurements and not evaluations:
+            continue
+        kind = group_name.rstrip("0123456789 ")
+        finding_type, site = task.dicom.finding_types.get(kind), task.dicom.finding_sites.get(kind)
+        groups.append(hd.sr.MeasurementsAndQualitativeEvaluations(
+            tracking_identifier=hd.sr.TrackingIdentifier(uid=new_uid(), identifier=group_name),
+            finding_type=coded(finding_type) if finding_type else None, algorithm_id=algorithm,
+            finding_sites=[hd.sr.FindingSite(coded(site))] if site else None,
+            measurements=measurements or None, qualitative_evaluations=evaluations or None))
+    return groups
+
+
 def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: SourceSeries,
              model: Optional[dict] = None) -> Dataset:
     """The TID 1500 measurement report of a metrics document, referencing the SEG and the source series."""
@@ -133,6 +201,7 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
         group_name = _group_name(entry, task)
         shape = _shape_measurements(values)
         extra, evaluations = _finding_items(by_group.pop(group_name, []), {key for key, _ in SHAPE_CONCEPTS})
+        measurements = _distinct(shape + extra)
         groups.append(hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
             tracking_identifier=hd.sr.TrackingIdentifier(uid=tracking.get(entry.number) or new_uid(),
                                                          identifier=entry.name),   # the SEG segment's own
@@ -141,16 +210,8 @@ def build_sr(document: dict, seg: Dataset, entries: list[SegmentEntry], source: 
                                                        segment_number=entry.number, source_series=source_series),
             finding_type=coded(entry.spec.type), algorithm_id=algorithm,
             finding_sites=[hd.sr.FindingSite(coded(entry.spec.region))] if entry.spec.region else None,
-            measurements=(shape + extra) or None, qualitative_evaluations=evaluations or None))
-    for group_name, rows in by_group.items():
-        measurements, evaluations = _finding_items(rows, set())
-        if not measurements and not evaluations:
-            continue
-        finding_type = task.dicom.finding_types.get(group_name.rstrip("0123456789 "))
-        groups.append(hd.sr.MeasurementsAndQualitativeEvaluations(
-            tracking_identifier=hd.sr.TrackingIdentifier(uid=new_uid(), identifier=group_name),
-            finding_type=coded(finding_type) if finding_type else None, algorithm_id=algorithm,
             measurements=measurements or None, qualitative_evaluations=evaluations or None))
+    groups += _summary_groups(metrics, task, by_group, algorithm)
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(

@@ -4,9 +4,19 @@ Standard codes (SCT, DCM, UCUM, IBSI) where one exists; GynAI private codes (sch
 figures no standard names (FIGO type, volume fractions, PAS research metrics, Funaki class) and where
 one standard concept would name two figures of the same lesion (distance to endometrium / to serosa,
 the two solid-tissue T2 ratios, an adnexal lesion's volume / its solid tissue volume / its fluid volume),
-so that each stays distinguishable in the structured report. The
-metrics JSON carries this table under ``measurement_codes`` for the keys it contains, and GynAIReport
+so that each stays distinguishable in the structured report. Figures of one quantity that differ in how
+they are derived from their region keep the standard concept and add a *Derivation* modifier (DCM 121401,
+values from CID 7464 "General Region of Interest Measurement Modifiers", :data:`MEASUREMENT_DERIVATIONS`):
+the total volume of several lesions, the median and the maximum wall thickness. The SR tells the rest
+apart by its measurement group (tracking identifier, finding type and Finding Site, see
+:mod:`gynai.dicom.sr`): the uterine volume (uterus group) and the total fibroid volume (fibroid group).
+The metrics JSON carries this table under ``measurement_codes`` for the keys it contains, and GynAIReport
 puts the concept and unit on each table column.
+
+Sources, checkable in pydicom (``pydicom.sr.codedict.codes``, generated from DICOM PS3.16) and PS3.16:
+SCT / DCM / LN concepts in the CIDs named beside each; UCUM units from CID 7181 / 82; IBSI codes from
+CID 7469 / 7470 (PS3.16 lists the IBSI scheme); ``99GYNAI`` is GynAI's own scheme, declared in each
+object's Coding Scheme Identification Sequence (:mod:`gynai.dicom.codes`).
 """
 
 from __future__ import annotations
@@ -15,12 +25,16 @@ from typing import Optional
 
 from gynai.labels.codes import Code
 
-VOLUME = Code("118565006", "SCT", "Volume")
-DIAMETER = Code("81827009", "SCT", "Diameter")
-DISTANCE = Code("121206", "DCM", "Distance")
-RATIO = Code("118586006", "SCT", "Ratio")
-VOXEL_SUM = Code("126030", "DCM", "Sum of segmented voxel volumes")
-ELLIPSOID = Code("126029", "DCM", "LWH method for volume of ellipsoid")
+VOLUME = Code("118565006", "SCT", "Volume")                      # codes.SCT.Volume, CID 7469 / 7472
+DIAMETER = Code("81827009", "SCT", "Diameter")                   # codes.SCT.Diameter, CID 7470
+MAX_3D_DIAMETER = Code("L0JK", "IBSI", "Maximum 3D diameter")    # codes.IBSI.Maximum3DDiameterOfAMesh, CID 7470
+WALL_THICKNESS = Code("122445", "DCM", "Wall Thickness")         # codes.DCM.WallThickness, PS3.16 Annex D
+NUMBER_OF_LESIONS = Code("246206008", "SCT", "Number of lesions")  # codes.SCT.NumberOfLesions (observable entity)
+VOXEL_SUM = Code("126030", "DCM", "Sum of segmented voxel volumes")   # codes.DCM.SumOfSegmentedVoxel…, CID 7474
+ELLIPSOID = Code("126029", "DCM", "LWH method for volume of ellipsoid")  # codes.DCM.LWHMethod…, CID 7474
+TOTAL = Code("255619001", "SCT", "Total")                        # codes.SCT.Total, CID 7464 (Derivation)
+MEDIAN = Code("373099004", "SCT", "Median")                      # codes.SCT.Median, CID 7464 (Derivation)
+MAXIMUM = Code("56851009", "SCT", "Maximum")                     # codes.SCT.Maximum, CID 7464 (Derivation)
 ML = Code("ml", "UCUM", "milliliter")
 MM = Code("mm", "UCUM", "millimeter")
 MM2 = Code("mm2", "UCUM", "square millimeter")
@@ -40,13 +54,13 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "obb_diameters_mm": (DIAMETER, MM, None),
     "diameters_mm": (DIAMETER, MM, None),
     "principal_diameters_mm": (DIAMETER, MM, None),
-    "max_diameter_mm": (DIAMETER, MM, None),
-    "max_feret_diameter_mm": (Code("L0JK", "IBSI", "Maximum 3D diameter"), MM, None),
+    "max_diameter_mm": (MAX_3D_DIAMETER, MM, None),     # the lesion's maximum Feret diameter (O-RADS "largest")
+    "max_feret_diameter_mm": (MAX_3D_DIAMETER, MM, None),
     "surface_area_mm2": (Code("C0JK", "IBSI", "Surface area"), MM2, None),
     "distance_to_endometrium_mm": (_private(121, "Distance to endometrium"), MM, None),
     "distance_to_serosa_mm": (_private(122, "Distance to serosa"), MM, None),
-    "wall_thickness_mm": (DISTANCE, MM, None),
-    "t2_ratio_to_myometrium": (RATIO, RATIO_UNIT, None),
+    "wall_thickness_mm": (WALL_THICKNESS, MM, None),    # derivation: median
+    "t2_ratio_to_myometrium": (_private(136, "Fibroid T2 signal ratio to myometrium"), RATIO_UNIT, None),
     "solid_t2_ratio_to_fluid": (_private(123, "Solid tissue T2 signal ratio to fluid"), RATIO_UNIT, None),
     "solid_t2_ratio_to_myometrium": (_private(124, "Solid tissue T2 signal ratio to myometrium"), RATIO_UNIT, None),
     "figo_type": (_private(100, "FIGO leiomyoma type"), NO_UNITS, None),
@@ -55,8 +69,8 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "fraction_intramural": (_private(103, "Fibroid intramural fraction"), RATIO_UNIT, None),
     "fraction_outside_uterus": (_private(104, "Fibroid fraction outside the uterine contour"), RATIO_UNIT, None),
     "burden_percent": (_private(105, "Fibroid burden of uterine volume"), PERCENT, None),
-    "count": (_private(106, "Number of fibroids"), NO_UNITS, None),
-    "total_fibroid_volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "count": (NUMBER_OF_LESIONS, NO_UNITS, None),       # of fibroids: the SR's fibroid group (was GYNAI-0106)
+    "total_fibroid_volume_ml": (VOLUME, ML, VOXEL_SUM),  # derivation: total; the SR's fibroid group
     "uterine_volume_ml": (VOLUME, ML, VOXEL_SUM),
     "solid_volume_ml": (_private(127, "Solid tissue volume"), ML, VOXEL_SUM),
     "fluid_volume_ml": (_private(128, "Fluid volume"), ML, VOXEL_SUM),
@@ -75,8 +89,8 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "bladder_interface_length_mm": (_private(119, "Placenta-bladder interface length"), MM, None),
     "septal_thickness_mm": (_private(120, "Septal thickness"), MM, None),
     "t2_ratio_to_muscle": (_private(125, "Fibroid T2 signal ratio to skeletal muscle"), RATIO_UNIT, None),
-    "lesion_count": (_private(126, "Number of adnexal lesions"), NO_UNITS, None),
-    "total_volume_ml": (VOLUME, ML, VOXEL_SUM),
+    "lesion_count": (NUMBER_OF_LESIONS, NO_UNITS, None),  # of adnexal lesions (was GYNAI-0126)
+    "total_volume_ml": (VOLUME, ML, VOXEL_SUM),          # derivation: total
     "depth_into_cavity_mm": (_private(129, "Fibroid protrusion depth into the endometrial cavity"), MM, None),
     "depth_beyond_serosa_mm": (_private(130, "Fibroid protrusion depth beyond the expected serosa"), MM, None),
     "diameter_fraction_in_cavity": (_private(131, "Fraction of fibroid diameter in the endometrial cavity"),
@@ -85,8 +99,19 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
                                          RATIO_UNIT, None),
     "neck_width_mm": (_private(133, "Width of the fibroid's attachment to the wall"), MM, None),
     "pedunculated": (_private(134, "Pedunculated (attached by a narrow stalk)"), NO_UNITS, None),
-    "max_wall_thickness_mm": (_private(135, "Maximum wall thickness"), MM, None),
+    "max_wall_thickness_mm": (WALL_THICKNESS, MM, None),  # derivation: maximum (was GYNAI-0135)
 }
+"""Concept, unit and method of each measurement key. Retired private codes (GYNAI-0106, 0126, 0135: a standard
+code replaced them) are not reused. The fibroid's T2 ratio to myometrium was the generic SCT "Ratio", which
+does not say of what: it has a private code beside its ratio to muscle."""
+
+MEASUREMENT_DERIVATIONS: dict[str, Code] = {
+    "total_fibroid_volume_ml": TOTAL,
+    "total_volume_ml": TOTAL,
+    "wall_thickness_mm": MEDIAN,
+    "max_wall_thickness_mm": MAXIMUM,
+}
+"""The Derivation modifier (DCM 121401, CID 7464) of keys whose concept is shared with another figure."""
 
 
 def _as_dict(code: Optional[Code]) -> Optional[dict]:
@@ -94,10 +119,16 @@ def _as_dict(code: Optional[Code]) -> Optional[dict]:
 
 
 def codes_for(keys) -> dict[str, dict]:
-    """``measurement_codes`` entries (concept, unit, method) for the given measurement keys."""
-    return {key: {"concept": _as_dict(MEASUREMENT_CODES[key][0]), "unit": _as_dict(MEASUREMENT_CODES[key][1]),
-                  "method": _as_dict(MEASUREMENT_CODES[key][2])}
-            for key in sorted(set(keys)) if key in MEASUREMENT_CODES}
+    """``measurement_codes`` entries (concept, unit, method, and derivation where one is set) for the given
+    measurement keys."""
+    entries = {}
+    for key in sorted(set(keys)):
+        if key in MEASUREMENT_CODES:
+            concept, unit, method = MEASUREMENT_CODES[key]
+            entries[key] = {"concept": _as_dict(concept), "unit": _as_dict(unit), "method": _as_dict(method)}
+            if key in MEASUREMENT_DERIVATIONS:
+                entries[key]["derivation"] = _as_dict(MEASUREMENT_DERIVATIONS[key])
+    return entries
 
 
 def document_keys(node) -> set[str]:

@@ -36,7 +36,9 @@ TASK = Task(
     # a whole lesion has the adnexal mass's codes; value 0: no voxel value of its own (derived from two labels)
     dicom=DicomStyle(whole_lesion=SegmentSpec(LabelInfo(0, "adnexal-lesion", "Adnexal lesion", (0.95, 0.8, 0.2)),
                                               _MASS.category, _MASS.type, _MASS.region),
-                     whole_lesion_name="Adnexal lesion {} (whole)", finding_types={"adnexal lesion": MASS}),
+                     whole_lesion_name="Adnexal lesion {} (whole)",
+                     finding_types={"adnexal lesion": MASS, "adnexal lesions": MASS},
+                     finding_sites={"adnexal lesion": OVARY, "adnexal lesions": OVARY}),
     cohort_columns=("lesion_count", "lesion_volume_ml", "max_diameter_mm", "solid_volume_ml", "solid_fraction",
                     "locule_count"),
     phantoms={"MR": ImportRef("gynai.phantom:generate_adnexal_mass"),

@@ -140,12 +140,21 @@ class DicomStyle:
         whole_lesion_name: Name of that segment, ``{}`` the lesion number.
         finding_types: SR finding type of the measurement groups that have no segment, by group name
             (trailing number removed).
+        finding_sites: SR Finding Site of those groups, by group name (trailing number removed).
+        sr_groups: Measurement key → the SR group (without segment) that reports it, for summary figures
+            about another finding than their findings group (the fibroid count, total volume and burden are
+            findings of the uterus summary, but the SR reports them in a fibroid group).
+        group_shapes: SR group without segment → the derived structure whose shape figures it reports
+            (volume, ellipsoid volume, length / width / height, maximum 3D diameter, surface area).
     """
 
     split_label: Optional[str] = None
     whole_lesion: Optional[SegmentSpec] = None
     whole_lesion_name: str = ""
     finding_types: Mapping[str, Code] = field(default_factory=dict)
+    finding_sites: Mapping[str, Code] = field(default_factory=dict)
+    sr_groups: Mapping[str, str] = field(default_factory=dict)
+    group_shapes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,11 @@ from gynai.labels.codes import ABNORMAL_STRUCTURE, ANATOMICAL_STRUCTURE, MYOMETR
 from gynai.tasks.record import (DerivedStructure, DicomStyle, HeldoutRecipe, ImportRef, LesionModel, ReportTemplate,
                                 Task, TrainingRecipe, segment)
 
+LEIOMYOMA = Code("44598004", "SCT", "Leiomyoma")
+FIBROID_SUMMARY = "fibroids"
+"""The SR group of the fibroid count, total volume and burden (apart from the uterus group, which reports the
+uterus: its volume, ellipsoid volume and principal diameters)."""
+
 TASK = Task(
     id="uterus-fibroid",
     description="Uterus with myometrium, endometrium and leiomyomas (fibroids) on T2-weighted pelvic MRI",
@@ -17,7 +22,7 @@ TASK = Task(
         segment(1, "myometrium", "Myometrium", (216, 101, 79), TISSUE, MYOMETRIUM, translucent=True),
         segment(2, "endometrium", "Endometrium", (241, 214, 145), ANATOMICAL_STRUCTURE,
                 Code("2739003", "SCT", "Endometrium")),
-        segment(3, "fibroid", "Fibroid", (111, 184, 210), ABNORMAL_STRUCTURE, Code("44598004", "SCT", "Leiomyoma"),
+        segment(3, "fibroid", "Fibroid", (111, 184, 210), ABNORMAL_STRUCTURE, LEIOMYOMA,
                 UTERUS, synonyms=("leiomyoma", "myoma", "fibroids")),
     ),
     derived=(DerivedStructure("uterus", ("myometrium", "endometrium", "fibroid"), required="myometrium"),),
@@ -32,7 +37,11 @@ TASK = Task(
                           sections=ImportRef("gynai.report.templates.fibroid:fibroid_sections"),
                           summary=ImportRef("gynai.report.templates.fibroid:fibroid_summary"),
                           notes_in_notes_section=False),
-    dicom=DicomStyle(split_label="fibroid", finding_types={"uterus": UTERUS}),
+    dicom=DicomStyle(split_label="fibroid", finding_types={"uterus": UTERUS, FIBROID_SUMMARY: LEIOMYOMA},
+                     finding_sites={"uterus": UTERUS, FIBROID_SUMMARY: UTERUS},
+                     sr_groups={"count": FIBROID_SUMMARY, "total_fibroid_volume_ml": FIBROID_SUMMARY,
+                                "burden_percent": FIBROID_SUMMARY},
+                     group_shapes={"uterus": "uterus"}),
     cohort_columns=("uterine_volume_ml", "fibroid_count", "total_fibroid_volume_ml", "fibroid_burden_percent",
                     "dominant_fibroid_volume_ml", "dominant_fibroid_figo_type"),
     phantoms={"MR": ImportRef("gynai.phantom:generate_uterus_fibroid")},

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from pydicom.sr.codedict import codes
 
 from gynai.metrics.codes import MEASUREMENT_CODES, document_keys
 from gynai.metrics.document import metrics_document
@@ -31,12 +32,42 @@ def test_standard_codes_match_dicom_tables():
     from pydicom.sr.codedict import codes
 
     expected = {"volume_ml": codes.SCT.Volume, "obb_diameters_mm": codes.SCT.Diameter,
-                "wall_thickness_mm": codes.DCM.Distance, "t2_ratio_to_myometrium": codes.SCT.Ratio}
+                "wall_thickness_mm": codes.DCM.WallThickness, "count": codes.SCT.NumberOfLesions}
     for key, code in expected.items():
         concept = MEASUREMENT_CODES[key][0]
-        assert (concept.value, concept.scheme, concept.meaning) == (code.value, code.scheme_designator, code.meaning)
+        assert (concept.value, concept.scheme) == (code.value, code.scheme_designator)
+        assert concept.meaning in code.meaning
     ellipsoid = MEASUREMENT_CODES["ellipsoid_volume_ml"][2]
     assert ellipsoid.value == codes.DCM.LWHMethodForVolumeOfEllipsoid.value
     assert MEASUREMENT_CODES["surface_area_mm2"][1].value == codes.UCUM.SquareMillimeter.value
     private = [c for c, _, _ in MEASUREMENT_CODES.values() if c.scheme == "99GYNAI"]
     assert len({c.value for c in private}) == len(private)          # private codes are unique
+
+
+def test_every_standard_code_is_in_the_dicom_tables():
+    """Issue 17, finding 10: each standard concept, method and derivation is one that DICOM PS3.16 lists
+    (pydicom's code dictionary is generated from it); only ``99GYNAI`` codes are GynAI's own."""
+    from pydicom.sr._concepts_dict import concepts
+
+    from gynai.metrics.codes import MEASUREMENT_DERIVATIONS
+
+    used = [code for triple in MEASUREMENT_CODES.values() for code in triple if code is not None]
+    used += list(MEASUREMENT_DERIVATIONS.values())
+    for code in used:
+        if code.scheme in ("99GYNAI", "UCUM"):
+            continue
+        known = {value for entries in concepts[code.scheme].values() for value in entries}
+        assert code.value in known, f"{code} is not in DICOM PS3.16 (pydicom.sr._concepts_dict)"
+    derivations = {(c.value, c.scheme) for c in MEASUREMENT_DERIVATIONS.values()}
+    assert derivations <= {(c.value, c.scheme_designator) for c in
+                           (codes.SCT.Total, codes.SCT.Median, codes.SCT.Maximum, codes.SCT.Mean)}   # CID 7464
+
+
+def test_volume_figures_of_one_finding_kind_differ():
+    """The total of several lesions' volumes is not coded like one segment's volume."""
+    from gynai.metrics.codes import codes_for
+
+    entries = codes_for(["volume_ml", "total_fibroid_volume_ml", "total_volume_ml", "uterine_volume_ml"])
+    assert entries["total_fibroid_volume_ml"]["derivation"]["value"] == "255619001"       # SCT Total
+    assert entries["total_volume_ml"]["derivation"]["value"] == "255619001"
+    assert "derivation" not in entries["volume_ml"] and "derivation" not in entries["uterine_volume_ml"]
