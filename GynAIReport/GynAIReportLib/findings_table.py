@@ -1,9 +1,10 @@
-"""Findings table node: one row per coded measurement (group, name, value, unit, DICOM concept code); values are
-written as the report writes them (:func:`gynai.metrics.findings.format_value`)."""
+"""Findings table node: one row per coded measurement (group, name, value, unit, DICOM concept code, followed by
+its Derivation modifier where it has one, e.g. the maximum wall thickness); values are written as the report
+writes them (:func:`gynai.metrics.findings.format_value`)."""
 
 from __future__ import annotations
 
-from gynai.metrics.codes import MEASUREMENT_CODES
+from gynai.metrics.codes import MEASUREMENT_CODES, MEASUREMENT_DERIVATIONS
 from gynai.metrics.findings import findings, format_value
 
 FINDINGS_COLUMNS = ("Group", "Measurement", "Value", "Unit", "Concept code", "Unit code")
@@ -13,7 +14,11 @@ def _code_text(key: str, index: int) -> str:
     if key not in MEASUREMENT_CODES:
         return ""
     code = MEASUREMENT_CODES[key][index]
-    return f"{code.scheme}^{code.value}^{code.meaning}"
+    text = f"{code.scheme}^{code.value}^{code.meaning}"
+    derivation = MEASUREMENT_DERIVATIONS.get(key) if index == 0 else None
+    if derivation is None:
+        return text
+    return f"{text} (Derivation {derivation.scheme}^{derivation.value}^{derivation.meaning})"
 
 
 def findings_to_table_node(metrics: dict, table_node=None):

@@ -158,10 +158,11 @@ def _summary_groups(metrics: MetricsDocument, task: Task, by_group: dict[str, li
     """TID 1501 groups of the findings about no single segment: regrouped as the task says
     (``Task.dicom.sr_groups``), with the shape figures of a derived structure (``group_shapes``), finding type
     and Finding Site."""
-    regrouped: dict[str, list[Finding]] = defaultdict(list)
+    regrouped: dict[str, list[Finding]] = {name: [] for name in by_group}      # the findings' group order first
+    regrouped.update({name: [] for name in task.dicom.sr_groups.values()})
     for group_name, rows in by_group.items():
         for row in rows:
-            regrouped[task.dicom.sr_groups.get(row.key, group_name)].append(row)
+            regrouped.setdefault(task.dicom.sr_groups.get(row.key, group_name), []).append(row)
     groups = []
     for group_name, rows in regrouped.items():
         structure = task.dicom.group_shapes.get(group_name)
