@@ -130,3 +130,14 @@ def test_resampled_irregular_series_is_referenced_at_series_level(phantom, tmp_p
     for name, dataset in (("seg.dcm", seg), ("sr.dcm", sr)):
         dataset.save_as(tmp_path / name, enforce_file_format=True)
         assert dciodvfy_errors(tmp_path / name) == [], name
+
+
+def test_resampled_multiframe_input_references_its_one_instance(phantom, tmp_path, dciodvfy_errors):
+    source = write_enhanced_mr(phantom.image, tmp_path / "mf" / "enhanced.dcm", [k for k in FRAME_ORDER if k != 3])
+    seg, sr, report = _report(tmp_path / "mf", phantom.labels, tmp_path, resample=True)
+    assert _referenced(seg) == {source.SOPInstanceUID}
+    assert all(len(frame.DerivationImageSequence) == 0 for frame in seg.PerFrameFunctionalGroupsSequence)
+    assert source.SOPInstanceUID in _sr_evidence(sr)
+    assert any("series level" in note for note in report["output_notes"])
+    seg.save_as(tmp_path / "seg.dcm", enforce_file_format=True)
+    assert dciodvfy_errors(tmp_path / "seg.dcm") == []
