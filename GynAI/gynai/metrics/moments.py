@@ -33,17 +33,21 @@ CLOSING_REACH = 1.5
 
 
 def _slice_moments(mask: np.ndarray) -> np.ndarray:
-    """Per slice (axis 0): count, mean p, mean q, mean p², mean q², mean pq (in-plane index units)."""
-    data = mask.astype(np.float64)
+    """Per slice (axis 0): count, mean p, mean q, mean p², mean q², mean pq (in-plane index units).
+
+    One slice at a time in float32 (exact for counts and index sums of a 512 × 512 slice), so no
+    full-size float copy of the mask is made.
+    """
     p = np.arange(mask.shape[1], dtype=np.float64)
-    q = np.arange(mask.shape[2], dtype=np.float64)
-    rows = data.sum(axis=2)                                   # (n, P)
-    columns = data.sum(axis=1)                                # (n, Q)
-    count = rows.sum(axis=1)
-    safe = np.maximum(count, 1.0)
-    pq = np.einsum("kpq,p,q->k", data, p, q)
-    return np.stack([count, rows @ p / safe, columns @ q / safe, rows @ (p * p) / safe,
-                     columns @ (q * q) / safe, pq / safe], axis=1)
+    q = np.arange(mask.shape[2], dtype=np.float32)
+    out = np.zeros((mask.shape[0], 6))
+    for k in range(mask.shape[0]):
+        plane = mask[k].astype(np.float32)
+        rows, columns, row_q = plane.sum(axis=1, dtype=np.float64), plane.sum(axis=0, dtype=np.float64), plane @ q
+        count = max(float(rows.sum()), 1.0)
+        out[k] = (rows.sum(), rows @ p / count, columns @ q / count, rows @ (p * p) / count,
+                  columns @ (q.astype(np.float64) ** 2) / count, float(p @ row_q) / count)
+    return out
 
 
 def _lagrange(values: np.ndarray, z: np.ndarray) -> np.ndarray:
