@@ -86,6 +86,7 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "neck_width_mm": (_private(133, "Width of the fibroid's attachment to the wall"), MM, None),
     "pedunculated": (_private(134, "Pedunculated (attached by a narrow stalk)"), NO_UNITS, None),
     "max_wall_thickness_mm": (_private(135, "Maximum wall thickness"), MM, None),
+    "max_septal_thickness_mm": (_private(136, "Maximum septal thickness"), MM, None),
 }
 
 
