@@ -14,7 +14,9 @@ and, for the intensity-based figures, the T2 image. Definitions:
 * Fluid: voxels of the lesion's cystic part brighter than the Otsu threshold of that lesion's cystic T2
   values (fluid is bright, wall and septa dark); on ultrasound (modality ``US``) darker than it (fluid is
   anechoic, wall and septa echogenic), after Gaussian smoothing of the speckle (σ
-  :data:`SPECKLE_SMOOTHING_MM`). ``locule_count``: 6-connected fluid compartments of at
+  :data:`SPECKLE_SMOOTHING_MM`). A layer under a fluid–fluid level (a haemorrhagic cyst's dependent
+  layer, which can be as dark as the wall) is fluid too (:mod:`gynai.metrics.fluid_level`; a note gives its
+  volume). ``locule_count``: 6-connected fluid compartments of at
   least :data:`MIN_LOCULE_ML`. Septa thinner than the slice thickness may not separate locules.
 * ``wall_thickness_mm``: median, over the lesion's outer surface voxels outside the solid tissue, of the
   distance to the nearest fluid voxel centre (a wall of n voxels between outside and fluid measures n
@@ -47,6 +49,7 @@ import numpy as np
 from scipy import ndimage
 
 from gynai.image import Geometry, Image, LabelImage
+from gynai.metrics.fluid_level import fluid_level_layers
 from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.morphology import boundary_6
 from gynai.metrics.shape import bounding_slices, crop_geometry, shape_metrics
@@ -200,6 +203,11 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
         fluid = cystic & (values < otsu_threshold(values[cystic]))
     else:
         fluid = cystic & (t2 > otsu_threshold(t2[cystic]))
+    layers = fluid_level_layers(cystic, fluid, lesion, geometry)
+    if layers.any():
+        fluid = fluid | layers
+        result["notes"].append(f"fluid–fluid level: {float(layers.sum()) * voxel_ml:.1f} mL of cyst content beyond a "
+                               "flat horizontal interface (gravity posterior, supine) counted as fluid")
     components, _ = ndimage.label(fluid)
     sizes = np.bincount(components.ravel())[1:] * voxel_ml
     locule_ids = np.flatnonzero(sizes >= MIN_LOCULE_ML) + 1
