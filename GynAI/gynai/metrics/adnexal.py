@@ -125,7 +125,7 @@ def _wall_thickness_mm(lesion: np.ndarray, fluid: np.ndarray, solid: np.ndarray,
 
 
 def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candidates: np.ndarray,
-                         lesion: np.ndarray, spacing_zyx: np.ndarray) -> tuple[Optional[float], Optional[float]]:
+                         depth: np.ndarray, spacing_zyx: np.ndarray) -> tuple[Optional[float], Optional[float]]:
     """Mean (volume / area) and maximum (largest local thickness) septal thickness, or None, None."""
     if len(locule_ids) < 2:
         return None, None
@@ -136,7 +136,7 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
     to_locule = np.stack([distances for distances, _ in found], axis=1)
     order = np.argsort(to_locule, axis=1)[:, :2]
     two_nearest = np.take_along_axis(to_locule, order, axis=1)
-    to_outside = ndimage.distance_transform_edt(lesion, sampling=spacing_zyx)[tuple(points.T)]
+    to_outside = depth[tuple(points.T)]
     between = (two_nearest[:, 1] <= SEPTUM_REACH_MM) & (to_outside > two_nearest[:, 1])
     septum = np.zeros_like(candidates)
     septum[tuple(points[between].T)] = True
@@ -145,8 +145,11 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
         return None, None
     mean_mm = float(septum.sum() * np.prod(spacing_zyx) / (faces_mm2 / 2.0))
     rows = np.flatnonzero(between)
-    ends = [np.stack([surfaces[locule][found[locule][1][row]] for row, locule in zip(rows, order[rows, side])])
-            for side in (0, 1)]
+    ends = np.zeros((2, len(rows), 3), int)
+    for side in (0, 1):
+        for number, surface in enumerate(surfaces):
+            chosen = order[rows, side] == number
+            ends[side, chosen] = surface[found[number][1][rows[chosen]]]
     return mean_mm, float(_across_mm(ends[0], ends[1], spacing_zyx).max())
 
 
@@ -203,7 +206,8 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
         fluid = cystic & (values < otsu_threshold(values[cystic]))
     else:
         fluid = cystic & (t2 > otsu_threshold(t2[cystic]))
-    layers = fluid_level_layers(cystic, fluid, lesion, geometry)
+    depth = ndimage.distance_transform_edt(lesion, sampling=spacing_zyx)     # to the lesion's outside
+    layers = fluid_level_layers(cystic, fluid, depth, geometry)
     if layers.any():
         fluid = fluid | layers
         result["notes"].append(f"fluid–fluid level: {float(layers.sum()) * voxel_ml:.1f} mL of cyst content beyond a "
@@ -213,7 +217,7 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
     locule_ids = np.flatnonzero(sizes >= MIN_LOCULE_ML) + 1
     result["locule_count"] = int(len(locule_ids))
     result["septal_thickness_mm"], result["max_septal_thickness_mm"] = _septal_thickness_mm(
-        components, locule_ids, cystic & ~fluid, lesion, spacing_zyx)
+        components, locule_ids, cystic & ~fluid, depth, spacing_zyx)
     if result["septal_thickness_mm"] is None:
         result["notes"].append("no septum between two locules: septal thickness not assessed")
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml

@@ -71,25 +71,24 @@ def _interface(component: np.ndarray, fluid: np.ndarray,
     return touching, above, below
 
 
-def fluid_level_layers(cystic: np.ndarray, fluid: np.ndarray, lesion: np.ndarray, geometry: Geometry) -> np.ndarray:
+def fluid_level_layers(cystic: np.ndarray, fluid: np.ndarray, depth_mm: np.ndarray, geometry: Geometry) -> np.ndarray:
     """Non-fluid voxels of the cystic part that are a layer under (or over) a fluid–fluid level.
 
     Args:
         cystic: The lesion's cystic part [k, j, i].
         fluid: Its voxels found to be fluid so far.
-        lesion: The whole lesion (cystic part and solid tissue).
+        depth_mm: Distance (mm) of every voxel of the lesion (cystic part and solid tissue) to its outside
+            (Euclidean distance transform of the lesion).
         geometry: Grid of the arrays.
 
     Returns:
         Mask of the layers (empty when there is no level).
     """
-    spacing_zyx = np.asarray(geometry.spacing_mm[::-1], float)
     steps_mm = geometry.direction_matrix.T @ GRAVITY_LPS * np.asarray(geometry.spacing_mm, float)   # i, j, k
-    depth = ndimage.distance_transform_edt(lesion, sampling=spacing_zyx)
     if not fluid.any():
         return np.zeros_like(fluid)
-    cavity_depth = float(np.percentile(depth[fluid], CAVITY_DEPTH_PERCENTILE))   # where the wall ends
-    candidates = cystic & ~fluid & (depth >= cavity_depth)
+    cavity_depth = float(np.percentile(depth_mm[fluid], CAVITY_DEPTH_PERCENTILE))   # where the wall ends
+    candidates = cystic & ~fluid & (depth_mm >= cavity_depth)
     components, count = ndimage.label(candidates, structure=_SIX)
     layers = np.zeros_like(candidates)
     if count == 0:
