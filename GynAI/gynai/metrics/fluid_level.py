@@ -9,7 +9,8 @@ from the dark wall and septa, so the layer was counted as wall (a cyst measured 
 
 * candidates are non-fluid cystic voxels as deep inside the lesion as the fluid reaches next to the wall
   (distance to the outside of the lesion at least the 1st percentile of the fluid voxels' distances: the
-  wall is thinner than that), split into 6-connected components of at least :data:`MIN_LAYER_ML`;
+  wall is thinner than that), split into 6-connected components of at least :data:`MIN_LAYER_ML` and
+  :data:`MIN_LAYER_DEPTH_MM` deep along gravity;
 * a component is a layer when its interface with the fluid is a level: flat (the heights of the interface
   voxels along gravity, 5th to 95th percentile, within :data:`LEVEL_FLATNESS_MM` plus a voxel's extent
   along gravity) and one-sided (at least :data:`ONE_SIDED_SHARE` of the interface faces have the fluid on
@@ -32,7 +33,10 @@ from gynai.image import Geometry
 
 GRAVITY_LPS = np.array([0.0, 1.0, 0.0])
 """Direction of gravity in LPS for a supine patient (posterior)."""
-MIN_LAYER_ML = 0.05
+MIN_LAYER_ML = 0.5
+"""Smallest layer (a 10 mm ball); smaller non-fluid pockets against the wall are not levels."""
+MIN_LAYER_DEPTH_MM = 3.0
+"""Smallest depth of a layer along gravity (slivers of the wall's inner surface are not levels)."""
 CAVITY_DEPTH_PERCENTILE = 1.0
 """The cavity starts at this percentile of the fluid voxels' depth inside the lesion (the wall is thinner)."""
 LEVEL_FLATNESS_MM = 1.0
@@ -99,7 +103,7 @@ def fluid_level_layers(cystic: np.ndarray, fluid: np.ndarray, depth_mm: np.ndarr
     for number, box in enumerate(ndimage.find_objects(components), start=1):
         grown = tuple(slice(max(s.start - 1, 0), s.stop + 1) for s in box)
         component = components[grown] == number
-        if component.sum() * voxel_ml < MIN_LAYER_ML:
+        if component.sum() * voxel_ml < MIN_LAYER_ML or np.ptp(heights[grown][component]) < MIN_LAYER_DEPTH_MM:
             continue
         touching, above, below = _interface(component, fluid[grown], np.asarray(steps_mm))
         if not touching.any() or max(above, below) < ONE_SIDED_SHARE * (above + below):
