@@ -14,7 +14,9 @@ and, for the intensity-based figures, the T2 image. Definitions:
 * Fluid: voxels of the lesion's cystic part brighter than the Otsu threshold of that lesion's cystic T2
   values (fluid is bright, wall and septa dark); on ultrasound (modality ``US``) darker than it (fluid is
   anechoic, wall and septa echogenic), after Gaussian smoothing of the speckle (σ
-  :data:`SPECKLE_SMOOTHING_MM`). ``locule_count``: 6-connected fluid compartments of at
+  :data:`SPECKLE_SMOOTHING_MM`). A layer under a fluid–fluid level (a haemorrhagic cyst's dependent
+  layer, which can be as dark as the wall) is fluid too (:mod:`gynai.metrics.fluid_level`; a note gives its
+  volume). ``locule_count``: 6-connected fluid compartments of at
   least :data:`MIN_LOCULE_ML`. Septa thinner than the slice thickness may not separate locules.
 * ``wall_thickness_mm``: median, over the lesion's outer surface voxels outside the solid tissue, of the
   distance to the nearest fluid voxel centre (a wall of n voxels between outside and fluid measures n
@@ -25,7 +27,10 @@ and, for the intensity-based figures, the T2 image. Definitions:
   two different locules and farther from the lesion's outside than from the second of them (which leaves
   out the outer wall). Area: the locules' faces towards them, stair-step corrected
   (:mod:`gynai.metrics.surface`), halved (a septum has two sides). Unbiased for oblique septa, unlike
-  voxel-centre distances; within about half a voxel on phantoms.
+  voxel-centre distances; within about half a voxel on phantoms. ``max_septal_thickness_mm``: the largest
+  local thickness over the septal voxels (distance between the nearest fluid voxel centres of the two
+  locules on either side, minus one voxel along it), as the mean hides focal thickening; ``None`` with a
+  note when there is no septum.
 * ``solid_t2_ratio_to_fluid``: median T2 of the solid tissue / median T2 of the fluid (solid tissue is
   intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given. Both
   are "not assessed" on ultrasound (echo amplitudes are not T2 signal).
@@ -44,6 +49,7 @@ import numpy as np
 from scipy import ndimage
 
 from gynai.image import Geometry, Image, LabelImage
+from gynai.metrics.fluid_level import fluid_level_layers
 from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.morphology import boundary_6
 from gynai.metrics.shape import bounding_slices, crop_geometry, shape_metrics
@@ -119,23 +125,42 @@ def _wall_thickness_mm(lesion: np.ndarray, fluid: np.ndarray, solid: np.ndarray,
 
 
 def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candidates: np.ndarray,
-                         lesion: np.ndarray, spacing_zyx: np.ndarray) -> Optional[float]:
+                         depth: np.ndarray, spacing_zyx: np.ndarray) -> tuple[Optional[float], Optional[float]]:
+    """Mean (volume / area) and maximum (largest local thickness) septal thickness, or None, None."""
     if len(locule_ids) < 2:
-        return None
+        return None, None
     points = np.argwhere(candidates)
     surfaces = [np.argwhere(boundary_6(components == i)) for i in locule_ids]
-    to_locule = np.stack([grid_tree(surface * spacing_zyx).query(points * spacing_zyx, workers=-1,
-                                                                distance_upper_bound=SEPTUM_REACH_MM)[0]
-                          for surface in surfaces], axis=1)
-    two_nearest = np.sort(to_locule, axis=1)[:, :2]
-    to_outside = ndimage.distance_transform_edt(lesion, sampling=spacing_zyx)[tuple(points.T)]
+    found = [grid_tree(surface * spacing_zyx).query(points * spacing_zyx, workers=-1,
+                                                    distance_upper_bound=SEPTUM_REACH_MM) for surface in surfaces]
+    to_locule = np.stack([distances for distances, _ in found], axis=1)
+    order = np.argsort(to_locule, axis=1)[:, :2]
+    two_nearest = np.take_along_axis(to_locule, order, axis=1)
+    to_outside = depth[tuple(points.T)]
     between = (two_nearest[:, 1] <= SEPTUM_REACH_MM) & (to_outside > two_nearest[:, 1])
     septum = np.zeros_like(candidates)
     septum[tuple(points[between].T)] = True
     faces_mm2 = sum(boundary_area_mm2(components == i, septum, spacing_zyx).sum() for i in locule_ids)
     if faces_mm2 <= 0:
-        return None
-    return float(septum.sum() * np.prod(spacing_zyx) / (faces_mm2 / 2.0))
+        return None, None
+    mean_mm = float(septum.sum() * np.prod(spacing_zyx) / (faces_mm2 / 2.0))
+    rows = np.flatnonzero(between)
+    ends = np.zeros((2, len(rows), 3), int)
+    for side in (0, 1):
+        for number, surface in enumerate(surfaces):
+            chosen = order[rows, side] == number
+            ends[side, chosen] = surface[found[number][1][rows[chosen]]]
+    return mean_mm, float(_across_mm(ends[0], ends[1], spacing_zyx).max())
+
+
+def _across_mm(first: np.ndarray, second: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
+    """Local septal thickness: distance between the nearest fluid voxel centres on either side of a septal
+    voxel, minus one voxel along that direction (a septum of n voxels along a grid axis reads n voxels)."""
+    steps = np.abs(second - first) * spacing_zyx
+    length = np.linalg.norm(steps, axis=1)
+    units = steps / np.maximum(length, 1e-9)[:, None]
+    one_voxel = np.min(np.where(units > 1e-9, spacing_zyx / np.maximum(units, 1e-9), np.inf), axis=1)
+    return np.maximum(length - one_voxel, 0.0)
 
 
 def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t2: Optional[np.ndarray] = None,
@@ -154,7 +179,8 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
     Returns:
         ``volume_ml``, ``centroid_lps_mm``, ``lesion`` (shape figures), ``max_diameter_mm``,
         ``solid_volume_ml``, ``solid_fraction``, ``fluid_volume_ml``, ``locule_count``,
-        ``wall_thickness_mm``, ``septal_thickness_mm``, the two T2 ratios and ``notes``.
+        ``wall_thickness_mm``, ``max_wall_thickness_mm``, ``septal_thickness_mm``, ``max_septal_thickness_mm``,
+        the two T2 ratios and ``notes``.
     """
     lesion = cystic | solid
     shape = shape_metrics(lesion, geometry)
@@ -166,6 +192,7 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
         "solid_volume_ml": solid_ml,
         "solid_fraction": solid_ml / shape["volume_ml"] if shape["volume_ml"] > 0 else None,
         "locule_count": None, "wall_thickness_mm": None, "max_wall_thickness_mm": None, "septal_thickness_mm": None,
+        "max_septal_thickness_mm": None,
         "fluid_volume_ml": None,
         "solid_t2_ratio_to_fluid": None, "solid_t2_ratio_to_myometrium": None, "notes": []}
     if t2 is None or not cystic.any():
@@ -179,11 +206,20 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
         fluid = cystic & (values < otsu_threshold(values[cystic]))
     else:
         fluid = cystic & (t2 > otsu_threshold(t2[cystic]))
+    depth = ndimage.distance_transform_edt(lesion, sampling=spacing_zyx)     # to the lesion's outside
+    layers = fluid_level_layers(cystic, fluid, depth, geometry)
+    if layers.any():
+        fluid = fluid | layers
+        result["notes"].append(f"fluid–fluid level: {float(layers.sum()) * voxel_ml:.1f} mL of cyst content beyond a "
+                               "flat horizontal interface (gravity posterior, supine) counted as fluid")
     components, _ = ndimage.label(fluid)
     sizes = np.bincount(components.ravel())[1:] * voxel_ml
     locule_ids = np.flatnonzero(sizes >= MIN_LOCULE_ML) + 1
     result["locule_count"] = int(len(locule_ids))
-    result["septal_thickness_mm"] = _septal_thickness_mm(components, locule_ids, cystic & ~fluid, lesion, spacing_zyx)
+    result["septal_thickness_mm"], result["max_septal_thickness_mm"] = _septal_thickness_mm(
+        components, locule_ids, cystic & ~fluid, depth, spacing_zyx)
+    if result["septal_thickness_mm"] is None:
+        result["notes"].append("no septum between two locules: septal thickness not assessed")
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml
     result["wall_thickness_mm"], result["max_wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid,
                                                                                       spacing_zyx)

@@ -35,6 +35,7 @@ ELLIPSOID = Code("126029", "DCM", "LWH method for volume of ellipsoid")  # codes
 TOTAL = Code("255619001", "SCT", "Total")                        # codes.SCT.Total, CID 7464 (Derivation)
 MEDIAN = Code("373099004", "SCT", "Median")                      # codes.SCT.Median, CID 7464 (Derivation)
 MAXIMUM = Code("56851009", "SCT", "Maximum")                     # codes.SCT.Maximum, CID 7464 (Derivation)
+MEAN = Code("373098007", "SCT", "Mean")                           # codes.SCT.Mean, CID 7464 (Derivation)
 ML = Code("ml", "UCUM", "milliliter")
 MM = Code("mm", "UCUM", "millimeter")
 MM2 = Code("mm2", "UCUM", "square millimeter")
@@ -100,6 +101,7 @@ MEASUREMENT_CODES: dict[str, tuple[Code, Code, Optional[Code]]] = {
     "neck_width_mm": (_private(133, "Width of the fibroid's attachment to the wall"), MM, None),
     "pedunculated": (_private(134, "Pedunculated (attached by a narrow stalk)"), NO_UNITS, None),
     "max_wall_thickness_mm": (WALL_THICKNESS, MM, None),  # derivation: maximum (was GYNAI-0135)
+    "max_septal_thickness_mm": (_private(120, "Septal thickness"), MM, None),  # derivation: maximum
 }
 """Concept, unit and method of each measurement key. Retired private codes (GYNAI-0106, 0126, 0135: a standard
 code replaced them) are not reused. The fibroid's T2 ratio to myometrium was the generic SCT "Ratio", which
@@ -110,6 +112,8 @@ MEASUREMENT_DERIVATIONS: dict[str, Code] = {
     "total_volume_ml": TOTAL,
     "wall_thickness_mm": MEDIAN,
     "max_wall_thickness_mm": MAXIMUM,
+    "septal_thickness_mm": MEAN,
+    "max_septal_thickness_mm": MAXIMUM,
 }
 """The Derivation modifier (DCM 121401, CID 7464) of keys whose concept is shared with another figure."""
 

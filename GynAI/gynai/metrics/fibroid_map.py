@@ -15,7 +15,9 @@ image and a skeletal-muscle mask (for the Funaki class). Definitions:
   minus the length of one voxel along that direction, i.e. the thickness of tissue in between (touching
   = 0; exact along grid axes, ± one voxel otherwise). FIGO asks the outer free margin (distance to serosa) for types 2–4. ``None``
   when the structure is farther than :data:`SEARCH_MM` or absent.
-* ``t2_ratio_to_myometrium``: median T2 intensity in the fibroid / median in the myometrium.
+* ``t2_ratio_to_myometrium``: median T2 intensity in the fibroid / median in the outer myometrium (the
+  myometrium farther than 8 mm from the endometrium: the junctional zone left out,
+  :mod:`gynai.metrics.junctional`).
   ``funaki_class`` (HIFU selection): with a muscle mask, the scaled signal
   s = (fibroid − muscle) / (myometrium − muscle) gives I (s < 0.2, about muscle), II (0.2 ≤ s < 1) or
   III (s ≥ 1, as bright as myometrium); without one, III when the ratio is ≥ 1 and "I/II" otherwise.
@@ -42,6 +44,7 @@ from gynai.image import Image, LabelImage
 from gynai.metrics.figo import FigoResult, classify_fibroid
 from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.instances import split_instances
+from gynai.metrics.junctional import outer_myometrium
 from gynai.metrics.shape import bounding_slices, shape_metrics
 
 SEARCH_MM = 60.0
@@ -142,7 +145,12 @@ def fibroid_map(labels: LabelImage, image: Optional[Image] = None,
         notes.append("no endometrium segmented: FIGO types and distances to the endometrium not assessed")
     uterine_ml = float(uterus.sum()) * geometry.voxel_volume_mm3 / 1000.0 if has_uterus else None
     instances = split_instances(fibroids, geometry.spacing_mm)
-    myometrium_t2 = float(np.median(image.array[myometrium])) if image is not None and myometrium.any() else None
+    myometrium_t2 = None
+    if image is not None and myometrium.any():
+        reference, reference_note = outer_myometrium(myometrium, endometrium, spacing_zyx)
+        myometrium_t2 = float(np.median(image.array[reference]))
+        if reference_note:
+            notes.append(reference_note)
     muscle_t2 = (float(np.median(image.array[muscle_mask])) if image is not None and muscle_mask is not None
                  and muscle_mask.any() else None)
     outside = _shell_points(uterus)

@@ -42,6 +42,7 @@ LABELS: dict[str, str] = {
     "solid_volume_ml": "Solid tissue volume", "solid_fraction": "Solid tissue fraction",
     "fluid_volume_ml": "Fluid volume", "locule_count": "Number of locules",
     "wall_thickness_mm": "Wall thickness", "max_wall_thickness_mm": "Maximum wall thickness", "septal_thickness_mm": "Septal thickness",
+    "max_septal_thickness_mm": "Maximum septal thickness",
     "solid_t2_ratio_to_fluid": "Solid tissue T2 ratio to fluid",
     "solid_t2_ratio_to_myometrium": "Solid tissue T2 ratio to myometrium",
     "lesion_count": "Number of adnexal lesions", "total_volume_ml": "Total adnexal lesion volume",

@@ -43,6 +43,7 @@ from gynai.image import Image, LabelImage
 from gynai.metrics.contour import fit_ellipsoid
 from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.morphology import boundary_6, dilate_cube, inside_distance_mm
+from gynai.metrics.placenta_os import os_opening
 from gynai.metrics.placenta_wall import UterusClosure, border_distance_mm, close_uterus
 from gynai.metrics.shape import bounding_slices, max_feret_diameter_mm, shape_metrics
 from gynai.metrics.surface import boundary_area_mm2
@@ -226,10 +227,18 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
     targets = np.argwhere(outside)
     thickness, nearest = layer_thickness_mm(bed, targets, spacing_zyx)
     nearest = targets[nearest]
-    open_gap = closure.open_boundary[tuple(nearest.T)]
+    os_gap = os_opening(placenta, outside & ~bladder_box, geometry, fov)[tuple(nearest.T)]
+    open_gap = closure.open_boundary[tuple(nearest.T)] | os_gap
     beyond_view = border_distance_mm(bed, uterus.shape, fov, spacing_zyx) <= thickness + float(spacing_zyx.max())
     closed = ~open_gap & ~beyond_view
     notes += _closure_notes(closure, bed, open_gap, beyond_view, geometry, box)
+    if os_gap.any():
+        where = geometry.index_to_lps((bed[os_gap].mean(axis=0) + np.array([s.start for s in box]))[::-1])
+        notes.append("the placenta reaches the caudal end of the uterus with no myometrium segmented outside it (an "
+                     "unlabelled cervix / internal os, e.g. a placenta previa) near LPS "
+                     f"({', '.join(f'{v:.0f}' for v in where)}) mm: myometrial thickness not assessed on "
+                     f"{100.0 * os_gap.mean():.0f} % of the placental bed (label the cervix as myometrium to "
+                     "measure it)")
     thin = closed & (thickness < THIN_MM)
     area_mm2 = boundary_area_mm2(placenta, myometrium | outside, spacing_zyx)[tuple(bed.T)]
     if not closure.is_open:

@@ -40,6 +40,7 @@ from scipy.spatial.distance import cdist
 
 from gynai.image import Geometry
 from gynai.io.sitk_bridge import array_to_sitk
+from gynai.metrics.moments import profile_index_covariance
 
 
 def bounding_slices(mask: np.ndarray, margin: int = 1) -> Optional[tuple[slice, slice, slice]]:
@@ -151,7 +152,10 @@ def principal_diameters_mm(mask: np.ndarray, geometry: Geometry) -> tuple[list[f
         mask: Non-empty boolean mask [k, j, i].
         geometry: Its grid.
     """
-    covariance_ijk = _index_covariance(mask)
+    spacing_kji = np.asarray(geometry.spacing_mm[::-1], dtype=float)
+    covariance_ijk = profile_index_covariance(mask, int(np.argmax(spacing_kji)))
+    if covariance_ijk is None:
+        covariance_ijk = _index_covariance(mask)
     scale = geometry.direction_matrix @ np.diag(geometry.spacing_mm)
     covariance = scale @ covariance_ijk @ scale.T
     values, vectors = np.linalg.eigh(covariance)

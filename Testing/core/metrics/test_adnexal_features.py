@@ -87,3 +87,38 @@ def test_focal_wall_thickening_shows_in_the_maximum():
     features = adnexal_features(LabelImage(labels, geometry, get_task("adnexal-mass").labels), Image(image, geometry))
     assert features["wall_thickness_mm"] == pytest.approx(2.0, abs=1.0)
     assert features["max_wall_thickness_mm"] == pytest.approx(6.0, abs=1.0)
+
+
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (0.7, 0.7, 1.0)], ids=["1mm", "0.7x0.7x1mm"])
+def test_focal_septal_thickening_shows_in_the_maximum(spacing):
+    """Issue 16: the mean septal thickness hides focal thickening; the maximum shows it. A box-shaped
+    cyst (2 mm wall) with two locules split by a 2 mm septum normal to i, thickened to 6 mm over a 10 × 10 mm
+    patch in its middle; mean within half a voxel of 2 mm plus the patch's share, maximum 6 mm ± one voxel."""
+    geometry = Geometry(spacing)
+    s_i, s_j, s_k = spacing
+    kk, jj, ii = np.indices((int(34 / s_k), int(44 / s_j), int(64 / s_i)), dtype=float)
+    x, y, z = ii * s_i, jj * s_j, kk * s_k                                  # mm from the first voxel centre
+    lesion = (x > 1) & (x < 62) & (y > 1) & (y < 42) & (z > 1) & (z < 32)
+    inner = (x > 3) & (x < 60) & (y > 3) & (y < 40) & (z > 3) & (z < 30)
+    half = np.where((np.abs(y - 21.5) < 5) & (np.abs(z - 16.5) < 5), 3.0, 1.0)   # septum half-thickness (mm)
+    fluid = inner & (np.abs(x - 31.5) > half)
+    labels = lesion.astype(np.uint8)
+    image = np.where(fluid, 1000.0, 100.0).astype(np.float32)
+    features = adnexal_features(LabelImage(labels, geometry, get_task("adnexal-mass").labels), Image(image, geometry))
+    assert features["locule_count"] == 2
+    thick = 6.0 * 100 + 2.0 * (37 * 27 - 100)                               # septal volume (mm³) over 37 × 27 mm
+    assert features["septal_thickness_mm"] == pytest.approx(thick / (37 * 27), abs=0.5 * s_i + 0.2)
+    assert features["max_septal_thickness_mm"] == pytest.approx(6.0, abs=max(spacing))
+    assert features["max_septal_thickness_mm"] > features["septal_thickness_mm"] + 3.0
+
+
+def test_no_septum_is_not_assessed_with_a_note():
+    labels = np.zeros((20, 30, 30), np.uint8)
+    labels[2:18, 2:28, 2:28] = 1
+    image = np.full(labels.shape, 100.0, np.float32)
+    image[4:16, 4:26, 4:26] = 1000.0                                         # one locule
+    geometry = Geometry((1.0, 1.0, 1.0))
+    features = adnexal_features(LabelImage(labels, geometry, get_task("adnexal-mass").labels), Image(image, geometry))
+    assert features["locule_count"] == 1
+    assert features["septal_thickness_mm"] is None and features["max_septal_thickness_mm"] is None
+    assert any("no septum" in note for note in features["notes"])

@@ -83,3 +83,34 @@ def test_adnexal_size_is_the_largest_diameter_in_any_plane():
     features = adnexal_features(LabelImage(labels, Geometry((1.0, 1.0, 1.0)), get_task("adnexal-mass").labels))
     assert features["max_diameter_mm"] == pytest.approx(math.sqrt(39 ** 2 + 39 ** 2 + 19 ** 2))   # 58.3
     assert features["lesions"][0]["max_diameter_mm"] == features["max_diameter_mm"]
+
+
+SLICE_CASES = [(radius, slice_mm, direction) for radius in (10.0, 15.0, 20.0) for slice_mm in (1.0, 3.0, 5.0)
+               for direction in (None, GRID_TURN)]
+
+
+@pytest.mark.parametrize("radius, slice_mm, direction", SLICE_CASES)
+def test_ellipsoid_volume_wherever_the_slices_fall(radius, slice_mm, direction):
+    """Issue 16: a 10 mm-radius sphere on 5 mm slices through its equator read −8 % (no slice in the outer
+    2.5 mm caps); the slice profile is now integrated, so every slice position is within 5 % (measured:
+    within 1 %). Spheres and ellipsoids (semi-axes r, 1.3 r, 1.6 r) turned against straight and oblique
+    grids, their centre moved across one slice in six steps."""
+    for axes in ((radius, radius, radius), (radius, 1.3 * radius, 1.6 * radius)):
+        _check_slice_positions(axes, slice_mm, direction)
+
+
+def _check_slice_positions(axes, slice_mm, direction):
+    analytic_ml = 4 / 3 * math.pi * np.prod(axes) / 1000
+    normal = np.asarray(Geometry((1, 1, 1), (0, 0, 0), direction or (1, 0, 0, 0, 1, 0, 0, 0, 1)).direction_matrix)[:, 2]
+    for step in np.linspace(0.0, 0.5, 6):
+        offset = tuple(step * slice_mm * normal + np.array([0.13, -0.21, 0.0]))
+        mask, geometry = _ellipsoid(axes, (0.9, 0.9, slice_mm), (1, 2, 0), 25, direction, offset=offset)
+        assert shape_metrics(mask, geometry)["ellipsoid_volume_ml"] == pytest.approx(analytic_ml, rel=0.05)
+
+
+def test_sphere_centred_on_a_thick_slice():
+    """The finding's case: 10 mm radius, 5 mm slices at 0, ±5 mm (−8.4 % before), now within 1 %."""
+    mask, geometry = _ellipsoid((10.0, 10.0, 10.0), (0.9, 0.9, 5.0), (1, 0, 0), 0, None, offset=(0.13, -0.21, 0.0))
+    assert mask.sum(axis=(1, 2)).astype(bool).sum() == 3            # slices at 0 and ±5 mm only
+    analytic_ml = 4 / 3 * math.pi * 1000 / 1000
+    assert shape_metrics(mask, geometry)["ellipsoid_volume_ml"] == pytest.approx(analytic_ml, rel=0.01)

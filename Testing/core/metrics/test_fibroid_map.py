@@ -149,3 +149,36 @@ def test_a_fibroid_away_from_the_uterus_is_left_to_the_reader():
     fibroid = result["fibroids"][0]
     assert fibroid["figo_type"] is None and fibroid["figo_note"].startswith("unclassified — reader to decide")
     assert fibroid["fraction_outside_uterus"] is None and fibroid["touches_endometrium"] is False
+
+
+def test_the_myometrial_reference_leaves_out_the_junctional_zone():
+    """Issue 16: the Funaki / T2 reference included the dark junctional zone (inner 8 mm of myometrium next
+    to the endometrium). A 16 mm wall: JZ (T2 100) at 1–8 mm from the endometrium, outer myometrium (300) at
+    9–16 mm holding a fibroid (150). Before: median over the whole myometrium = the JZ's 100, ratio 1.5
+    (class III); now the outer myometrium's 300: ratio 0.5 (I/II)."""
+    labels = np.zeros((20, 40, 40), np.uint8)
+    labels[2:18, 5:35, 5:26] = 1                      # myometrium i = 10..25 beside the endometrium
+    labels[2:18, 5:35, 5:10] = 2                      # endometrium slab at i = 5..9
+    labels[6:14, 12:28, 20:24] = 3                    # fibroid in the outer myometrium
+    image = np.full(labels.shape, 20.0, np.float32)
+    image[:, :, 10:18] = 100.0                        # junctional zone, 8 mm
+    image[:, :, 18:26] = 300.0                        # outer myometrium
+    image[labels == 2] = 400.0
+    image[labels == 3] = 150.0
+    geometry = Geometry((1.0, 1.0, 2.0))
+    result = fibroid_map(LabelImage(labels, geometry, get_task("uterus-fibroid").labels), Image(image, geometry))
+    fibroid = result["fibroids"][0]
+    assert fibroid["t2_ratio_to_myometrium"] == pytest.approx(0.5)
+    assert fibroid["funaki_class"] == "I/II" and result["notes"] == []
+
+
+def test_a_wall_thinner_than_the_junctional_zone_keeps_the_whole_myometrium_with_a_note():
+    labels = np.zeros((20, 40, 40), np.uint8)
+    labels[2:18, 5:35, 5:16] = 1                      # 6 mm of myometrium only
+    labels[2:18, 5:35, 5:10] = 2
+    labels[6:14, 12:28, 12:14] = 3
+    image = np.where(labels == 1, 300.0, 150.0).astype(np.float32)
+    geometry = Geometry((1.0, 1.0, 2.0))
+    result = fibroid_map(LabelImage(labels, geometry, get_task("uterus-fibroid").labels), Image(image, geometry))
+    assert result["fibroids"][0]["t2_ratio_to_myometrium"] == pytest.approx(0.5)
+    assert any("junctional zone" in note for note in result["notes"])

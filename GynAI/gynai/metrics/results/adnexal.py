@@ -17,7 +17,7 @@ from gynai.metrics.results.structure import StructureMetrics
 
 LESION_KEYS = ("volume_ml", "max_diameter_mm", "solid_volume_ml", "solid_fraction", "fluid_volume_ml",
                "locule_count", "wall_thickness_mm", "max_wall_thickness_mm", "septal_thickness_mm",
-               "solid_t2_ratio_to_fluid", "solid_t2_ratio_to_myometrium")
+               "max_septal_thickness_mm", "solid_t2_ratio_to_fluid", "solid_t2_ratio_to_myometrium")
 """The coded findings of each lesion, in report order."""
 SUMMARY_KEYS = ("lesion_count", "total_volume_ml")
 """The coded findings of the lesions together."""
@@ -35,6 +35,7 @@ class AdnexalFeatures(JsonRecord):
     wall_thickness_mm: Optional[float] = None
     max_wall_thickness_mm: Optional[float] = None
     septal_thickness_mm: Optional[float] = None
+    max_septal_thickness_mm: Optional[float] = None
     fluid_volume_ml: Optional[float] = None
     solid_t2_ratio_to_fluid: Optional[float] = None
     solid_t2_ratio_to_myometrium: Optional[float] = None

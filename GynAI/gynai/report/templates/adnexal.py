@@ -69,7 +69,8 @@ ROWS: tuple[tuple[str, Cell], ...] = (
     ("Locules", lambda lesion: _locules(lesion.features.locule_count)),
     ("Wall thickness (median / maximum)", lambda lesion: f"{number(lesion.features.wall_thickness_mm)} / "
                                                           f"{number(lesion.features.max_wall_thickness_mm, unit='mm')}"),
-    ("Septal thickness", lambda lesion: number(lesion.features.septal_thickness_mm, unit="mm")),
+    ("Septal thickness (mean / maximum)", lambda lesion: f"{number(lesion.features.septal_thickness_mm)} / "
+                                                         f"{number(lesion.features.max_septal_thickness_mm, unit='mm')}"),
     ("Solid tissue T2 ratio to fluid", lambda lesion: _ratio(lesion.features.solid_t2_ratio_to_fluid)),
     ("Solid tissue T2 ratio to myometrium", lambda lesion: _ratio(lesion.features.solid_t2_ratio_to_myometrium)),
 )

@@ -81,7 +81,8 @@ def fibroid_sections(document: MetricsDocument, figures: Optional[ReportFigures]
                     "confirmed by a reader. "
                     "Location relative to the uterine centre in patient axes. Distances are the shortest gaps "
                     "to the endometrium and to the serosa (FIGO asks the outer free margin for types 2-4). "
-                    "T2 ratio: fibroid to myometrium signal; Funaki class " +
+                    "T2 ratio: fibroid to outer myometrium signal (the junctional zone, the inner 8 mm, left out); "
+                    "Funaki class " +
                     ("against the skeletal-muscle reference." if fibroids.muscle_reference
                      else "without a skeletal-muscle reference: I/II (darker than myometrium) or III (not darker).")),
               BarChart("Fibroid volumes", tuple(f"{f.id} (FIGO {f.figo_type or '?'})" for f in fibroids.fibroids),
