@@ -1,22 +1,25 @@
 """Planted mutants: one-line bugs that once survived the suite (issue 19) or would reach a patient report.
 
-Each entry plants one bug in a source file, runs the tests that must catch it, and restores the file. A
-mutant is *killed* when those tests fail (pytest exit code 1); a collection error (exit code 2) means the
-plant itself is broken and is reported as such. Run from the repository root::
+Each entry plants one bug in a copy of the project (never in the working tree), runs the tests that must
+catch it there, and restores the copy. A mutant is *killed* when those tests fail (pytest exit code 1); a
+collection error (exit code 2) means the plant itself is broken and is reported as such. Run::
 
     python Testing/mutation/planted.py            # all of them (a few minutes on 2 cores)
     python Testing/mutation/planted.py figo-serosal-cut-off atomic-write-direct
 
-Exit code 0 when every mutant is killed, 1 otherwise. CI runs it after the test suite (the fast, fixed
-sample of the mutation check; the broad mutmut run is Testing/mutation/run_mutmut.py).
+Exit code 0 when every mutant is killed, 1 otherwise. The test suite runs the same list
+(Testing/mutation/test_planted_mutants.py): the fast, fixed sample of the mutation check that CI runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,17 +77,48 @@ MUTANTS: tuple[Mutant, ...] = (
 )
 
 
-def run_mutant(mutant: Mutant, python: str = sys.executable) -> str:
-    """Plant ``mutant``, run its tests, restore the file; returns ``killed``, ``survived`` or ``broken``."""
-    path = ROOT / mutant.path
+PROJECT_PARTS = ("GynAI", "GynAISegment", "GynAIReport", "Resources", "Testing", "pyproject.toml", "CMakeLists.txt")
+"""What a copy of the project needs for the tests of a planted mutant."""
+
+
+class PlantError(RuntimeError):
+    """A planted mutant no longer matches the code (its original text is not found exactly once)."""
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy the parts of the project the tests need into ``destination`` (a new folder); returns it."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    destination.mkdir(parents=True)
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=ignore)
+        elif source.is_file():
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def run_mutant(mutant: Mutant, project: Path, python: str = sys.executable) -> str:
+    """Plant ``mutant`` in the project copy ``project``, run its tests there, restore the file.
+
+    Returns:
+        ``killed`` (the tests failed), ``survived`` (they passed) or ``broken`` (pytest could not run them).
+
+    Raises:
+        PlantError: The original text is not in the file exactly once.
+    """
+    path = project / mutant.path
     source = path.read_text(encoding="utf-8")
     if source.count(mutant.original) != 1:
-        raise SystemExit(f"{mutant.name}: the original text is not found exactly once in {mutant.path}; "
+        raise PlantError(f"{mutant.name}: the original text is not found exactly once in {mutant.path}; "
                          "update Testing/mutation/planted.py after the code change")
+    # the copy's GynAI folder first on the path, so ``import gynai`` finds the planted code
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(project / "GynAI"),
+                                                                            os.environ.get("PYTHONPATH")]))}
     try:
         path.write_text(source.replace(mutant.original, mutant.mutated), encoding="utf-8")
         command = [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests]
-        completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        completed = subprocess.run(command, cwd=project, capture_output=True, text=True, env=environment)
     finally:
         path.write_text(source, encoding="utf-8")
     return {0: "survived", 1: "killed"}.get(completed.returncode, "broken")
@@ -100,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown mutants: {', '.join(sorted(unknown))}")
     outcomes = {}
-    for mutant in chosen:
-        start = time.monotonic()
-        outcomes[mutant.name] = run_mutant(mutant)
-        logger.info("%-40s %-8s %5.1f s", mutant.name, outcomes[mutant.name], time.monotonic() - start)
+    with tempfile.TemporaryDirectory(prefix="gynai-planted-") as folder:
+        project = copy_project(Path(folder) / "project")
+        for mutant in chosen:
+            start = time.monotonic()
+            outcomes[mutant.name] = run_mutant(mutant, project)
+            logger.info("%-40s %-8s %5.1f s", mutant.name, outcomes[mutant.name], time.monotonic() - start)
     bad = [name for name, outcome in outcomes.items() if outcome != "killed"]
     logger.info("%d of %d planted mutants killed%s", len(outcomes) - len(bad), len(outcomes),
                 f"; not killed: {', '.join(bad)}" if bad else "")
