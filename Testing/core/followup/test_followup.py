@@ -16,7 +16,6 @@ from gynai.followup import compare_studies
 from gynai.image import Image, LabelImage
 from gynai.metrics.document import metrics_document
 from gynai.metrics.instances import split_instances
-from gynai.metrics.shape import shape_metrics
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_placenta, generate_uterus_fibroid
 from gynai.io.sitk_bridge import array_to_sitk
 
@@ -54,6 +53,15 @@ def moved(array: np.ndarray, labels: LabelImage, rotation: np.ndarray, shift: np
     return sitk.GetArrayFromImage(sitk.Resample(source, source, forward.GetInverse(), interpolator, 0))
 
 
+def _brute_force_feret_mm(mask: np.ndarray, geometry) -> float:
+    """Largest distance between two voxel centres: every pair of the convex hull's vertices (scipy only)."""
+    from scipy.spatial import ConvexHull
+    from scipy.spatial.distance import pdist
+
+    points = np.argwhere(mask)[:, ::-1] * np.asarray(geometry.spacing_mm) @ geometry.direction_matrix.T
+    return float(pdist(points[ConvexHull(points).vertices]).max())
+
+
 def ball(shape, centre_kji, radius_voxels: float) -> np.ndarray:
     k, j, i = np.indices(shape)
     return ((k - centre_kji[0]) ** 2 + (j - centre_kji[1]) ** 2 + (i - centre_kji[2]) ** 2) <= radius_voxels ** 2
@@ -87,9 +95,8 @@ def make_pair(rotation: np.ndarray, shift: np.ndarray) -> dict:
              "shrunk_voxels": int((changed == FIBROID)[largest].sum()),
              "uterus_change_voxels": int((changed > 0).sum()) - int((prior_labels.array > 0).sum())}
     truth["shrink_percent"] = 100.0 * (truth["shrunk_voxels"] - voxels[1]) / voxels[1]
-    truth["diameter_change_mm"] = (shape_metrics((changed == FIBROID) & largest, prior_labels.geometry)
-                                   ["max_feret_diameter_mm"]
-                                   - shape_metrics(largest, prior_labels.geometry)["max_feret_diameter_mm"])
+    truth["diameter_change_mm"] = (_brute_force_feret_mm((changed == FIBROID) & largest, prior_labels.geometry)
+                                   - _brute_force_feret_mm(largest, prior_labels.geometry))
     centre = grid_centre(prior_labels)
     truth["centroids_lps_mm"] = {
         name: rotation @ (prior_labels.geometry.index_to_lps(np.argwhere(mask)[:, ::-1].mean(axis=0)) - centre)

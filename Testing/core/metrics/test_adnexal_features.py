@@ -72,7 +72,9 @@ def test_otsu_separates_two_populations():
 def test_metrics_document_has_adnexal_block():
     case = generate_adnexal_mass(0, PhantomConfig(spacing_mm=(0.9, 0.9, 4.0), size_xyz=(192, 192, 30)))
     document = metrics_document(case.image, case.labels, "adnexal-mass")
-    assert document["adnexal"]["locule_count"] >= 1 and document["adnexal"]["volume_ml"] > 0
+    voxel_ml = float(np.prod(case.labels.geometry.spacing_mm)) / 1000.0
+    assert document["adnexal"]["locule_count"] == case.truth["locules"] == 2
+    assert document["adnexal"]["volume_ml"] == pytest.approx(np.count_nonzero(case.labels.array) * voxel_ml, rel=1e-9)
 
 
 def test_focal_wall_thickening_shows_in_the_maximum():

@@ -157,3 +157,22 @@ def test_fibroid_map_reports_depths_fractions_and_notes():
     assert fibroid["diameter_fraction_outside_uterus"] == pytest.approx(0.9, abs=0.06)
     assert fibroid["depth_beyond_serosa_mm"] == pytest.approx(18.0, abs=1.0)
     assert fibroid["depth_into_cavity_mm"] == 0.0
+
+
+def _cap_fraction(height_mm: float, radius_mm: float) -> float:
+    """Volume fraction of a sphere beyond a plane cutting a cap of ``height_mm`` (analytic)."""
+    return height_mm ** 2 * (3 * radius_mm - height_mm) / (4 * radius_mm ** 3)
+
+
+@pytest.mark.parametrize("grid", [AXIAL, THICK, OBLIQUE], ids=["axial", "thick", "oblique"])
+def test_volume_fractions_in_the_cavity_in_the_wall_and_outside_are_the_analytic_caps(grid):
+    submucosal = _classify(scene(grid, 10.0, J - 4.0, drape="cavity-side"))      # a 14 mm cap in the cavity
+    in_cavity = _cap_fraction(14.0, 10.0)                                          # 0.784
+    assert submucosal.fraction_cavity == pytest.approx(in_cavity, abs=0.05)
+    assert submucosal.fraction_outside == 0.0
+    assert submucosal.fraction_intramural == pytest.approx(1.0 - in_cavity, abs=0.05)
+    transmural = _classify(scene(grid, 19.0, J + 15.0, drape="cavity-side"))     # 4 mm caps on each side
+    cap = _cap_fraction(4.0, 19.0)                                                 # 0.031
+    assert transmural.fraction_cavity == pytest.approx(cap, abs=0.012)
+    assert transmural.fraction_outside == pytest.approx(cap, abs=0.012)
+    assert transmural.fraction_intramural == pytest.approx(1.0 - 2 * cap, abs=0.012)

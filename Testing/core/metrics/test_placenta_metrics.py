@@ -110,3 +110,12 @@ def test_uterus_cut_by_the_field_of_view_keeps_its_cavity():
     assert truncated["bed_fraction_thin"] == whole["bed_fraction_thin"] == 0.0
     assert truncated["min_myometrial_thickness_mm"] == pytest.approx(whole["min_myometrial_thickness_mm"], abs=1.5)
     assert abs(truncated["min_myometrial_thickness_mm"] - 4.0) <= 4.0
+
+
+def test_the_minimum_thickness_is_the_thinnest_point_not_a_percentile():
+    """A 4 × 4 mm focal thinning to 1 mm under 0.7 % of the bed: the minimum is 1 mm, the median stays 3 mm."""
+    labels = _slab_case(plug=False).array.copy()
+    labels[3:5, 25:29, 30:34] = 2           # placenta reaches down to z = 3: 1 mm of myometrium (z = 2) left
+    metrics = placenta_metrics(LabelImage(labels, Geometry(), get_task("placenta").labels))
+    assert metrics["min_myometrial_thickness_mm"] == pytest.approx(1.0)
+    assert metrics["median_myometrial_thickness_mm"] == pytest.approx(3.0)

@@ -60,7 +60,7 @@ def test_segment_stated_ultrasound_meets_the_target(segmented):
 
 
 def test_report_reads_the_segmentation_as_ultrasound(segmented):
-    _, folder = segmented
+    case, folder = segmented
     result = cli("report", folder / "us.nrrd", folder / "us.seg.nrrd", "--task", "adnexal-mass",
                  "-o", folder / "report")
     assert result.returncode == 0, result.stderr
@@ -68,7 +68,9 @@ def test_report_reads_the_segmentation_as_ultrasound(segmented):
     assert report["metrics"]["image"]["modality"] == "US"           # from the segmentation's model record
     adnexal = report["metrics"]["adnexal"]
     assert adnexal["modality"] == "US" and adnexal["solid_t2_ratio_to_fluid"] is None
-    assert adnexal["locule_count"] >= 1
+    # the phantom has 2 locules; this model's segmentation of it reads 3 (a model error: locule counting on
+    # the truth labels is exact, test_adnexal_features.py), so the report may be off by that one locule
+    assert adnexal["locule_count"] in (case.truth["locules"], case.truth["locules"] + 1)
     html = (folder / "report" / "report.html").read_text(encoding="utf-8")
     assert "O-RADS US input" in html and "O-RADS MRI" not in html
     assert not (folder / "report" / "dicom").exists()
