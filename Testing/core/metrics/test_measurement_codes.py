@@ -40,8 +40,14 @@ def test_standard_codes_match_dicom_tables():
     ellipsoid = MEASUREMENT_CODES["ellipsoid_volume_ml"][2]
     assert ellipsoid.value == codes.DCM.LWHMethodForVolumeOfEllipsoid.value
     assert MEASUREMENT_CODES["surface_area_mm2"][1].value == codes.UCUM.SquareMillimeter.value
-    private = [c for c, _, _ in MEASUREMENT_CODES.values() if c.scheme == "99GYNAI"]
-    assert len({c.value for c in private}) == len(private)          # private codes are unique
+    from gynai.metrics.codes import MEASUREMENT_DERIVATIONS
+
+    # a private code names one figure, or one concept told apart by its derivation (mean / maximum septum)
+    private = [(c.value, MEASUREMENT_DERIVATIONS.get(key)) for key, (c, _, _) in MEASUREMENT_CODES.items()
+               if c.scheme == "99GYNAI"]
+    assert len(set(private)) == len(private)
+    assert len({c.meaning for c, _, _ in MEASUREMENT_CODES.values() if c.scheme == "99GYNAI"}) == len(
+        {c.value for c, _, _ in MEASUREMENT_CODES.values() if c.scheme == "99GYNAI"})   # one meaning per code
 
 
 def test_every_standard_code_is_in_the_dicom_tables():
