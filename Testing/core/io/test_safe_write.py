@@ -95,7 +95,7 @@ def test_a_new_folder_must_be_absent_or_empty(tmp_path):
 
 
 def test_a_staged_folder_appears_whole_into_an_absent_or_empty_folder(tmp_path):
-    for name in ("new/nested", "empty"):
+    for name in ("new/nested/deeper", "empty"):
         target = tmp_path / name
         if name == "empty":
             target.mkdir()
@@ -150,3 +150,32 @@ def test_a_full_disk_in_a_staged_folder_is_one_line_and_leaves_nothing(tmp_path)
     assert str(raised.value) == "writing report failed (No space left on device); free some space or choose another " \
                                 "place"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staged_folder_that_cannot_be_made_says_where(tmp_path, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr("tempfile.mkdtemp", read_only)
+    with pytest.raises(OutputPathError) as raised:
+        with staged_folder(tmp_path / "report"):
+            pass
+    assert str(raised.value) == f"cannot write in {tmp_path} (Read-only file system); choose a place you can write to"
+
+
+def test_a_failed_replacement_puts_the_old_folder_back(tmp_path, monkeypatch):
+    target = tmp_path / "case"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    rename = Path.rename
+
+    def failing(self, destination):
+        if self.name.startswith(".") and Path(destination) == target:          # the staging folder's move
+            raise OSError(errno.EIO, "Input/output error")
+        return rename(self, destination)
+
+    monkeypatch.setattr(Path, "rename", failing)
+    with pytest.raises(OutputPathError, match="Input/output error"):
+        with staged_folder(target, replace=True) as staging:
+            (staging / "new.txt").write_text("new")
+    assert [p.name for p in target.iterdir()] == ["old.txt"]
