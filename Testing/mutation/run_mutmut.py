@@ -35,6 +35,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "io-atomic-writes": ("GynAI/gynai/io/safe_write.py",
                          ("Testing/core/io/test_safe_write.py", "Testing/core/io/test_failed_writes.py",
                           "Testing/core/io/test_leftovers.py")),
+    "io-verified-writes": ("GynAI/gynai/io/written.py", ("Testing/core/io/test_failed_writes.py",
+                                                         "Testing/core/io/test_safe_write.py")),
     "figo": ("GynAI/gynai/metrics/figo.py", ("Testing/core/metrics/test_figo.py",)),
     "shape": ("GynAI/gynai/metrics/shape.py", ("Testing/core/metrics", "Testing/core/test_geometry_properties.py")),
     "placenta": ("GynAI/gynai/metrics/placenta.py", ("Testing/core/metrics/test_placenta_metrics.py",
