@@ -1,0 +1,95 @@
+"""The read-back check of a written image (gynai.io.written) on every format GynAI writes: a complete file
+passes; the same file cut short (what a full disk can leave while ITK returns normally) is refused with
+the one message a user sees. Written for the survivors of the mutation check (docs/testing.md).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+
+from gynai.errors import OutputPathError
+from gynai.io.written import check_written_bytes, check_written_image, write_sitk_checked
+
+ADVICE = "(disk full or storage error?); free some space or choose another place, then run again"
+FORMATS = [("image.nrrd", False), ("image.nrrd", True), ("image.nii", False), ("image.nii.gz", True),
+           ("image.mha", False), ("image.mha", True)]
+
+
+def _image() -> sitk.Image:
+    rng = np.random.default_rng(0)
+    return sitk.GetImageFromArray(rng.integers(0, 3000, (6, 7, 8)).astype(np.int16))
+
+
+def _written(folder: Path, name: str, compress: bool) -> tuple[Path, sitk.Image]:
+    image = _image()
+    path = folder / name
+    write_sitk_checked(image, path, Path(name), compress)          # a complete file passes
+    return path, image
+
+
+@pytest.mark.parametrize("name, compress", FORMATS, ids=[f"{n}-{'z' if c else 'raw'}" for n, c in FORMATS])
+def test_a_file_cut_short_is_refused_with_one_message(tmp_path, name, compress):
+    path, image = _written(tmp_path, name, compress)
+    data = path.read_bytes()
+    path.write_bytes(data[:-6])                                        # the last bytes never reached the disk
+    payload = sitk.GetArrayViewFromImage(image).nbytes
+    with pytest.raises(OutputPathError) as raised:
+        check_written_image(path, Path(name), image.GetSize(), payload)
+    assert str(raised.value) in (f"writing {name} failed: the voxel data written is incomplete {ADVICE}",
+                                 f"writing {name} failed: the header written cannot be read back {ADVICE}")
+
+
+def test_a_gzip_nrrd_spelled_gz_is_checked_too(tmp_path):
+    path, image = _written(tmp_path, "image.nrrd", True)
+    data = path.read_bytes()
+    assert b"encoding: gzip\n" in data
+    path.write_bytes(data.replace(b"encoding: gzip\n", b"encoding: gz\n", 1))
+    payload = sitk.GetArrayViewFromImage(image).nbytes
+    check_written_image(path, Path("image.nrrd"), image.GetSize(), payload)
+    path.write_bytes(path.read_bytes()[:-6])
+    with pytest.raises(OutputPathError, match="the voxel data written is incomplete"):
+        check_written_image(path, Path("image.nrrd"), image.GetSize(), payload)
+
+
+def test_an_empty_file_and_another_size_are_refused(tmp_path):
+    path, image = _written(tmp_path, "image.nrrd", False)
+    payload = sitk.GetArrayViewFromImage(image).nbytes
+    with pytest.raises(OutputPathError) as raised:
+        check_written_image(path, Path("image.nrrd"), (8, 7, 5), payload)
+    assert str(raised.value) == (f"writing image.nrrd failed: the header read back says size (8, 7, 6), not "
+                                 f"(8, 7, 5) {ADVICE}")
+    path.write_bytes(b"")
+    with pytest.raises(OutputPathError) as raised:
+        check_written_image(path, Path("image.nrrd"), image.GetSize(), payload)
+    assert str(raised.value) == f"writing image.nrrd failed: the file written is empty {ADVICE}"
+    path.write_bytes(b"N")                                             # one byte: no header to read back
+    with pytest.raises(OutputPathError) as raised:
+        check_written_image(path, Path("image.nrrd"), image.GetSize(), payload)
+    assert str(raised.value) == f"writing image.nrrd failed: the header written cannot be read back {ADVICE}"
+
+
+def test_a_header_without_its_blank_line_is_incomplete(tmp_path):
+    path, image = _written(tmp_path, "image.nrrd", False)
+    data = path.read_bytes()
+    header_end = data.index(b"\n\n")
+    path.write_bytes(data[:header_end + 1])                            # the header lines, no voxels, no blank line
+    payload = sitk.GetArrayViewFromImage(image).nbytes
+    with pytest.raises(OutputPathError):
+        check_written_image(path, Path("image.nrrd"), image.GetSize(), payload)
+
+
+def test_written_bytes_must_be_all_there(tmp_path):
+    path = tmp_path / "report.json"
+    path.write_bytes(b"{}\n")
+    check_written_bytes(path, Path("report.json"), 3)
+    with pytest.raises(OutputPathError) as raised:
+        check_written_bytes(path, Path("report.json"), 10)
+    assert str(raised.value) == f"writing report.json failed: 3 of 10 bytes were written {ADVICE}"
+
+
+def test_an_itk_failure_is_one_message(tmp_path):
+    with pytest.raises(OutputPathError) as raised:
+        write_sitk_checked(_image(), tmp_path / "absent" / "image.nrrd", Path("image.nrrd"), False)
+    assert str(raised.value) == f"writing image.nrrd failed: the image writer failed {ADVICE}"
