@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
 from gynai.errors import ModelError
 from gynai.image import LabelInfo
+from gynai.models.containment import escape
 from gynai.tasks import get_task
 
 logger = logging.getLogger(__name__)
@@ -89,15 +90,14 @@ def bundle_file(bundle: Path, relative: str) -> Path:
         ModelError: An absolute path, a ``..`` step, or a link that leads outside the bundle.
     """
     text = str(relative)
-    parts = PurePosixPath(text.replace("\\", "/")).parts
-    if not text or PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute() or ".." in parts:
+    leaves = escape(bundle, text)
+    if leaves == "path":
         raise ModelError(f"bundle {Path(bundle).name} refers to the file {text!r} outside the bundle; every file a "
                          "bundle uses must be inside its folder: fix the bundle and add it again")
-    path = Path(bundle) / text
-    if not path.resolve().is_relative_to(Path(bundle).resolve()):
+    if leaves == "link":
         raise ModelError(f"bundle {Path(bundle).name}: {text!r} leads outside the bundle (a link); every file a "
                          "bundle uses must be inside its folder: fix the bundle and add it again")
-    return path
+    return Path(bundle) / text
 
 
 def read_bundle(path: Path) -> BundleInfo:

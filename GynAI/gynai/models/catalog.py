@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gynai.errors import ModelError
+from gynai.models.containment import escape
 from gynai.resources import resource_path
 
 logger = logging.getLogger(__name__)
@@ -94,12 +95,10 @@ def _inside(folder: Path, relative: str, owner: str) -> Path:
         ModelError: The path leads outside ``folder``.
     """
     text = str(relative)
-    path = Path(folder) / text
-    if not text or Path(text).is_absolute() or ".." in Path(text.replace("\\", "/")).parts \
-            or not path.resolve().is_relative_to(Path(folder).resolve()):
+    if escape(folder, text):
         raise ModelError(f"{owner} refers to {text!r}, outside {Path(folder).name}; every file must be inside "
                          "its bundle: reinstall the model")
-    return path
+    return Path(folder) / text
 
 
 def _weights_reference(bundle: Path) -> str:
