@@ -99,6 +99,14 @@ def _check_url(url: Any, where: str) -> str:
     return url
 
 
+def _seconds(value: Any, key: str, maximum_s: float, where: str) -> float:
+    """A time limit of the configuration: a finite number of seconds in (0, ``maximum_s``]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 < value <= maximum_s:
+        raise _fail(where, f"'{key}' must be a positive number of seconds, at most {maximum_s:g}, got {value!r}")
+    return float(value)
+
+
 def _validate(config: PacsConfig) -> None:
     where = config.where
     object.__setattr__(config, "url", _check_url(config.url, where))
@@ -110,18 +118,9 @@ def _validate(config: PacsConfig) -> None:
         raise _fail(where, "give 'username' and 'password' together (HTTP Basic), or neither")
     if config.token is not None and config.username is not None:
         raise _fail(where, "give either 'token' or 'username'/'password', not both")
-    timeout = config.timeout_s
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
-            or not 0 < timeout <= MAX_TIMEOUT_S:
-        raise _fail(where, f"'timeout_s' must be a positive number of seconds, at most {MAX_TIMEOUT_S:g}, "
-                           f"got {timeout!r}")
-    object.__setattr__(config, "timeout_s", float(timeout))
-    total = config.total_timeout_s
-    if isinstance(total, bool) or not isinstance(total, (int, float)) or not math.isfinite(total) \
-            or not 0 < total <= MAX_TOTAL_TIMEOUT_S:
-        raise _fail(where, f"'total_timeout_s' must be a positive number of seconds, at most "
-                           f"{MAX_TOTAL_TIMEOUT_S:g}, got {total!r}")
-    object.__setattr__(config, "total_timeout_s", float(total))
+    object.__setattr__(config, "timeout_s", _seconds(config.timeout_s, "timeout_s", MAX_TIMEOUT_S, where))
+    object.__setattr__(config, "total_timeout_s",
+                       _seconds(config.total_timeout_s, "total_timeout_s", MAX_TOTAL_TIMEOUT_S, where))
     if not isinstance(config.verify_tls, bool):
         raise _fail(where, f"'verify_tls' must be true or false, got {config.verify_tls!r}")
     if config.ca_bundle is not None:
