@@ -11,8 +11,8 @@ import numpy as np
 
 from gynai.errors import CancelledError, ModelError
 from gynai.image import Image, LabelImage
-from gynai.models.bundle import BundleInfo, load_network
-from gynai.models.selection import load_task_bundle
+from gynai.models.bundle import BundleInfo
+from gynai.inference.loaded import load_task_model
 from gynai.inference.input_checks import check_input, check_prediction
 from gynai.inference.postprocess import postprocess_labels
 from gynai.models.provenance import model_provenance
@@ -102,10 +102,11 @@ def segment_image(image: Image, task: str, device: str = "auto", overlap: float 
     if threads:
         torch.set_num_threads(int(threads))
     report(progress, 0.0, "loading model")
-    info = load_task_bundle(task, models_directory, model, image.modality or None)
-    notes = check_input(image, task, info.modality)
     resolved = resolve_device(device)
-    network = load_network(info, resolved)
+    loaded = load_task_model(task, models_directory, model, image.modality or None, resolved)   # once per process
+    info, network = loaded.info, loaded.network
+    logger.info("model %s %s for task %s", info.name, info.version, info.task)
+    notes = check_input(image, task, info.modality)
     labels = segment_with_network(image, info, network, resolved, overlap, progress)
     notes += check_prediction(labels, task)
     for note in notes:
