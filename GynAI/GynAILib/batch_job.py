@@ -30,11 +30,14 @@ class BatchJob:
         report_formats: Report formats per case, e.g. ``("json", "html")``; empty for none.
         python_executable: Interpreter for the child (default: PythonSlicer in Slicer, else this one).
         modality: ``MR`` or ``US`` for inputs whose files do not record their modality (``--modality``).
+        scheduler: Run the cases on a Dask cluster (``--scheduler``): a scheduler address such as
+            ``tcp://HOST:8786``, or ``local`` for a LocalCluster of ``workers`` processes; None: this machine's
+            processes.
     """
 
     def __init__(self, input_path, output_folder, task: str, workers: int = 1,
                  report_formats: Sequence[str] = ("json", "html"), python_executable: Optional[str] = None,
-                 modality: Optional[str] = None) -> None:
+                 modality: Optional[str] = None, scheduler: Optional[str] = None) -> None:
         from gynai.cli.runner import ChildProcess, gynai_command
         from GynAILib.child_process import child_environment, default_python_executable
 
@@ -42,6 +45,7 @@ class BatchJob:
         arguments = ["batch", str(input_path), str(output_folder), "--task", task, "--workers", str(int(workers)),
                      "--report-format", ",".join(report_formats) if report_formats else "none"]
         arguments += ["--modality", modality] if modality else []
+        arguments += ["--scheduler", str(scheduler)] if scheduler else []
         self._child = ChildProcess(gynai_command(arguments, python_executable or default_python_executable()),
                                    env=child_environment())
         self.message = "starting"

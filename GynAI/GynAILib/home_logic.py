@@ -174,12 +174,14 @@ class HomeLogic:
 
     @staticmethod
     def startBatch(inputPath: Any, outputFolder: Any, task: str, workers: int = 1,
-                   reportFormats: Sequence[str] = ("json", "html"), modality: Optional[str] = None) -> Any:
+                   reportFormats: Sequence[str] = ("json", "html"), modality: Optional[str] = None,
+                   scheduler: Optional[str] = None) -> Any:
         """Start ``gynai batch`` in a background process; returns a ``BatchJob`` (poll/cancel/wait).
-        ``modality`` (``MR``/``US``) is that of inputs whose files do not record one."""
+        ``modality`` (``MR``/``US``) is that of inputs whose files do not record one; ``scheduler`` runs the
+        cases on a Dask cluster (``tcp://HOST:8786``, or ``local`` for ``workers`` local processes)."""
         from GynAILib.batch_job import BatchJob
 
-        return BatchJob(inputPath, outputFolder, task, workers, reportFormats, modality=modality)
+        return BatchJob(inputPath, outputFolder, task, workers, reportFormats, modality=modality, scheduler=scheduler)
 
     def loadSamplePhantom(self, sampleName: Optional[str] = None) -> tuple[Any, Any]:
         """Load a shipped sample phantom as Sample Data does (same files, SHA-256 checked, same node names).

@@ -55,6 +55,10 @@ class StudyMismatchError(UsageError):
     """A prior study cannot be compared with the current one (another task, or not a metrics document)."""
 
 
+class ClusterError(GynAIError):
+    """A Dask cluster cannot be used: the scheduler is unreachable, no worker joins, or a worker cannot run GynAI."""
+
+
 class PacsError(GynAIError):
     """A PACS (DICOMweb server) request failed: unreachable, refused the credentials, or answered an error."""
 

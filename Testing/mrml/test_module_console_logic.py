@@ -217,6 +217,9 @@ def test_start_batch_and_cancel_with_a_fake_child(slicer_ctx, monkeypatch, tmp_p
     assert status.message.startswith("window ") and not status.finished and control.running
     assert control.toggle(tmp_path / "in", tmp_path / "out", "placenta") is False      # the same button cancels
     assert len(received) == 1
+    HomeLogic().startBatch(tmp_path / "in", tmp_path / "out2", "placenta", 2, (),
+                           scheduler="tcp://10.0.0.5:8786").cancel()
+    assert received[-1][-2:] == ["--scheduler", "tcp://10.0.0.5:8786"] and "none" in received[-1]
     with pytest.raises(CancelledError, match="resume"):
         control.summary()
     while not status.finished and time.monotonic() < deadline:       # what the panel's timer does until it ends

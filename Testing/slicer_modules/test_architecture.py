@@ -22,7 +22,7 @@ PACKAGES = {"gynai": ROOT / "GynAI" / "gynai", "GynAILib": ROOT / "GynAI" / "Gyn
             "GynAIGui": ROOT / "GynAI" / "GynAIGui", "GynAISegmentLib": ROOT / "GynAISegment" / "GynAISegmentLib",
             "GynAIReportLib": ROOT / "GynAIReport" / "GynAIReportLib"}
 MODULE_FILES = {name: ROOT / name / f"{name}.py" for name in ("GynAI", "GynAISegment", "GynAIReport")}
-HEAVY = {"torch", "monai", "highdicom", "reportlab"}
+HEAVY = {"torch", "monai", "highdicom", "reportlab", "dask", "distributed"}
 NOT_YET: tuple[str, ...] = ()
 """Rooms not checked yet (none)."""
 FORBIDDEN = {

@@ -36,12 +36,20 @@ def _save_as_enforce_file_format() -> bool:
     return "enforce_file_format" in inspect.signature(Dataset.save_as).parameters
 
 
+def _register_plugin() -> bool:
+    from distributed import Client
+
+    return callable(getattr(Client, "register_plugin", None))
+
+
 API_FLOORS = [
     # (distribution, floor, file calling it, text of the call, check on the installed package, where read)
     ("highdicom", "0.27", "GynAI/gynai/dicom/seg.py", "CIELabColor.from_rgb(", _cielab_from_rgb,
      "highdicom src/highdicom/color.py: from_rgb absent at v0.26.1, present from v0.27.0"),
     ("pydicom", "3.0", "GynAI/gynai/report/outputs.py", "enforce_file_format=True", _save_as_enforce_file_format,
      "pydicom Dataset.save_as: enforce_file_format absent at v2.4.4, present from v3.0.0"),
+    ("distributed", "2024.1.0", "GynAI/gynai/batch/cluster.py", "client.register_plugin(", _register_plugin,
+     "dask/distributed PR #8169 introduced Client.register_plugin (2023); every release from 2024.1.0 has it"),
 ]
 
 

@@ -30,15 +30,17 @@ import logging
 import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from gynai.batch.case import finished_row, process_case
 from gynai.batch.cohort import cohort_csv
 from gynai.batch.inputs import discover_cases
 from gynai.batch.processes import run_in_pools, run_with_deadlines
+from gynai.batch.tally import BatchTally
 from gynai.errors import OutputPathError, UsageError
 from gynai.io.leftovers import remove_leftovers
 from gynai.models import selection
@@ -138,9 +140,44 @@ def _write_summary(result: BatchResult, task: str, source: Path) -> None:
     _write_atomic(result.output / "summary.json", json.dumps(summary, indent=2) + "\n")
 
 
+def _model_plugin(task: str, stated: str, device: str) -> Any:
+    from gynai.batch.cluster import ModelPlugin
+
+    return ModelPlugin(task, [stated], device)
+
+
+@contextmanager
+def _cluster(scheduler: Optional[str], workers: int) -> Iterator[Any]:
+    """A client of the Dask cluster (:mod:`gynai.batch.cluster`), or None for this machine's processes."""
+    if scheduler is None:
+        yield None
+        return
+    from gynai.batch import cluster
+
+    with cluster.cluster_client(scheduler, workers) as client:
+        link = cluster.dashboard_link(client)
+        if link:
+            logger.info("Dask dashboard: %s", link)
+        cluster.warn_about_retries(client)
+        yield client
+
+
+def _run_on_cluster(client: Any, todo: list, call: Any, collect: Any, tally: BatchTally, plugin: Any,
+                    cases_dir: Path) -> None:
+    """The cases of ``todo`` on the Dask cluster of ``client``: workers checked, then one task per case."""
+    from gynai.batch import cluster
+
+    cluster.prepare_workers(client, str(cases_dir), plugin)
+    tally.parallel = cluster.worker_threads(client)
+    logger.info("running %d case(s) on %d Dask worker thread(s) at %s", len(todo), tally.parallel,
+                client.scheduler.address)
+    cluster.run_on_cluster(todo, client, call, collect)
+
+
 def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: str = "cpu",
               report_formats: Sequence[str] = ("json", "html"), progress: Optional[ProgressCallback] = None,
-              modality: Optional[str] = None, case_timeout_s: Optional[float] = None) -> BatchResult:
+              modality: Optional[str] = None, case_timeout_s: Optional[float] = None,
+              scheduler: Optional[str] = None) -> BatchResult:
     """Process every case of ``source`` (folder or CSV) into ``output``; see the module docstring.
 
     Args:
@@ -150,14 +187,20 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         workers: Cases processed in parallel (separate processes); CPU threads are shared among them.
         device: ``cpu``, ``cuda`` or ``auto``.
         report_formats: Report formats per case (``json``, ``html``, ``pdf``, ``dicom``; empty for none).
-        progress: ``progress(fraction, "case i/n: <case_id> done|failed")`` after every case.
+        progress: ``progress(fraction, "case i/n: <case_id> done|failed; <tally>")`` after every case, where
+            the tally is :meth:`gynai.batch.tally.BatchTally.line` (done, failed, running, cases/min, time left).
         modality: ``MR`` or ``US`` for inputs whose file does not declare a modality (NRRD, NIfTI); each
             case runs the task's model trained for its modality.
         case_timeout_s: Seconds a case may take; each case then runs in a process of its own, killed (and
             the case failed) at the deadline. None: no deadline (cases run in this process or a pool).
+        scheduler: Run the cases on a Dask cluster (:mod:`gynai.batch.cluster`): a scheduler address such
+            as ``tcp://HOST:8786`` (its workers must share the input and output filesystems at the same
+            paths), or ``local`` for a LocalCluster of ``workers`` processes. None: this machine's processes.
 
     Raises:
-        UsageError: ``workers`` is below 1.
+        UsageError: ``workers`` is below 1, ``scheduler`` is not an address, or a deadline is asked for on a
+            cluster.
+        ClusterError: The scheduler cannot be reached, no worker joins, or a worker cannot run GynAI.
         InputFileError: The input is not a folder or CSV, or holds no case.
         ModelError: The task's model is missing or corrupt.
         OutputPathError: ``output`` is not a batch output, holds another task's batch, or cannot be written.
@@ -166,8 +209,17 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         raise UsageError(f"--workers must be at least 1, got {workers}")
     if case_timeout_s is not None and not (math.isfinite(case_timeout_s) and case_timeout_s > 0):
         raise UsageError(f"--case-timeout-s must be a positive number of seconds, got {case_timeout_s:g}")
+    if scheduler is not None:
+        from gynai.batch.cluster import check_scheduler
+
+        scheduler = check_scheduler(scheduler)
+        if case_timeout_s is not None:
+            raise UsageError("--case-timeout-s works with this machine's processes only, not with --scheduler; "
+                             "leave one of them out")
     start = time.perf_counter()
     source, output = Path(source), Path(output)
+    if scheduler is not None:                         # workers have other working folders: absolute paths
+        source, output = source.absolute(), output.absolute()
     inputs = discover_cases(source)
     _check_output(output, task)
     stated = (modality or "").upper()
@@ -181,37 +233,42 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         return models[input_modality]
 
     model_for(stated)                                   # a missing or corrupt model stops the batch here
-    cases_dir = _prepare_output(output, task)
-    result = BatchResult(output, skipped=inputs.skipped, warnings=list(inputs.warnings))
-    for entry, reason in inputs.skipped:
-        logger.warning("skipped %s: %s", entry, reason)
-    todo = []
-    for case in inputs.cases:
-        row = finished_row(cases_dir, case, task, model_for, report_formats, stated)
-        if row is not None:
-            result.done.append(row)
-            result.resumed += 1
+    with _cluster(scheduler, workers) as client:      # reached (or refused) before anything is written
+        cases_dir = _prepare_output(output, task)
+        result = BatchResult(output, skipped=inputs.skipped, warnings=list(inputs.warnings))
+        for entry, reason in inputs.skipped:
+            logger.warning("skipped %s: %s", entry, reason)
+        todo = []
+        for case in inputs.cases:
+            row = finished_row(cases_dir, case, task, model_for, report_formats, stated)
+            if row is not None:
+                result.done.append(row)
+                result.resumed += 1
+            else:
+                todo.append(case)
+        if result.resumed:
+            logger.info("resuming: %d finished case(s) kept, %d to process", result.resumed, len(todo))
+        total = len(inputs.cases)
+        tally = BatchTally(total, resumed=result.resumed, parallel=workers)
+
+        def collect(row: dict[str, Any]) -> None:
+            (result.done if row["status"] == "done" else result.failed).append(row)
+            tally.add(row["status"])
+            report(progress, tally.finished / total,
+                   f"case {tally.finished}/{total}: {row['case_id']} {row['status']}; {tally.line()}")
+
+        threads = None if scheduler is not None else max(1, (os.cpu_count() or 1) // workers)   # cluster: its own
+        call = partial(process_case, task=task, cases_dir=cases_dir, device=device,       # picklable for workers
+                       threads=threads, report_formats=tuple(report_formats), stated_modality=stated)
+        if client is not None and todo:
+            _run_on_cluster(client, todo, call, collect, tally, _model_plugin(task, stated, device), cases_dir)
+        elif case_timeout_s is not None:
+            run_with_deadlines(todo, workers, call, collect, case_timeout_s)
+        elif workers == 1 or len(todo) <= 1:
+            for case in todo:
+                collect(call(case))
         else:
-            todo.append(case)
-    if result.resumed:
-        logger.info("resuming: %d finished case(s) kept, %d to process", result.resumed, len(todo))
-    total = len(inputs.cases)
-
-    def collect(row: dict[str, Any]) -> None:
-        (result.done if row["status"] == "done" else result.failed).append(row)
-        finished = len(result.done) + len(result.failed)
-        report(progress, finished / total, f"case {finished}/{total}: {row['case_id']} {row['status']}")
-
-    call = partial(process_case, task=task, cases_dir=cases_dir, device=device,       # picklable for workers
-                   threads=max(1, (os.cpu_count() or 1) // workers), report_formats=tuple(report_formats),
-                   stated_modality=stated)
-    if case_timeout_s is not None:
-        run_with_deadlines(todo, workers, call, collect, case_timeout_s)
-    elif workers == 1 or len(todo) <= 1:
-        for case in todo:
-            collect(call(case))
-    else:
-        run_in_pools(todo, workers, call, collect)
+            run_in_pools(todo, workers, call, collect)
     result.seconds = time.perf_counter() - start
     _write_summary(result, task, source)
     return result

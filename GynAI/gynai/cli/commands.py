@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from gynai import batch
+from gynai.cli.progress_bar import batch_progress
 from gynai.case import load_case, measure_case, parse_formats, report_case
 from gynai.cli.demo import run_demo_case
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
@@ -121,15 +122,13 @@ def run_report(args: argparse.Namespace) -> dict:
 
 
 def run_batch(args: argparse.Namespace) -> dict:
-    """``gynai batch INPUT OUTPUT --task TASK [--workers N]``; exit code 3 when any case failed."""
+    """``gynai batch INPUT OUTPUT --task TASK [--workers N] [--scheduler ADDRESS]``; exit code 3 when any case
+    failed."""
     formats = () if args.report_format.strip().lower() == "none" else parse_formats(args.report_format)
 
-    def each_case(fraction: float, message: str) -> None:         # "case i/n: <id> done|failed", every case
-        logger.info("batch %3d%% %s", int(fraction * 100), message)
-
     result = batch.run_batch(args.input, args.output, args.task, args.workers, args.device, formats,
-                   getattr(args, "progress", None) or each_case, getattr(args, "modality", None),
-                   getattr(args, "case_timeout_s", None))
+                             getattr(args, "progress", None) or batch_progress(), getattr(args, "modality", None),
+                             getattr(args, "case_timeout_s", None), getattr(args, "scheduler", None))
     logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
                 len(result.done), result.resumed, len(result.failed), len(result.skipped),
                 Path(args.output) / "cohort.csv")

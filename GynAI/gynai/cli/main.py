@@ -114,7 +114,12 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("output", type=Path,
                         help="output folder (new, or an earlier batch output of the same task to resume)")
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
-    parser.add_argument("--workers", type=int, default=1, help="cases processed in parallel")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="cases processed in parallel (processes of this machine, or of --scheduler local)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the cases on a Dask cluster: a scheduler address such as tcp://HOST:8786 (input "
+                             "and output on a filesystem the workers share, same paths), or 'local' for a "
+                             "LocalCluster of --workers processes; default: this machine's processes")
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="compute device")
     parser.add_argument("--case-timeout-s", type=float, default=None, metavar="SECONDS",
                         help="stop a case that runs longer and record it as failed (each case then runs in a "

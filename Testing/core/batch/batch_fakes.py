@@ -35,3 +35,12 @@ def record_pid_then_hang(case, task, cases_dir, device, threads, report_formats,
         (cases_dir.parent.parent / f"{os.getpid()}.worker").write_text("")
         time.sleep(600)
     return {"case_id": case.case_id, "image": str(case.image), "status": "done", "seconds": 0.0, "warnings": []}
+
+
+def slow_with_pid(case, task, cases_dir, device, threads, report_formats, stated_modality=""):
+    """Leave ``<case_id>.<pid>.running`` beside the batch's cases folder, take 1.5 s, then report done."""
+    from pathlib import Path
+
+    (Path(cases_dir).parent / f"{case.case_id}.{os.getpid()}.running").write_text("")
+    time.sleep(1.5)
+    return {"case_id": case.case_id, "image": str(case.image), "status": "done", "seconds": 1.5, "warnings": []}

@@ -285,8 +285,12 @@ def test_cli_reports_progress_after_every_case(fake_run, tmp_path, capsys):
     names = [f"c{number:02d}.nrrd" for number in range(12)]                      # several cases per 10 % step
     code, err = cli(capsys, fake_inputs(tmp_path / "in", *names), tmp_path / "out", "--task", "uterus-fibroid")
     assert code == 0
-    assert [line.split("% ", 1)[1] for line in err.splitlines() if line.startswith("batch ")] == \
+    lines = [line.split("% ", 1)[1] for line in err.splitlines() if line.startswith("batch ")]
+    assert [line.split(";")[0] for line in lines] == \
         [f"case {number + 1}/12: c{number:02d} done" for number in range(12)]
+    assert [line.split("; ")[1] for line in lines] == \
+        [f"{number + 1} done, 0 failed, {min(1, 11 - number)} running" for number in range(12)]
+    assert "cases/min; about" in lines[0] and "left" not in lines[-1]
 
 
 def test_an_unexpected_exception_fails_only_its_case(fake_run, tmp_path, monkeypatch):
@@ -306,8 +310,10 @@ def test_an_unexpected_exception_fails_only_its_case(fake_run, tmp_path, monkeyp
                        report_formats=(), progress=lambda fraction, message: messages.append((fraction, message)))
     assert [row["case_id"] for row in result.done] == ["a", "c"]
     assert [row["reason"] for row in result.failed] == ["KeyError: 'no such\\nkey'"]
-    assert messages == [(pytest.approx(1 / 3), "case 1/3: a done"), (pytest.approx(2 / 3), "case 2/3: b failed"),
-                        (1.0, "case 3/3: c done")]
+    assert [(fraction, message.split(";")[0]) for fraction, message in messages] == \
+        [(pytest.approx(1 / 3), "case 1/3: a done"), (pytest.approx(2 / 3), "case 2/3: b failed"),
+         (1.0, "case 3/3: c done")]
+    assert messages[-1][1].split("; ")[1] == "2 done, 1 failed, 0 running"
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["failed"] == 1
     assert not [p for p in (tmp_path / "out" / "cases").iterdir() if p.name.startswith(".")]   # no staging left
 
