@@ -14,6 +14,7 @@ import numpy as np
 
 from gynai import batch
 from gynai.case import load_case, measure_case, parse_formats, report_case
+from gynai.cli.batch_pacs import run_batch_from_pacs, uses_pacs
 from gynai.cli.demo import run_demo_case
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
 from gynai.image import Image
@@ -127,6 +128,8 @@ def run_batch(args: argparse.Namespace) -> dict:
     def each_case(fraction: float, message: str) -> None:         # "case i/n: <id> done|failed", every case
         logger.info("batch %3d%% %s", int(fraction * 100), message)
 
+    if uses_pacs(args):                                            # --from-pacs … OUTPUT: gynai.cli.batch_pacs
+        return run_batch_from_pacs(args, formats, getattr(args, "progress", None) or each_case)
     result = batch.run_batch(args.input, args.output, args.task, args.workers, args.device, formats,
                    getattr(args, "progress", None) or each_case, getattr(args, "modality", None),
                    getattr(args, "case_timeout_s", None))
