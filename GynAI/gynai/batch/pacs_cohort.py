@@ -22,6 +22,7 @@ or its SEG found on the PACS) is not stored again. Nothing is written before the
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 import json
 import logging
@@ -187,10 +188,10 @@ def _write_record(output: Path, task: str, config: PacsConfig, query: CohortQuer
 
 
 def _describe(entry: CohortSeries) -> dict[str, Any]:
-    return {"study_instance_uid": entry.study.study_instance_uid,
-            "series_instance_uid": entry.series.series_instance_uid, "patient_id": entry.study.patient_id, "study_date": entry.study.study_date,
-            "series_number": entry.series.series_number, "series_description": entry.series.series_description,
-            "modality": entry.series.modality}
+    study, series = entry.study, entry.series
+    return {"study_instance_uid": study.study_instance_uid, "series_instance_uid": series.series_instance_uid,
+            "patient_id": study.patient_id, "study_date": study.study_date, "series_number": series.series_number,
+            "series_description": series.series_description, "modality": series.modality}
 
 
 def _retrieve_all(client: DicomWebClient, cohort: list[CohortSeries], series_dir: Path, store_results: bool,
@@ -247,17 +248,23 @@ def _sop_uids(files: dict[str, Path]) -> dict[str, str]:
 
 
 def _store_case(client: DicomWebClient, entry: CohortSeries, case_dir: Path, earlier: dict[str, Any]
-                ) -> dict[str, Any]:
-    """Store one finished case's SEG, SR and PDF into its study; the ``store`` record (``status`` ``stored``,
-    ``already-stored`` or ``failed``)."""
+                ) -> tuple[str, dict[str, Any]]:
+    """Store one finished case's SEG, SR and PDF into its study unless they are stored already.
+
+    Returns:
+        What happened (``stored``, ``already stored`` or ``failed``) and the case's ``store`` record (``status``
+        ``stored`` with the SOP Instance UIDs, or ``failed`` with the reason and the UIDs stored anyway).
+    """
     dicom = case_dir / "report" / "dicom"
     files = {kind: dicom / name for kind, name in STORED_FILES if (dicom / name).is_file()}
     if not files:
-        return {"status": "failed", "reason": "the case has no DICOM SEG, SR or PDF to store (see its report notes)"}
+        return "failed", {"status": "failed",
+                          "reason": "the case has no DICOM SEG, SR or PDF to store (see its report notes)"}
     uids = _sop_uids(files)
-    if (earlier.get("status") in ("stored", "already-stored") and earlier.get("sop_instance_uids") == uids) \
-            or uids.get("seg") in entry.results_on_pacs:
-        return {"status": "already-stored", "sop_instance_uids": uids}
+    if earlier.get("status") == "stored" and earlier.get("sop_instance_uids") == uids:
+        return "already stored", earlier
+    if uids.get("seg") in entry.results_on_pacs:
+        return "already stored", {"status": "stored", "sop_instance_uids": uids, "found_on_pacs": True}
     if entry.results_on_pacs:
         logger.warning("the PACS holds an earlier GynAI result of %s; this case's new result is stored beside it",
                        entry.case_id)
@@ -265,10 +272,11 @@ def _store_case(client: DicomWebClient, entry: CohortSeries, case_dir: Path, ear
     stored = {kind: uid for kind, uid in uids.items() if uid in {o.sop_instance_uid for o in outcome.stored}}
     if outcome.failed:
         first = outcome.failed[0]
-        return {"status": "failed", "sop_instance_uids": stored,
-                "reason": f"the PACS refused {len(outcome.failed)} of {len(outcome.outcomes)} instance(s) "
-                          f"(first: {Path(first.path).name}: {first.reason})"}
-    return {"status": "stored", "sop_instance_uids": uids}
+        return "failed", {"status": "failed", "sop_instance_uids": stored,
+                          "reason": f"the PACS refused {len(outcome.failed)} of {len(outcome.outcomes)} instance(s) "
+                                    f"(first: {Path(first.path).name}: {first.reason})"}
+    return "stored", {"status": "stored", "sop_instance_uids": uids,
+                      "stored_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
 
 
 def _store_all(client: DicomWebClient, cohort: dict[str, CohortSeries], batch: BatchResult, record: dict[str, Any],
@@ -276,17 +284,17 @@ def _store_all(client: DicomWebClient, cohort: dict[str, CohortSeries], batch: B
     done = sorted(row["case_id"] for row in batch.done if row["case_id"] in cohort)
     for number, case_id in enumerate(done, start=1):
         try:
-            store = _store_case(client, cohort[case_id], batch.output / "cases" / case_id,
-                                record.get(case_id, {}).get("store") or {})
+            what, store = _store_case(client, cohort[case_id], batch.output / "cases" / case_id,
+                                      record.get(case_id, {}).get("store") or {})
         except (PacsError, InputFileError) as error:
-            store = {"status": "failed", "reason": str(error)}
+            what, store = "failed", {"status": "failed", "reason": str(error)}
         record.setdefault(case_id, {})["store"] = store
-        if store["status"] == "failed":
+        if what == "failed":
             result.store_failed.append({"case_id": case_id, "reason": store["reason"]})
             logger.warning("results of %s not stored: %s", case_id, store["reason"])
         else:
-            (result.stored if store["status"] == "stored" else result.already_stored).append(case_id)
-        report(progress, number / len(done), f"store {number}/{len(done)}: {case_id} {store['status']}")
+            (result.stored if what == "stored" else result.already_stored).append(case_id)
+        report(progress, number / len(done), f"store {number}/{len(done)}: {case_id} {what}")
 
 
 def _add_to_summary(output: Path, result: PacsBatchResult) -> None:

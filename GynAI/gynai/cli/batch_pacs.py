@@ -17,8 +17,16 @@ logger = logging.getLogger("gynai")
 
 
 def add_pacs_batch_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--from-pacs``, ``--query`` and ``--store-results`` to the ``gynai batch`` parser."""
-    group = parser.add_argument_group("cohort from a PACS (DICOMweb; docs/pacs.md)")
+    """Add ``--from-pacs``, ``--query`` and ``--store-results`` to the ``gynai batch`` parser (and its usage
+    line names both forms)."""
+    parser.usage = ("gynai batch INPUT OUTPUT --task TASK [options]\n"
+                    "       gynai batch --from-pacs PACS.json --query KEY=VALUE,... OUTPUT --task TASK "
+                    "[--store-results] [options]")
+    group = parser.add_argument_group(
+        "cohort from a PACS (DICOMweb; docs/pacs.md)",
+        "The series matching --query are retrieved into OUTPUT/pacs/series and processed as the batch's cases; "
+        "OUTPUT/pacs.json records them and what was stored. A re-run retrieves and stores nothing twice. Exit "
+        "code 3 also when a series could not be retrieved or a case's results could not be stored.")
     group.add_argument("--from-pacs", type=Path, default=None, metavar="PACS.json",
                        help="take the cases from the PACS described in this configuration file: give OUTPUT only "
                             "(no INPUT) and --query; the matching series are retrieved into OUTPUT/pacs/series")

@@ -215,11 +215,13 @@ def test_store_results_then_re_runs_store_nothing_twice(cohort, config, tmp_path
         assert [_value(found["SEG"][0], SOP_CLASS), _value(found["SR"][0], SOP_CLASS),
                 _value(found["DOC"][0], SOP_CLASS)] == [SEG_STORAGE, COMPREHENSIVE_3D_SR, ENCAPSULATED_PDF_STORAGE]
         assert _value(found["SEG"][0]["00081115"]["Value"][0], SERIES_UID) == source.SeriesInstanceUID
+        assert record[case_id]["store"]["status"] == "stored"
         assert record[case_id]["store"]["sop_instance_uids"] == {
             "seg": _value(found["SEG"][0], SOP_INSTANCE), "sr": _value(found["SR"][0], SOP_INSTANCE),
             "pdf": _value(found["DOC"][0], SOP_INSTANCE)}
     assert "SEG" not in _results_on_pacs(config, cohort["B-sag"])                   # a study not matched
 
+    (output / "pacs.json").unlink()                   # without the local record, the PACS says what is stored
     from gynai.cli.main import main                                          # third run, from the command line
     code = main(["batch", "--from-pacs", str(config), "--query", QUERY, str(output), "--task", TASK,
                  "--store-results", "--report-format", "json"])
@@ -231,6 +233,8 @@ def test_store_results_then_re_runs_store_nothing_twice(cohort, config, tmp_path
         {"SEG": 1, "SR": 1, "DOC": 1}
     summary = json.loads((output / "summary.json").read_text())
     assert (summary["pacs"]["already_stored"], summary["pacs"]["stored"], summary["resumed"]) == (2, 0, 2)
+    record = json.loads((output / "pacs.json").read_text())["series"]
+    assert [record[case]["store"].get("found_on_pacs") for case in (case_a, case_c)] == [True, True]
 
     fresh = tmp_path / "elsewhere"                                       # another output: nothing to do at all
     elsewhere = run_pacs_batch(config, QUERY, fresh, TASK, store_results=True)
