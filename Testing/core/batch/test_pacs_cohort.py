@@ -242,6 +242,28 @@ def test_store_results_then_re_runs_store_nothing_twice(cohort, config, tmp_path
     assert calls == {"retrieve": 0, "store": 1} and list((fresh / "pacs" / "series").iterdir()) == []
 
 
+def test_a_series_that_cannot_be_retrieved_is_recorded_and_retried(cohort, config, tmp_path, monkeypatch):
+    output = tmp_path / "out"
+    real_retrieve = DicomWebClient.retrieve_series
+
+    def fail_study_c(self, study_uid, series_uid, folder):
+        if study_uid == cohort["C-sag"].StudyInstanceUID:
+            raise PacsError("PACS retrieval of series x failed: the server answered HTTP 503 (test)")
+        return real_retrieve(self, study_uid, series_uid, folder)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(DicomWebClient, "retrieve_series", fail_study_c)
+        first = run_pacs_batch(config, QUERY, output, TASK, report_formats=())
+    assert not first.ok and len(first.retrieved) == 1 and len(first.retrieve_failed) == 1
+    assert first.retrieve_failed[0]["case_id"].startswith("GYNAI-COH-C_") and len(first.batch.done) == 1
+    assert _retrieved_series(output) == {cohort["A-sag"].SeriesInstanceUID}
+    summary = json.loads((output / "summary.json").read_text())
+    assert "HTTP 503" in summary["pacs"]["retrieve_failures"][0]["reason"] and summary["done"] == 1
+    second = run_pacs_batch(config, QUERY, output, TASK, report_formats=())
+    assert second.ok and second.retrieved == [first.retrieve_failed[0]["case_id"]] and second.reused == first.retrieved
+    assert second.batch.resumed == 1 and len(second.batch.done) == 2
+
+
 def test_no_match_or_unreachable_pacs_writes_nothing(cohort, config, tmp_path):
     output = tmp_path / "out"
     with pytest.raises(InputFileError, match="no series on the PACS matches"):
