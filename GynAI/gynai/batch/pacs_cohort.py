@@ -347,8 +347,9 @@ def run_pacs_batch(pacs_config: Path, query: str | CohortQuery, output: Path, ta
     with DicomWebClient(config) as client:
         cohort, searched = find_cohort(client, cohort_query, task, look_for_results=store_results)
         if not cohort:
-            raise InputFileError(f"no series on the PACS matches the query ({searched} matching stud"
-                                 f"{'y' if searched == 1 else 'ies'} searched); nothing was written")
+            raise InputFileError(f"no series on the PACS matches the query ({searched} stud"
+                                 f"{'y' if searched == 1 else 'ies'} met its study conditions, none of their "
+                                 "series the series conditions); nothing was written")
         result.matched = len(cohort)
         studies = len({entry.study.study_instance_uid for entry in cohort})
         logger.info("PACS: %d series in %d stud%s match the query", len(cohort), studies,
@@ -364,15 +365,16 @@ def run_pacs_batch(pacs_config: Path, query: str | CohortQuery, output: Path, ta
         retrieve_end, batch_end = (0.2, 0.9) if store_results else (0.2, 1.0)
         todo = _retrieve_all(client, cohort, series_dir, store_results, record, result,
                              scaled(progress, 0.0, retrieve_end))
-        _write_record(output, task, config, cohort_query, record, result)
-        if not todo:
-            logger.warning("no series to process (%d with results on the PACS, %d not retrieved)",
-                           len(result.results_on_pacs), len(result.retrieve_failed))
-            return result
-        _write_case_list(output / "pacs" / "cases.csv", todo)
-        result.batch = run_batch(output / "pacs" / "cases.csv", output, task,
-                                 progress=scaled(progress, retrieve_end, batch_end), **batch_options)
-        if store_results:
+    _write_record(output, task, config, cohort_query, record, result)
+    if not todo:
+        logger.warning("no series to process (%d with results on the PACS, %d not retrieved)",
+                       len(result.results_on_pacs), len(result.retrieve_failed))
+        return result
+    _write_case_list(output / "pacs" / "cases.csv", todo)
+    result.batch = run_batch(output / "pacs" / "cases.csv", output, task,
+                             progress=scaled(progress, retrieve_end, batch_end), **batch_options)
+    if store_results:                                    # a new connection: the batch may have taken hours
+        with DicomWebClient(config) as client:
             _store_all(client, {entry.case_id: entry for entry in todo}, result.batch, record, result,
                        scaled(progress, batch_end, 1.0))
     _write_record(output, task, config, cohort_query, record, result)
