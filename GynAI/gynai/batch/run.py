@@ -85,7 +85,7 @@ def _recorded_task(output: Path) -> Optional[str]:
     return None
 
 
-def _check_output(output: Path, task: str) -> None:
+def check_output(output: Path, task: str) -> None:
     """Refuse an output that is a file, holds other data, or holds a batch of another task (writes nothing)."""
     if output.exists() and not output.is_dir():
         raise OutputPathError(f"{output} is a file; give a folder for the batch output")
@@ -98,7 +98,12 @@ def _check_output(output: Path, task: str) -> None:
                                   f"folder (or run with --task {found} to resume it)")
 
 
-def _prepare_output(output: Path, task: str) -> Path:
+def prepare_output(output: Path, task: str) -> Path:
+    """Create the output's ``cases`` folder, remove what a killed run left, write the marker; returns ``cases``.
+
+    Raises:
+        OutputPathError: The output cannot be written.
+    """
     cases_dir = output / "cases"
     try:
         cases_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +179,28 @@ def _run_on_cluster(client: Any, todo: list, call: Any, collect: Any, tally: Bat
     cluster.run_on_cluster(todo, client, call, collect)
 
 
+def check_options(workers: int = 1, case_timeout_s: Optional[float] = None,
+                  scheduler: Optional[str] = None) -> Optional[str]:
+    """Check the batch options (before anything is read or written); returns the scheduler, normalised.
+
+    Raises:
+        UsageError: ``workers`` below 1, a deadline that is not a positive number, a ``scheduler`` that is not
+            ``local`` or an address, or a deadline together with a scheduler.
+    """
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+    if case_timeout_s is not None and not (math.isfinite(case_timeout_s) and case_timeout_s > 0):
+        raise UsageError(f"--case-timeout-s must be a positive number of seconds, got {case_timeout_s:g}")
+    if scheduler is None:
+        return None
+    from gynai.batch.cluster import check_scheduler
+
+    if case_timeout_s is not None:
+        raise UsageError("--case-timeout-s works with this machine's processes only, not with --scheduler; "
+                         "leave one of them out")
+    return check_scheduler(scheduler)
+
+
 def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: str = "cpu",
               report_formats: Sequence[str] = ("json", "html"), progress: Optional[ProgressCallback] = None,
               modality: Optional[str] = None, case_timeout_s: Optional[float] = None,
@@ -205,23 +232,13 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         ModelError: The task's model is missing or corrupt.
         OutputPathError: ``output`` is not a batch output, holds another task's batch, or cannot be written.
     """
-    if workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {workers}")
-    if case_timeout_s is not None and not (math.isfinite(case_timeout_s) and case_timeout_s > 0):
-        raise UsageError(f"--case-timeout-s must be a positive number of seconds, got {case_timeout_s:g}")
-    if scheduler is not None:
-        from gynai.batch.cluster import check_scheduler
-
-        scheduler = check_scheduler(scheduler)
-        if case_timeout_s is not None:
-            raise UsageError("--case-timeout-s works with this machine's processes only, not with --scheduler; "
-                             "leave one of them out")
+    scheduler = check_options(workers, case_timeout_s, scheduler)
     start = time.perf_counter()
     source, output = Path(source), Path(output)
     if scheduler is not None:                         # workers have other working folders: absolute paths
         source, output = source.absolute(), output.absolute()
     inputs = discover_cases(source)
-    _check_output(output, task)
+    check_output(output, task)
     stated = (modality or "").upper()
     models: dict[str, Optional[dict]] = {}
 
@@ -234,7 +251,7 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
 
     model_for(stated)                                   # a missing or corrupt model stops the batch here
     with _cluster(scheduler, workers) as client:      # reached (or refused) before anything is written
-        cases_dir = _prepare_output(output, task)
+        cases_dir = prepare_output(output, task)
         result = BatchResult(output, skipped=inputs.skipped, warnings=list(inputs.warnings))
         for entry, reason in inputs.skipped:
             logger.warning("skipped %s: %s", entry, reason)

@@ -15,6 +15,7 @@ import numpy as np
 from gynai import batch
 from gynai.cli.progress_bar import batch_progress
 from gynai.case import load_case, measure_case, parse_formats, report_case
+from gynai.cli.batch_pacs import run_batch_from_pacs, uses_pacs
 from gynai.cli.demo import run_demo_case
 from gynai.errors import GynAIError, LabelError, OutputPathError, UsageError
 from gynai.image import Image
@@ -126,6 +127,8 @@ def run_batch(args: argparse.Namespace) -> dict:
     failed."""
     formats = () if args.report_format.strip().lower() == "none" else parse_formats(args.report_format)
 
+    if uses_pacs(args):                                            # --from-pacs … OUTPUT: gynai.cli.batch_pacs
+        return run_batch_from_pacs(args, formats, getattr(args, "progress", None) or batch_progress())
     result = batch.run_batch(args.input, args.output, args.task, args.workers, args.device, formats,
                              getattr(args, "progress", None) or batch_progress(), getattr(args, "modality", None),
                              getattr(args, "case_timeout_s", None), getattr(args, "scheduler", None))

@@ -16,6 +16,7 @@ import SimpleITK as sitk
 
 from gynai import __version__
 from gynai.cli import commands
+from gynai.cli.batch_pacs import add_pacs_batch_arguments
 from gynai.cli.jsonlines import emit, json_progress
 from gynai.cli.pacs_command import add_pacs_parser
 from gynai.cli.signals import StoppedBySignal, stop_on_signals
@@ -110,8 +111,10 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
                     "OUTPUT resumes: a finished case is kept only when its image file, the model and the report "
                     "formats are unchanged (otherwise it is redone); failed cases are tried again. An OUTPUT holding "
                     "a batch of another task is refused (exit code 2). Exit code 0: all cases done, 3: some failed.")
-    parser.add_argument("input", type=Path, help="folder of volumes and DICOM series folders, or a CSV (column image)")
-    parser.add_argument("output", type=Path,
+    parser.add_argument("input", type=Path, nargs="?",       # optional only for the --from-pacs form (batch_pacs)
+                        help="folder of volumes and DICOM series folders, or a CSV (column image); "
+                             "not with --from-pacs")
+    parser.add_argument("output", type=Path, nargs="?",
                         help="output folder (new, or an earlier batch output of the same task to resume)")
     parser.add_argument("--task", required=True, choices=sorted(TASKS), help="segmentation task")
     parser.add_argument("--workers", type=int, default=1,
@@ -129,6 +132,7 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--modality", default=None, choices=["MR", "US"],
                         help="modality of the inputs whose files do not record one (NRRD, NIfTI); DICOM series "
                              "and GynAI-written NRRD keep theirs. Each case runs the model trained for its modality")
+    add_pacs_batch_arguments(parser)
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:

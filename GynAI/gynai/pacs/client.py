@@ -155,7 +155,7 @@ class DicomWebClient:
     # -- QIDO-RS ----------------------------------------------------------------------------------------
 
     def search_studies(self, patient_id: Optional[str] = None, study_date: Optional[str] = None,
-                       modality: Optional[str] = None, limit: int = 100) -> list[StudyRecord]:
+                       modality: Optional[str] = None, limit: int = 100, offset: int = 0) -> list[StudyRecord]:
         """QIDO-RS: studies matching all given filters (DICOM matching: ``*`` and ``?`` wildcards in IDs).
 
         Args:
@@ -163,6 +163,7 @@ class DicomWebClient:
             study_date: ``YYYYMMDD`` or a range ``YYYYMMDD-YYYYMMDD``.
             modality: A modality in the study, e.g. ``MR``.
             limit: At most this many studies.
+            offset: Skip this many matches first (paging through a long result: 0, ``limit``, 2 ``limit``…).
 
         Raises:
             UsageError: A filter is malformed.
@@ -179,7 +180,7 @@ class DicomWebClient:
             filters["ModalitiesInStudy"] = modality.upper()
         fields = [TAGS[name] for name in STUDY_FIELDS]
         items = self._call("study search", lambda: self._web.search_for_studies(
-            fields=fields, limit=int(limit), search_filters=filters))
+            fields=fields, limit=int(limit), offset=int(offset) or None, search_filters=filters))
         studies = [study_record(item) for item in _json_list(items, "study search")]
         logger.info("PACS: %d stud%s found", len(studies), "y" if len(studies) == 1 else "ies")
         return studies
@@ -198,6 +199,19 @@ class DicomWebClient:
                       key=lambda record: (record.series_number is None, record.series_number or 0))
 
     # -- WADO-RS ----------------------------------------------------------------------------------------
+
+    def series_metadata(self, study_uid: str, series_uid: str) -> list[dict]:
+        """WADO-RS metadata: the DICOM JSON attributes of every instance of a series (no pixel data).
+
+        Raises:
+            UsageError: A UID is malformed.
+            PacsError: The request failed.
+        """
+        check_uid(study_uid, "the study UID")
+        check_uid(series_uid, "the series UID")
+        action = f"metadata request of series {series_uid}"
+        items = self._call(action, lambda: self._web.retrieve_series_metadata(study_uid, series_uid))
+        return [item for item in _json_list(items, action) if isinstance(item, dict)]
 
     def retrieve_series(self, study_uid: str, series_uid: str, folder: Path) -> list[Path]:
         """WADO-RS: write every instance of a series into ``folder`` (new or empty), all or nothing.

@@ -96,7 +96,7 @@ def test_workers_end_when_the_batch_is_killed(tmp_path, deadline):
                 pass
     leftovers = [path.name for path in (out / "cases").iterdir()]
     assert leftovers, "the killed cases should have left staging folders for the next run to clean"
-    from gynai.batch.run import _prepare_output
+    from gynai.batch.run import prepare_output
 
-    _prepare_output(out, "uterus-fibroid")                           # the next run's start
+    prepare_output(out, "uterus-fibroid")                           # the next run's start
     assert [path.name for path in (out / "cases").iterdir()] == []
