@@ -173,6 +173,20 @@ def test_only_matching_series_are_retrieved_and_processed(cohort, config, tmp_pa
     assert _results_on_pacs(config, cohort["A-sag"]) == {}                  # nothing stored without the flag
 
 
+def test_a_pacs_cohort_runs_on_a_dask_cluster_with_the_same_results(cohort, config, tmp_path):
+    import csv
+
+    def rows(output):
+        with open(output / "cohort.csv", newline="") as stream:
+            return [{k: v for k, v in row.items() if k not in ("seconds", "image")} for row in csv.DictReader(stream)]
+
+    here = run_pacs_batch(config, QUERY, tmp_path / "here", TASK, report_formats=())
+    there = run_pacs_batch(config, QUERY, tmp_path / "there", TASK, report_formats=(), scheduler="local", workers=2)
+    assert here.ok and there.ok and len(there.batch.done) == 2
+    assert [row["case_id"] for row in rows(tmp_path / "there")] == sorted(there.retrieved)
+    assert rows(tmp_path / "here") == rows(tmp_path / "there")
+
+
 def test_store_results_then_re_runs_store_nothing_twice(cohort, config, tmp_path, monkeypatch, capsys):
     output = tmp_path / "out"
     real_store = DicomWebClient.store
