@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+import SimpleITK as sitk
+
 from gynai.batch.cohort import key_metrics
 from gynai.batch.inputs import BatchCase
 from gynai.case import Case, build_report, measure_case, write_outputs
@@ -97,6 +99,15 @@ def finished_row(cases_dir: Path, case: BatchCase, task: str, model_for: Callabl
     return {key: value for key, value in row.items() if key != "settings"}
 
 
+def limit_threads(threads: int) -> None:
+    """Use at most ``threads`` CPU threads in this process, in torch and in SimpleITK (whose filters otherwise
+    take every core: two workers on two cores would then fight over them)."""
+    import torch
+
+    torch.set_num_threads(int(threads))
+    sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(int(threads))
+
+
 def failure_reason(error: BaseException) -> str:
     """One line: a GynAI error's own message, otherwise the exception type and message."""
     if isinstance(error, GynAIError):
@@ -152,6 +163,8 @@ def process_case(case: BatchCase, task: str, cases_dir: Path, device: str = "cpu
     row: dict[str, Any] = {"case_id": case.case_id, "image": str(case.image)}
     final = case_folder(cases_dir, case.case_id)
     try:
+        if threads:
+            limit_threads(threads)
         fingerprint = input_fingerprint(case.image)          # before reading: a later change redoes the case
         _check_own_folder(final, case)
         with staged_folder(final, replace=True) as staging:  # replaces this image's earlier or unfinished result

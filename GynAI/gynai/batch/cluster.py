@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from gynai.batch.case import failed_row, failure_reason
+from gynai.batch.case import failed_row, failure_reason, limit_threads
 from gynai.batch.inputs import BatchCase
 from gynai.errors import ClusterError, ModelError, OutputPathError, UsageError
 from gynai.inference.loaded import load_task_model
@@ -80,7 +80,11 @@ class ModelPlugin(WorkerPlugin):
         self.task, self.modalities, self.device = task, tuple(modalities), device
 
     def setup(self, worker: Any = None) -> None:
-        """Load the model for each modality on this worker (raises :class:`ModelError` when it fails)."""
+        """Load the model for each modality on this worker (raises :class:`ModelError` when it fails), and
+        let SimpleITK use as many threads as torch (``OMP_NUM_THREADS``, set by the worker's nanny)."""
+        import torch
+
+        limit_threads(torch.get_num_threads())
         for modality in self.modalities:
             load_task_model(self.task, modality=modality or None, device=resolve_device(self.device))
 

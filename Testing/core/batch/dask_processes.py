@@ -41,6 +41,7 @@ def wait_for_workers(address: str, count: int, timeout_s: float = 120.0) -> None
 @contextmanager
 def dask_cluster(folder: Path, workers: int = 2) -> Iterator[str]:
     """Start ``dask scheduler`` and ``workers`` single-threaded ``dask worker`` processes; yield the address."""
+    folder.mkdir(parents=True, exist_ok=True)
     scheduler_file = folder / "scheduler.json"
     env = _environment()
     processes = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",

@@ -146,3 +146,29 @@ def test_scheduler_errors_are_one_line(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "out").exists()                          # refused before anything was written
     with pytest.raises(ClusterError, match="cannot reach"):
         run_module.run_batch(source, tmp_path / "out", "uterus-fibroid", scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_worker_loads_its_model_once_and_uses_as_many_itk_threads_as_torch(monkeypatch):
+    import SimpleITK as sitk
+    import torch
+
+    from gynai.batch.cluster import ModelPlugin
+    from gynai.inference import loaded
+
+    before = (torch.get_num_threads(), sitk.ProcessObject.GetGlobalDefaultNumberOfThreads())
+    verified = []
+    real = loaded.verify_entry
+    monkeypatch.setattr(loaded, "verify_entry", lambda entry: (verified.append(entry.name), real(entry)))
+    loaded.forget_loaded()
+    try:
+        torch.set_num_threads(1)                                    # what a nanny's OMP_NUM_THREADS=1 gives
+        sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(2)
+        ModelPlugin("uterus-fibroid", [""], "cpu").setup()
+        assert sitk.ProcessObject.GetGlobalDefaultNumberOfThreads() == 1
+        assert verified == ["uterus-fibroid"]                      # verified (SHA-256) when the worker joins
+        loaded.load_task_model("uterus-fibroid")                   # the worker's cases reuse it
+        assert verified == ["uterus-fibroid"]
+    finally:
+        torch.set_num_threads(before[0])
+        sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(before[1])
+        loaded.forget_loaded()
