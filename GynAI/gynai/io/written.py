@@ -74,14 +74,16 @@ def _metaimage_payload_ok(path: Path, payload_bytes: int) -> bool:
 
 
 def _payload_ok(path: Path, name: str, payload_bytes: int) -> bool:
-    if name.endswith((".nrrd", ".nhdr")):
+    """Whether the voxel data in a single-file image is complete; a detached header (``.nhdr``, ``.mhd``, which
+    GynAI never writes) keeps its voxels in another file, so only its header is checked."""
+    if name.endswith(".nrrd"):
         return _nrrd_payload_ok(path, payload_bytes)
     if name.endswith(".nii.gz"):
         declared = _gzip_trailer_size(path, 0)          # header + voxels; the header is 348 bytes or more
         return declared is not None and 348 <= (declared - payload_bytes) % (1 << 32) < (1 << 20)
     if name.endswith(".nii"):
         return path.stat().st_size >= NIFTI1_DATA_OFFSET_BYTES + payload_bytes
-    if name.endswith((".mha", ".mhd")):
+    if name.endswith(".mha"):
         return _metaimage_payload_ok(path, payload_bytes)
     return True
 

@@ -93,3 +93,14 @@ def test_an_itk_failure_is_one_message(tmp_path):
     with pytest.raises(OutputPathError) as raised:
         write_sitk_checked(_image(), tmp_path / "absent" / "image.nrrd", Path("image.nrrd"), False)
     assert str(raised.value) == f"writing image.nrrd failed: the image writer failed {ADVICE}"
+
+
+@pytest.mark.parametrize("name", ["image.nhdr", "image.mhd"])
+def test_a_detached_header_is_checked_by_its_header_only(tmp_path, name):
+    image = _image()
+    path = tmp_path / name
+    write_sitk_checked(image, path, Path(name), False)              # voxels in a file of their own, beside it
+    payload = sitk.GetArrayViewFromImage(image).nbytes
+    check_written_image(path, Path(name), image.GetSize(), payload)  # was refused: no voxels after the header
+    with pytest.raises(OutputPathError, match="says size"):
+        check_written_image(path, Path(name), (6, 7, 9), payload)
