@@ -97,14 +97,8 @@ def _series(seed, patient_id, study_date, number, description, study_uid=None):
 
 @pytest.fixture(scope="module")
 def orthanc(tmp_path_factory):
-    reason = orthanc_server.missing_reason()
-    if reason:
-        pytest.fail(reason)
-    try:
-        with orthanc_server.running_orthanc(tmp_path_factory.mktemp("orthanc")) as server:
-            yield server
-    except RuntimeError as error:
-        pytest.fail(str(error))
+    with orthanc_server.orthanc_or_fail(tmp_path_factory.mktemp("orthanc")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

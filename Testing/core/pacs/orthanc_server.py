@@ -98,6 +98,22 @@ def running_orthanc(folder: Path, start_timeout_s: float = 60.0) -> Iterator[Ort
             process.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def orthanc_or_fail(folder: Path) -> Iterator[OrthancServer]:
+    """:func:`running_orthanc` for a test fixture: a missing or failing Orthanc fails the tests that need it
+    (never a skip: the README's test command installs it)."""
+    import pytest
+
+    reason = missing_reason()
+    if reason:
+        pytest.fail(reason)
+    try:
+        with running_orthanc(folder) as server:
+            yield server
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
 def _wait_until_ready(server: OrthancServer, process: subprocess.Popen, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
