@@ -49,7 +49,8 @@ SCHEMA = "gynai.pacs-batch/1"
 RECORD = "pacs.json"
 PAGE_STUDIES = 100
 """Studies asked for per QIDO-RS request (the search pages through longer results)."""
-MAX_STUDIES = 10_000
+MAX_STUDIES = 100_000
+"""Studies one search gathers at most (a department's archive is tens of thousands); more: a warning."""
 STORE_FORMATS = ("pdf", "dicom")
 """Report formats ``store_results`` needs (added when missing)."""
 STORED_FILES = (("seg", "seg.dcm"), ("sr", "sr.dcm"), ("pdf", "report-pdf.dcm"))
@@ -132,6 +133,9 @@ def _search_studies(client: DicomWebClient, query: CohortQuery) -> list[StudyRec
         studies.update((study.study_instance_uid, study) for study in new)
         if len(page) < PAGE_STUDIES or not new:        # the last page (or a server that ignores the offset)
             break
+    else:
+        logger.warning("the PACS search stopped at %d studies; split the query (e.g. by StudyDate ranges) and "
+                       "run each part for the rest", MAX_STUDIES)
     return [study for study in studies.values() if query.matches_study(study)]
 
 

@@ -71,6 +71,26 @@ def test_wildcards_and_series_matching():
     assert not anything.matches_series(SeriesRecord("1.2", "1.2.6", "SR", 902, "GynAI measurements"))
 
 
+def test_a_long_search_pages_through_every_study_and_says_where_it_stopped(monkeypatch, caplog):
+    from gynai.batch import pacs_cohort
+
+    archive = [StudyRecord(f"1.2.{number}", patient_id=f"P{number}", study_date="20250601", modalities=("MR",))
+               for number in range(7)]
+
+    class Paging:
+        def search_studies(self, patient_id, study_date, modality, limit, offset):
+            return archive[offset:offset + limit]
+
+    monkeypatch.setattr(pacs_cohort, "PAGE_STUDIES", 3)
+    query = parse_cohort_query("Modality=MR")
+    assert [study.patient_id for study in pacs_cohort._search_studies(Paging(), query)] == \
+        [f"P{number}" for number in range(7)]                         # pages of 3, 3 and 1
+    assert "stopped" not in caplog.text
+    monkeypatch.setattr(pacs_cohort, "MAX_STUDIES", 6)
+    assert len(pacs_cohort._search_studies(Paging(), query)) == 6
+    assert "the PACS search stopped at 6 studies; split the query" in caplog.text
+
+
 def test_case_ids_are_readable_stable_and_distinct():
     study = StudyRecord("1.2", patient_id="Doe/Jane 7", study_date="20250314")
     first, second = SeriesRecord("1.2", "1.2.3", "MR", 3), SeriesRecord("1.2", "1.2.4", "MR", 3)
