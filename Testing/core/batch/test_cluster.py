@@ -172,3 +172,40 @@ def test_a_worker_loads_its_model_once_and_uses_as_many_itk_threads_as_torch(mon
         torch.set_num_threads(before[0])
         sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(before[1])
         loaded.forget_loaded()
+
+
+def test_workers_that_cannot_write_the_output_or_use_the_model_stop_the_batch_in_one_line():
+    from gynai.batch.cluster import ModelPlugin, prepare_workers
+    from gynai.errors import ModelError, OutputPathError
+
+    class Client:
+        """What a scheduler answers: per worker whether it can write the folder; the plugin's own error."""
+
+        def __init__(self, writable, plugin_error=None, run_error=None):
+            self.writable, self.plugin_error, self.run_error, self.plugins = writable, plugin_error, run_error, []
+
+        def run(self, function, folder):
+            if self.run_error:
+                raise self.run_error
+            return {address: ok for address, ok in self.writable.items()}
+
+        def register_plugin(self, plugin, name):
+            if self.plugin_error:
+                raise self.plugin_error
+            self.plugins.append(name)
+
+    plugin = ModelPlugin("uterus-fibroid", [""], "cpu")
+    fine = Client({"tcp://a:1": True, "tcp://b:1": True})
+    prepare_workers(fine, "/shared/out/cases", plugin)
+    assert fine.plugins == ["gynai-models"]
+    with pytest.raises(OutputPathError, match=r"Dask worker tcp://b:1 cannot write into /shared/out/cases: put the "
+                                              r"batch output on a filesystem the workers share"):
+        prepare_workers(Client({"tcp://a:1": True, "tcp://b:1": False}), "/shared/out/cases", plugin)
+    broken = ModelError("model file /x/model.pt fails its SHA-256 check; the file is corrupt or was modified: "
+                        "reinstall it")
+    with pytest.raises(ModelError, match="a Dask worker cannot use the model: model file /x/model.pt fails its "
+                                         "SHA-256 check"):
+        prepare_workers(Client({"tcp://a:1": True}, plugin_error=broken), "/shared/out/cases", plugin)
+    with pytest.raises(ClusterError, match=r"a Dask worker cannot run GynAI \(ModuleNotFoundError: No module named "
+                                           r"'gynai'\); install the same GynAI in the workers' environment"):
+        prepare_workers(Client({}, run_error=ModuleNotFoundError("No module named 'gynai'")), "/x", plugin)
