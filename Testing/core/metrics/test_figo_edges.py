@@ -125,6 +125,66 @@ def test_a_segmented_cervix_away_from_a_corpus_fibroid_does_not_make_it_type_8()
     assert result.figo_type == "2-5"
 
 
+def test_a_small_cavity_beside_the_fibroid_is_fitted_from_a_ring_that_starts_closer():
+    """The cavity reaches only 2 mm (3 mm) past the box's sides: no junction lies beyond the excluded band
+    (2.5 mm plus one voxel), so the ring starts closer. The box reaches 2 of its 6 layers into the cavity:
+    2 mm deep, a third of its diameter and volume, FIGO 2."""
+    for reach_mm in (2.0, 3.0):
+        fibroid, endometrium, uterus = _small_cavity_slab(reach_mm)
+        radius = _box_diagonal_mm((1.0, 1.0, 1.0), 6) / 2
+        result = classify_fibroid(fibroid, endometrium, uterus, (1.0, 1.0, 1.0), radius)
+        assert result.figo_type == "2", (reach_mm, result)
+        assert result.depth_into_cavity_mm == pytest.approx(2.0, abs=1e-6)
+        assert result.diameter_fraction_in_cavity == pytest.approx(1 / 3, abs=1e-6)
+        assert result.fraction_cavity == pytest.approx(1 / 3, abs=1e-9)
+
+
+def _small_cavity_slab(reach_mm: float):
+    """Slab layers on a 1 mm grid (cavity 0-3, wall 4-9, outside 10-13); the cavity only within
+    ``reach_mm`` (in x-z) of the box, which spans layers 2-7."""
+    layers = CAVITY_LAYERS + WALL_LAYERS + OUTSIDE_LAYERS
+    j = np.arange(layers)[None, :, None] * np.ones((SHAPE_K, 1, SHAPE_I), bool)
+    fibroid = np.zeros(j.shape, bool)
+    fibroid[BOX_K[0]:BOX_K[1], 2:8, BOX_I[0]:BOX_I[1]] = True
+    k, i = np.meshgrid(np.arange(SHAPE_K), np.arange(SHAPE_I), indexing="ij")
+    beside_k = np.maximum(np.maximum(BOX_K[0] - k, k - (BOX_K[1] - 1)), 0)
+    beside_i = np.maximum(np.maximum(BOX_I[0] - i, i - (BOX_I[1] - 1)), 0)
+    near = (np.hypot(beside_k, beside_i) <= reach_mm)[:, None, :]
+    cavity = (j < CAVITY_LAYERS) & near
+    return fibroid, cavity & ~fibroid, (j < CAVITY_LAYERS + WALL_LAYERS) | fibroid
+
+
+def test_a_junction_of_just_six_points_in_the_ring_is_still_fitted():
+    """A fibroid touching a small patch of endometrium (one layer at the image border, 3 × 4 or 2 × 5
+    voxels, partly under the fibroid) without indenting it: type 3. Only six patch voxels lie beyond the
+    fibroid's neighbourhood, the fewest a contour is fitted to."""
+    uterus = np.ones((SHAPE_K, 14, SHAPE_I), bool)
+    fibroid = np.zeros_like(uterus)
+    fibroid[BOX_K[0]:BOX_K[1], 1:7, BOX_I[0]:BOX_I[1]] = True
+    for rows, columns in ((3, 4), (2, 5)):
+        endometrium = np.zeros_like(uterus)
+        endometrium[13:13 + rows, 0, BOX_I[1] - 1:BOX_I[1] - 1 + columns] = True
+        result = classify_fibroid(fibroid, endometrium, uterus, (1.0, 1.0, 1.0), 7.0)
+        assert result.note is None, (rows, columns, result.note)
+        assert result.figo_type == "3" and result.touches_endometrium
+
+
+def test_a_covered_fibroid_in_a_tight_field_of_view_is_measured_against_the_serosa_not_its_cover():
+    """The transmural box (3 of its 11 layers past the serosa) covered by 2 mm of serosa, in an image that
+    ends 5-8 mm beside it: the ring beyond the excluded band holds enough serosa, so the cover (a wider
+    ring nearer the fibroid would hold more points, on the cover) is not fitted: 3 mm, 3/11 of the diameter."""
+    fibroid, endometrium, uterus = _slab((1.0, 1.0, 1.0), into_cavity=2, beyond_serosa=3)
+    ball = np.linalg.norm(np.indices((5, 5, 5)) - 2.0, axis=0) <= 2.0
+    covered = uterus | ndimage.binary_dilation(fibroid, ball)
+    for margin in (5, 6, 8):
+        view = (slice(BOX_K[0] - margin, BOX_K[1] + margin), slice(None),
+                slice(BOX_I[0] - margin, BOX_I[1] + margin))
+        result = classify_fibroid(fibroid[view], endometrium[view], covered[view], (1.0, 1.0, 1.0), 9.0)
+        assert result.figo_type == "2-5"
+        assert result.depth_beyond_serosa_mm == pytest.approx(3.0, abs=1e-6), margin
+        assert result.diameter_fraction_outside == pytest.approx(3 / 11, abs=1e-6)
+
+
 # --- wholly intracavitary or subserosal -----------------------------------------------------------------
 
 def test_intracavitary_fibroid_without_a_visible_stalk_is_wholly_in_the_cavity_with_no_neck():
