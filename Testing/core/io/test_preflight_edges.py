@@ -122,3 +122,26 @@ def test_byte_skip_minus_one_reads_the_last_bytes_of_a_longer_file(tmp_path):
 
 def test_a_folder_is_left_to_the_dicom_reader(tmp_path):
     assert check_input_file(tmp_path) is None
+
+
+def test_byte_skip_minus_one_voxels_cut_short_are_truncated_not_read_from_the_header(tmp_path):
+    """Was read: the file (header included) is longer than the voxels, so ITK took the header's last
+    bytes as the first voxels. The voxels lie after the header; only those bytes count."""
+    path = tmp_path / "a.nrrd"
+    path.write_bytes((HEADER + "encoding: raw\nbyte skip: -1\n\n").encode() + VOXELS.tobytes()[:-30])
+    with pytest.raises(InputFileError) as raised:
+        read_image(path)
+    assert str(raised.value) == ("a.nrrd is truncated: its header declares 4x4x4 values (128 bytes) but the file "
+                                 "holds less; copy the file again")
+
+
+def test_byte_skip_minus_one_of_a_detached_data_file_counts_the_whole_file(tmp_path):
+    """A detached data file has no header of its own: all its bytes may be voxels (and extra leading bytes
+    are skipped)."""
+    (tmp_path / "a.raw").write_bytes(b"xx" + VOXELS.tobytes())
+    header = tmp_path / "a.nhdr"
+    header.write_text(HEADER + "encoding: raw\nbyte skip: -1\ndata file: a.raw\n\n")
+    np.testing.assert_array_equal(read_image(header).array.ravel(), VOXELS)
+    (tmp_path / "a.raw").write_bytes(VOXELS.tobytes()[:-2])
+    with pytest.raises(InputFileError, match=r"^a\.nhdr is truncated"):
+        read_image(header)
