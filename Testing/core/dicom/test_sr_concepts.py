@@ -5,12 +5,14 @@ ellipsoid volume are reported, and the SRs of all three tasks stay dciodvfy-clea
 
 from collections import Counter
 
+import highdicom as hd
 import pydicom
 import pytest
+from pydicom.sr.codedict import codes
 
 from gynai.dicom.seg import build_seg
 from gynai.dicom.source import synthesize_series
-from gynai.dicom.sr import build_sr
+from gynai.dicom.sr import _distinct, build_sr
 from gynai.metrics.document import metrics_document
 from gynai.phantom import FibroidSpec, PhantomConfig, generate, generate_uterus_fibroid
 
@@ -101,3 +103,18 @@ def test_uterus_and_fibroid_summaries_are_distinct_groups_with_the_uterine_diame
     count = next(m for m in fibroids["measurements"] if m["concept"] == ("246206008", "SCT"))
     assert count["value"] == 2
     assert not any(m["derivation"] for m in uterus["measurements"]), "the uterine volume is not a total"
+
+
+def test_a_repeated_figure_is_reported_once_but_two_figures_sharing_codes_both_stay(caplog):
+    """A finding that repeats a figure of its group (same codes, same value) is left out; two different
+    figures under the same codes would be a coding error: both are kept (none lost) and a warning names them."""
+    def volume(value):
+        return hd.sr.Measurement(name=codes.SCT.Volume, value=value, unit=hd.sr.CodedConcept("mL", "UCUM", "milliliter"))
+
+    first, repeat, other = volume(123.4), volume(123.4), volume(98.7)
+    assert _distinct([first, repeat]) == [first]
+    with caplog.at_level("WARNING", logger="gynai.dicom.sr"):
+        assert _distinct([first, repeat, other]) == [first, other]
+    assert [record.getMessage() for record in caplog.records] == [
+        "two figures of one SR group share the codes ('118565006', 'SCT', 'mL', ()): 123.4 and 98.7"]
+
