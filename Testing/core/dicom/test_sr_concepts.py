@@ -111,8 +111,10 @@ def test_uterus_and_fibroid_summaries_are_distinct_groups_with_the_uterine_diame
 def test_a_repeated_figure_is_reported_once_but_two_figures_sharing_codes_both_stay(caplog):
     """A finding that repeats a figure of its group (same codes, same value) is left out; two different
     figures under the same codes would be a coding error: both are kept (none lost) and a warning names them."""
+    millilitre = hd.sr.CodedConcept("mL", "UCUM", "milliliter")
+
     def volume(value):
-        return hd.sr.Measurement(name=codes.SCT.Volume, value=value, unit=hd.sr.CodedConcept("mL", "UCUM", "milliliter"))
+        return hd.sr.Measurement(name=codes.SCT.Volume, value=value, unit=millilitre)
 
     first, repeat, other = volume(123.4), volume(123.4), volume(98.7)
     assert _distinct([first, repeat]) == [first]
