@@ -165,9 +165,9 @@ def _summary_groups(metrics: MetricsDocument, task: Task, by_group: dict[str, li
             regrouped.setdefault(task.dicom.sr_groups.get(row.key, group_name), []).append(row)
     groups = []
     for group_name, rows in regrouped.items():
-        structure = task.dicom.group_shapes.get(group_name)
+        structure = task.dicom.group_shapes.get(group_name)       # a derived structure not assessed: no figures
         shape = (_shape_measurements(metrics.structure(structure).to_json())
-                 if structure and structure in metrics.structures else [])
+                 if structure and metrics.structure(structure).is_present else [])
         measurements, evaluations = _finding_items(rows, set())
         measurements = _distinct(shape + measurements)
         if not measurements and not evaluations:

@@ -47,7 +47,9 @@ class DeclaredImage:
         data_path: The file holding the voxels (the header itself, or a detached data file).
         data_offset: Byte offset of the voxel data in ``data_path`` (-1: at the end of the raw file).
         exact: The data must have exactly the declared length (NRRD, MetaImage); NIfTI may have more.
-        offset_in_stream: For gzip-compressed single files (``.nii.gz``): the voxels' offset after decompression.
+        offset_in_stream: For gzip-compressed single files (``.nii.gz``): the voxels' offset after decompression;
+            for a NRRD with ``byte skip: -1`` in the header's own file: the header's length (the voxels, the
+            file's last bytes, must lie after it).
     """
 
     sizes: tuple[int, ...]
@@ -134,7 +136,9 @@ def _nrrd(path: Path) -> DeclaredImage:
                                                                    fields.get("encoding", "raw").lower())
     if int(fields.get("line skip", "0") or 0):
         raise _bad(path, "NRRD 'line skip' is not supported")
-    return DeclaredImage(sizes, size, tuple(spacing), tuple(sizes[i] for i in spatial), encoding, data, start)
+    header_bytes = offset if skip == -1 and not data_name else 0     # "byte skip: -1": voxels after the header
+    return DeclaredImage(sizes, size, tuple(spacing), tuple(sizes[i] for i in spatial), encoding, data, start,
+                         offset_in_stream=header_bytes)
 
 
 def _nifti(path: Path) -> DeclaredImage:

@@ -115,9 +115,7 @@ def _zlib_length(stream: BinaryIO, limit: int) -> int:
         chunk = stream.read(CHUNK_BYTES)
         if not chunk:
             raise EOFError("zlib stream ends early")
-        total += len(decompressor.decompress(chunk, limit + 1 - total))
-        while decompressor.unconsumed_tail and total <= limit:
-            total += len(decompressor.decompress(decompressor.unconsumed_tail, limit + 1 - total))
+        total += len(decompressor.decompress(chunk, limit + 1 - total))   # input left over only past the limit
     return total
 
 

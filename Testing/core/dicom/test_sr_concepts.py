@@ -4,13 +4,18 @@ are told apart (uterus group vs fibroid group, derivation Total), the uterus's p
 ellipsoid volume are reported, and the SRs of all three tasks stay dciodvfy-clean."""
 
 from collections import Counter
+from types import SimpleNamespace
 
+import highdicom as hd
+import numpy as np
 import pydicom
 import pytest
+from pydicom.sr.codedict import codes
 
 from gynai.dicom.seg import build_seg
 from gynai.dicom.source import synthesize_series
-from gynai.dicom.sr import build_sr
+from gynai.dicom.sr import _distinct, build_sr
+from gynai.image import LabelImage
 from gynai.metrics.document import metrics_document
 from gynai.phantom import FibroidSpec, PhantomConfig, generate, generate_uterus_fibroid
 
@@ -101,3 +106,34 @@ def test_uterus_and_fibroid_summaries_are_distinct_groups_with_the_uterine_diame
     count = next(m for m in fibroids["measurements"] if m["concept"] == ("246206008", "SCT"))
     assert count["value"] == 2
     assert not any(m["derivation"] for m in uterus["measurements"]), "the uterine volume is not a total"
+
+
+def test_a_repeated_figure_is_reported_once_but_two_figures_sharing_codes_both_stay(caplog):
+    """A finding that repeats a figure of its group (same codes, same value) is left out; two different
+    figures under the same codes would be a coding error: both are kept (none lost) and a warning names them."""
+    millilitre = hd.sr.CodedConcept("mL", "UCUM", "milliliter")
+
+    def volume(value):
+        return hd.sr.Measurement(name=codes.SCT.Volume, value=value, unit=millilitre)
+
+    first, repeat, other = volume(123.4), volume(123.4), volume(98.7)
+    assert _distinct([first, repeat]) == [first]
+    with caplog.at_level("WARNING", logger="gynai.dicom.sr"):
+        assert _distinct([first, repeat, other]) == [first, other]
+    assert [record.getMessage() for record in caplog.records] == [
+        "two figures of one SR group share the codes ('118565006', 'SCT', 'mL', ()): 123.4 and 98.7"]
+
+
+def test_without_myometrium_the_uterus_is_not_reported_as_0_ml(fibroid_case, tmp_path):
+    """No myometrium segmented: the uterus is not assessed (the metrics say None), so the SR has no uterus
+    group (it reported a uterine volume and ellipsoid volume of 0 mL); the fibroid groups stay."""
+    labels = fibroid_case.labels
+    without = LabelImage(np.where(labels.array == 1, 0, labels.array).astype(labels.array.dtype), labels.geometry,
+                         labels.labels)                                      # myometrium (1) left out
+    case = SimpleNamespace(image=fibroid_case.image, labels=without)
+    sr, document = _sr_of(case, "uterus-fibroid", tmp_path)
+    assert document["fibroid_map"]["uterine_volume_ml"] is None
+    groups = measurement_groups(sr)
+    assert not any(group["finding"] == ("35039007", "SCT") for group in groups), "a uterus group"
+    count = [m["value"] for g in groups for m in g["measurements"] if m["concept"] == ("246206008", "SCT")]
+    assert count == [2]

@@ -104,3 +104,27 @@ def test_a_detached_header_is_checked_by_its_header_only(tmp_path, name):
     check_written_image(path, Path(name), image.GetSize(), payload)  # was refused: no voxels after the header
     with pytest.raises(OutputPathError, match="says size"):
         check_written_image(path, Path(name), (6, 7, 9), payload)
+
+
+def test_a_metaimage_cut_right_after_its_header_is_incomplete(tmp_path):
+    """ITK reads the header back (size right) but the line that ends it and every voxel are missing."""
+    path, image = _written(tmp_path, "image.mha", False)
+    data = path.read_bytes()
+    path.write_bytes(data[:data.index(b"ElementDataFile = LOCAL\n") + len(b"ElementDataFile = LOCAL")])
+    payload = sitk.GetArrayViewFromImage(image).nbytes
+    with pytest.raises(OutputPathError) as raised:
+        check_written_image(path, Path("image.mha"), image.GetSize(), payload)
+    assert str(raised.value) == f"writing image.mha failed: the voxel data written is incomplete {ADVICE}"
+    assert path.read_bytes() == data[:data.index(b"LOCAL\n") + 5]             # the check changes nothing
+
+
+def test_a_nii_gz_that_is_not_gzip_is_incomplete(tmp_path):
+    """A plain NIfTI under a .nii.gz name: ITK reads it (gzip reading passes plain data through) but it has
+    no gzip trailer to vouch for its length."""
+    path, image = _written(tmp_path, "image.nii", False)
+    plain = path.rename(tmp_path / "image.nii.gz")
+    payload = sitk.GetArrayViewFromImage(image).nbytes
+    assert sitk.ReadImage(str(plain)).GetSize() == image.GetSize()
+    with pytest.raises(OutputPathError) as raised:
+        check_written_image(plain, Path("image.nii.gz"), image.GetSize(), payload)
+    assert str(raised.value) == f"writing image.nii.gz failed: the voxel data written is incomplete {ADVICE}"

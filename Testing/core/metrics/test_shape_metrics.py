@@ -119,3 +119,20 @@ def test_max_feret_diameter_equals_brute_force(hull_first, monkeypatch):
         assert mask.any()
         centres = geometry.index_to_lps(np.argwhere(mask)[:, ::-1].astype(float))
         assert shape.max_feret_diameter_mm(mask, geometry) == pytest.approx(float(pdist(centres).max()), rel=1e-12)
+
+
+def test_diameter_of_a_large_flat_structure_whose_hull_cannot_be_built():
+    """A one-slice disk of radius 2000 voxels (0.1 mm) with shallow notches at the 13 probe directions' in-plane
+    angles (0°, 45°, 90°, 135°): the distance bound keeps ~7000 rim points, too many to compare pairwise, and
+    their convex hull cannot be built (all coplanar), so they are compared as they are. Truth: no two points of
+    the disk are farther apart than 2R, and (±1200, ±1600) voxels, both on the rim and outside the notches,
+    are exactly 2R = 400 mm apart."""
+    radius = 2000
+    offsets = np.arange(-radius, radius + 1, dtype=np.int32)
+    jj, ii = offsets[:, None], offsets[None, :]
+    squared = jj * jj + ii * ii
+    angle = np.degrees(np.arctan2(jj, ii).astype(np.float32)) % 45.0
+    notch = (np.minimum(angle, 45.0 - angle) < 3.0) & (squared > (radius - 50) ** 2)
+    mask = ((squared <= radius * radius) & ~notch)[None]
+    assert mask[0, radius + 1600, radius + 1200] and mask[0, radius - 1600, radius - 1200]
+    assert max_feret_diameter_mm(mask, Geometry((0.1, 0.1, 1.0))) == pytest.approx(400.0, abs=1e-9)

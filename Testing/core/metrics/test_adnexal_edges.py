@@ -1,0 +1,119 @@
+"""Issue 19: adnexal lesion features on the edges the phantom tests leave out, against hand-made arrays
+with known truth: an ultrasound image (fluid dark, no T2 ratios), a cyst without any fluid or without
+any wall outside solid tissue, two locules split by solid tissue (no septum), and a myometrium reference
+without solid tissue to compare with it."""
+
+import numpy as np
+import pytest
+
+from gynai.image import Geometry, Image, LabelImage
+from gynai.metrics.adnexal import adnexal_features
+from gynai.tasks import get_task
+
+GEOMETRY = Geometry((1.0, 1.0, 1.0))
+LABELS = get_task("adnexal-mass").labels
+NO_SEPTUM = "no septum between two locules: septal thickness not assessed"
+
+
+def _sphere_radius() -> np.ndarray:
+    """Distance (mm) of every voxel of a 50³ grid of 1 mm voxels from its centre."""
+    kk, jj, ii = np.indices((50, 50, 50))
+    return np.sqrt((kk - 24.5) ** 2 + (jj - 24.5) ** 2 + (ii - 24.5) ** 2)
+
+
+def _features(labels, image, myometrium=None, modality="MR"):
+    return adnexal_features(LabelImage(labels, GEOMETRY, LABELS), Image(image, GEOMETRY), myometrium,
+                            modality=modality)
+
+
+def test_ultrasound_reads_dark_fluid_and_measures_no_t2_ratio():
+    """A 20 mm-radius cyst with a 2 mm echogenic wall, anechoic fluid and a solid nodule in the wall: the
+    fluid is the dark part (every fluid voxel, one locule, a 2 mm wall); the signal ratios are not assessed
+    although solid tissue and a myometrium region are there."""
+    radius = _sphere_radius()
+    labels = (radius <= 20).astype(np.uint8)
+    solid = (radius > 17) & (radius <= 20) & (np.indices(radius.shape)[2] > 36) & \
+        (np.abs(np.indices(radius.shape)[0] - 24.5) < 4) & (np.abs(np.indices(radius.shape)[1] - 24.5) < 4)
+    labels[solid] = 2
+    fluid = (radius <= 18) & ~solid
+    echoes = np.where(fluid, 10.0, 200.0).astype(np.float32)
+    echoes[solid] = 120.0
+    myometrium = np.zeros(labels.shape, bool)
+    myometrium[:3, :3, :3] = True
+    echoes[myometrium] = 80.0
+    features = _features(labels, echoes, myometrium, modality="us")
+    assert features["modality"] == "US" and features["locule_count"] == 1
+    assert features["fluid_volume_ml"] == pytest.approx(np.count_nonzero(fluid) / 1000.0, rel=0.02)
+    assert features["wall_thickness_mm"] == pytest.approx(2.0, abs=1.0)
+    assert features["solid_volume_ml"] == pytest.approx(np.count_nonzero(solid) / 1000.0)
+    assert features["solid_t2_ratio_to_fluid"] is None and features["solid_t2_ratio_to_myometrium"] is None
+    assert "ultrasound image: T2 signal ratios not assessed" in features["notes"]
+
+
+def test_a_uniform_ultrasound_cyst_has_no_fluid_and_no_wall_thickness():
+    """Every cystic voxel equally echogenic: nothing is darker than the rest, so there is no fluid, no
+    locule and no wall between fluid and outside to measure."""
+    labels = (_sphere_radius() <= 20).astype(np.uint8)
+    features = _features(labels, np.full(labels.shape, 100.0, np.float32), modality="US")
+    assert features["fluid_volume_ml"] == 0.0 and features["locule_count"] == 0
+    assert features["wall_thickness_mm"] is None and features["max_wall_thickness_mm"] is None
+    assert features["septal_thickness_mm"] is None and NO_SEPTUM in features["notes"]
+
+
+def test_a_cyst_wrapped_in_solid_tissue_has_no_wall_to_measure():
+    """The whole outer 3 mm is solid tissue: the wall is measured outside solid tissue only, so none is left;
+    the solid tissue (300) over the fluid (1000) still reads 0.3."""
+    radius = _sphere_radius()
+    labels = np.where(radius <= 17, 1, np.where(radius <= 20, 2, 0)).astype(np.uint8)
+    t2 = np.where(radius <= 17, 1000.0, 300.0).astype(np.float32)
+    features = _features(labels, t2)
+    assert features["locule_count"] == 1
+    assert features["fluid_volume_ml"] == pytest.approx(np.count_nonzero(radius <= 17) / 1000.0)
+    assert features["wall_thickness_mm"] is None and features["max_wall_thickness_mm"] is None
+    assert features["solid_t2_ratio_to_fluid"] == pytest.approx(0.3)
+
+
+def _two_locules_split_by_solid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A box lesion (2 mm wall) with two locules of T2 1000 split by 6 mm of solid tissue (T2 500), and a
+    myometrium region of T2 250 outside it."""
+    labels = np.zeros((20, 40, 60), np.uint8)
+    image = np.full(labels.shape, 100.0, np.float32)
+    labels[4:16, 5:35, 5:55] = 1
+    image[6:14, 7:33, 7:27] = 1000.0
+    image[6:14, 7:33, 33:53] = 1000.0
+    labels[6:14, 7:33, 27:33] = 2
+    image[labels == 2] = 500.0
+    myometrium = np.zeros(labels.shape, bool)
+    myometrium[16:19, 30:38, 2:10] = True
+    image[myometrium] = 250.0
+    return labels, image, myometrium
+
+
+def test_two_locules_split_by_solid_tissue_have_no_septum():
+    """Solid tissue between the locules is not a septum (septa are non-fluid cystic voxels): two locules,
+    septal thickness not assessed; the solid tissue's ratios are 500/1000 and 500/250."""
+    labels, image, myometrium = _two_locules_split_by_solid()
+    features = _features(labels, image, myometrium)
+    assert features["locule_count"] == 2
+    assert features["septal_thickness_mm"] is None and features["max_septal_thickness_mm"] is None
+    assert NO_SEPTUM in features["notes"]
+    assert features["solid_t2_ratio_to_fluid"] == pytest.approx(0.5)
+    assert features["solid_t2_ratio_to_myometrium"] == pytest.approx(2.0)
+
+
+def test_a_myometrium_reference_without_solid_tissue_gives_no_ratio_and_no_note():
+    """With a myometrium region but no solid tissue there is nothing to compare: no ratio, and no note that
+    the reference is missing (it is not)."""
+    labels = np.zeros((20, 40, 60), np.uint8)
+    image = np.full(labels.shape, 100.0, np.float32)
+    labels[4:16, 5:35, 5:55] = 1
+    image[6:14, 7:33, 7:29] = 1000.0
+    image[6:14, 7:33, 31:53] = 1000.0
+    myometrium = np.zeros(labels.shape, bool)
+    myometrium[16:19, 30:38, 2:10] = True
+    image[myometrium] = 250.0
+    features = _features(labels, image, myometrium)
+    assert features["solid_volume_ml"] == 0.0
+    assert features["solid_t2_ratio_to_myometrium"] is None and features["solid_t2_ratio_to_fluid"] is None
+    assert not any("myometrium" in note for note in features["notes"])
+    assert features["locule_count"] == 2 and features["notes"] == []

@@ -1,0 +1,75 @@
+"""Issue 19: placenta metrics on the edges the phantom tests leave out, on hand-made label images: a bed
+whose wall lies entirely on the edge of the field of view (no thickness, no thin area, a note), a uterus
+whose serosa is no ellipsoid (bulge not assessed, a note), and the task's instance map and thickness map
+entry points."""
+
+import numpy as np
+import pytest
+
+from gynai.image import Geometry, LabelImage
+from gynai.metrics.placenta import analyse_placenta, placenta_instances, thickness_map
+from gynai.tasks import get_task
+
+LABELS = get_task("placenta").labels
+MYOMETRIUM, PLACENTA = 1, 2
+
+
+def _slab() -> np.ndarray:
+    """A box uterus (1 mm voxels): 3 mm of myometrium (z = 2..4) under a flat placenta (z = 5..11, its bed
+    40 × 60 voxels at z = 5); the uterus's inside is unlabelled fluid."""
+    labels = np.zeros((30, 60, 80), np.uint8)
+    labels[2:28, 2:58, 2:78] = MYOMETRIUM
+    labels[5:26, 5:55, 5:75] = 0
+    labels[5:12, 10:50, 10:70] = PLACENTA
+    return labels
+
+
+def test_a_bed_whose_wall_lies_on_the_edge_of_the_view_has_no_thickness():
+    """The slab cut at z = 2: the 3 mm wall under the placenta ends at the image's edge, where it may go on;
+    nothing of the bed has a closed wall, so no thickness and no thin area (never a false 3 mm or 0 mm)."""
+    labels = LabelImage(_slab()[2:], Geometry(), LABELS)
+    analysis = analyse_placenta(labels)
+    metrics = analysis.metrics
+    for key in ("min_myometrial_thickness_mm", "median_myometrial_thickness_mm", "bed_fraction_thin",
+                "thin_myometrium_area_cm2"):
+        assert metrics[key] is None, key
+    assert ("the uterus reaches the edge of the field of view: myometrial thickness not assessed on 100 % of the "
+            "placental bed, where the wall may continue beyond the image") in metrics["notes"]
+    assert ("no part of the placental bed has a closed wall: minimum and median myometrial thickness and the thin "
+            "area not assessed") in metrics["notes"]
+    assert (analysis.thickness_map.array == -1).all()
+
+
+def test_a_serosa_that_is_no_ellipsoid_has_no_bulge():
+    """A cone-shaped uterus (4-voxel wall, placenta on its flat base): the serosa away from the placenta is a
+    cone, no ellipsoid to measure a bulge from; the thickness is still measured."""
+    kk, jj, ii = np.indices((60, 80, 80))
+    across = np.hypot(jj - 39.5, ii - 39.5)
+    cone = (across <= 38 * (1 - kk / 60)) & (kk >= 1)
+    cavity = (across <= 38 * (1 - kk / 60) - 4) & (kk >= 5)
+    labels = np.where(cone, MYOMETRIUM, 0).astype(np.uint8)
+    labels[cavity] = 0
+    labels[cavity & (kk < 10)] = PLACENTA
+    metrics = analyse_placenta(LabelImage(labels, Geometry(), LABELS)).metrics
+    assert metrics["bulge_depth_mm"] is None
+    assert "the serosa away from the placenta does not fit an ellipsoid: bulge not assessed" in metrics["notes"]
+    assert metrics["min_myometrial_thickness_mm"] is not None and metrics["median_myometrial_thickness_mm"] == \
+        pytest.approx(4.0, abs=1.0)
+
+
+def test_the_placenta_is_instance_one():
+    labels = _slab()
+    instances = placenta_instances(LabelImage(labels, Geometry(), LABELS))
+    assert instances.dtype == np.int32 and set(np.unique(instances)) == {0, 1}
+    np.testing.assert_array_equal(instances == 1, labels == PLACENTA)
+    none = placenta_instances(LabelImage(np.where(labels == PLACENTA, 0, labels), Geometry(), LABELS))
+    assert not none.any()
+
+
+def test_the_thickness_map_is_the_wall_under_the_bed():
+    """3 mm on each of the 40 × 60 bed voxels at z = 5, −1 elsewhere; None without myometrium."""
+    labels = _slab()
+    image = thickness_map(LabelImage(labels, Geometry(), LABELS))
+    assert image.array[5, 10:50, 10:70] == pytest.approx(3.0)
+    assert (image.array >= 0).sum() == 40 * 60
+    assert thickness_map(LabelImage(np.where(labels == MYOMETRIUM, 0, labels), Geometry(), LABELS)) is None

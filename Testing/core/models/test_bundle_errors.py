@@ -1,0 +1,107 @@
+"""Issue 19: every way a bundle on disk can be broken is one ModelError line that says what is wrong and
+what to do (reading its configs, building its network, loading its weights), never a traceback; and a
+bundle whose metadata cannot be read declares no modality."""
+
+import json
+import os
+
+import pytest
+import torch
+
+from gynai.errors import ModelError
+from gynai.models.bundle import bundle_modality, load_network, network_from_definition, read_bundle
+
+
+def _edit(bundle, name, change):
+    path = bundle / "configs" / name
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+
+
+def test_a_bundle_config_that_is_not_json_is_unreadable(bundle_folder):
+    (bundle_folder / "configs" / "inference.json").write_text("{not json")
+    with pytest.raises(ModelError) as raised:
+        read_bundle(bundle_folder)
+    message = str(raised.value)
+    assert message.startswith(f"bundle file {bundle_folder / 'configs' / 'inference.json'} is unreadable (")
+    assert message.endswith("); reinstall the model") and "\n" not in message
+
+
+def test_a_bundle_without_its_metadata_file_is_unreadable(bundle_folder):
+    (bundle_folder / "configs" / "metadata.json").unlink()
+    with pytest.raises(ModelError, match=r"^bundle file .*metadata\.json is unreadable \(.*\); reinstall the model$"):
+        read_bundle(bundle_folder)
+
+
+def test_configs_that_are_not_json_objects_are_refused(bundle_folder):
+    (bundle_folder / "configs" / "metadata.json").write_text("[1, 2, 3]")
+    with pytest.raises(ModelError) as raised:
+        read_bundle(bundle_folder)
+    assert str(raised.value) == ("bundle My Fibroid Model: its configs are not JSON objects; reinstall or fix "
+                                 "the model")
+
+
+def test_metadata_without_a_gynai_section_is_not_a_gynai_bundle(bundle_folder):
+    _edit(bundle_folder, "metadata.json", lambda meta: meta.pop("gynai"))
+    with pytest.raises(ModelError) as raised:
+        read_bundle(bundle_folder)
+    assert str(raised.value) == (f"bundle {bundle_folder} has no 'gynai' section in configs/metadata.json; "
+                                 "it is not a GynAI bundle")
+
+
+def test_an_output_label_unknown_to_the_task_is_refused(bundle_folder):
+    _edit(bundle_folder, "metadata.json",
+          lambda meta: meta["network_data_format"]["outputs"]["pred"]["channel_def"].update({"1": "placenta"}))
+    with pytest.raises(ModelError) as raised:
+        read_bundle(bundle_folder)
+    assert str(raised.value) == f"bundle {bundle_folder} outputs label 'placenta', unknown to task 'uterus-fibroid'"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")
+def test_weights_that_are_a_link_leading_outside_are_refused(bundle_folder, tmp_path):
+    """The weights' name stays inside the bundle but the file is a link to one outside it (which could be
+    swapped at will after the bundle is checked)."""
+    weights = bundle_folder / "models" / "model.pt"
+    outside = tmp_path / "elsewhere.pt"
+    weights.rename(outside)
+    weights.symlink_to(outside)
+    with pytest.raises(ModelError) as raised:
+        read_bundle(bundle_folder)
+    assert str(raised.value) == ("bundle My Fibroid Model: 'models/model.pt' leads outside the bundle (a link); "
+                                 "every file a bundle uses must be inside its folder: fix the bundle and add it "
+                                 "again")
+
+
+def test_a_network_definition_not_allow_listed_is_not_built():
+    with pytest.raises(ModelError) as raised:
+        network_from_definition({"_target_": "torch.nn.Linear", "in_features": 2, "out_features": 2})
+    assert str(raised.value) == "network '_target_' 'torch.nn.Linear' is not allowed"
+
+
+def test_invalid_network_arguments_are_one_model_error(bundle_folder):
+    definition = dict(read_bundle(bundle_folder).network_def)
+    network_from_definition(definition)                                   # the bundle's own arguments build
+    with pytest.raises(ModelError, match=r"^invalid network arguments \(.*unexpected keyword.*colour"):
+        network_from_definition({**definition, "colour": "red"})
+
+
+def test_weights_of_another_network_do_not_fit(bundle_folder):
+    info = read_bundle(bundle_folder)
+    weights = bundle_folder / info.weights_file
+    torch.save({"layer.weight": torch.zeros(2, 2)}, weights)               # a loadable file, another network
+    with pytest.raises(ModelError) as raised:
+        load_network(info)
+    message = str(raised.value)
+    assert message.startswith(f"model weights {weights} do not fit the network of the bundle (")
+    assert "layer.weight" in message
+
+
+def test_a_bundle_whose_metadata_cannot_be_read_declares_no_modality(bundle_folder, tmp_path):
+    _edit(bundle_folder, "metadata.json",
+          lambda meta: meta.setdefault("network_data_format", {}).setdefault("inputs", {})
+          .setdefault("image", {}).update({"modality": "us"}))
+    assert bundle_modality(bundle_folder) == "US"                        # declared: upper case
+    (bundle_folder / "configs" / "metadata.json").write_text("{truncated")
+    assert bundle_modality(bundle_folder) == ""
+    assert bundle_modality(tmp_path / "no such bundle") == ""
