@@ -126,8 +126,15 @@ def _dark_bands(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray, v
     return bands
 
 
+NO_SEROSA_OVER_BED = (f"no serosa lies within {BED_REACH_MM:g} mm of the placenta (a wall thicker than that, or "
+                      "the serosa over the bed outside the image): bulge not assessed")
+SEROSA_NOT_ELLIPSOID = "the serosa away from the placenta does not fit an ellipsoid: bulge not assessed"
+
+
 def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndarray,
-                    spacing_zyx: np.ndarray) -> Optional[float]:
+                    spacing_zyx: np.ndarray) -> tuple[Optional[float], Optional[str]]:
+    """The outward bulge of the serosa over the placental bed beyond the ellipsoid fitted to the rest of the
+    serosa, or None with the note that says why it was not assessed."""
     serosa = boundary_6(uterus) & ~at_border
     points = np.argwhere(serosa) * spacing_zyx
     placenta_surface = np.argwhere(boundary_6(placenta)) * spacing_zyx
@@ -136,10 +143,12 @@ def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndar
     over_bed = np.zeros(len(points), bool)
     reach, _ = grid_tree(placenta_surface).query(points[near], distance_upper_bound=BED_REACH_MM, workers=-1)
     over_bed[near] = np.isfinite(reach)
+    if not over_bed.any():
+        return None, NO_SEROSA_OVER_BED
     fitted = fit_ellipsoid(points[~over_bed])
-    if fitted is None or not over_bed.any():
-        return None
-    return float(max(fitted.radial_excess_mm(points[over_bed]).max(), 0.0))
+    if fitted is None:
+        return None, SEROSA_NOT_ELLIPSOID
+    return float(max(fitted.radial_excess_mm(points[over_bed]).max(), 0.0)), None
 
 
 def _fill_holes(mask: np.ndarray, closed_faces: tuple[tuple[int, int], ...] = ()) -> np.ndarray:
@@ -241,9 +250,10 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
                      "measure it)")
     thin = closed & (thickness < THIN_MM)
     area_mm2 = boundary_area_mm2(placenta, myometrium | outside, spacing_zyx)[tuple(bed.T)]
+    bulge_note = None
     if not closure.is_open:
-        result["bulge_depth_mm"] = _bulge_depth_mm(uterus, placenta, _border_mask(uterus.shape, box,
-                                                                                  labels.array.shape), spacing_zyx)
+        result["bulge_depth_mm"], bulge_note = _bulge_depth_mm(
+            uterus, placenta, _border_mask(uterus.shape, box, labels.array.shape), spacing_zyx)
     if closed.any():
         result.update({"min_myometrial_thickness_mm": float(thickness[closed].min()),
                        "median_myometrial_thickness_mm": float(np.median(thickness[closed])),
@@ -251,8 +261,8 @@ def analyse_placenta(labels: LabelImage, image: Optional[Image] = None,
                        "thin_myometrium_area_cm2": float(area_mm2[thin].sum() / 100.0)})
     if closure.is_open:
         notes.append("the uterine contour is open: bulge not assessed")
-    elif result["bulge_depth_mm"] is None:
-        notes.append("the serosa away from the placenta does not fit an ellipsoid: bulge not assessed")
+    elif bulge_note:
+        notes.append(bulge_note)
     if "bladder" not in values or not (labels.array == values["bladder"]).any():
         notes.append("no bladder segmented: placenta-bladder figures not assessed")
     else:

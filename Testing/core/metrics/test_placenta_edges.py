@@ -57,6 +57,23 @@ def test_a_serosa_that_is_no_ellipsoid_has_no_bulge():
         pytest.approx(4.0, abs=1.0)
 
 
+def test_a_wall_thicker_than_the_bed_reach_says_so_instead_of_blaming_the_ellipsoid():
+    """A spherical uterus (1 mm voxels, outer radius 40 mm) with a 25 mm wall and the placenta as a cap in its
+    cavity: no serosa lies within 15 mm of the placenta, so there is no bulge to measure, and the note says
+    that (the serosa away from the placenta is a sphere, which an ellipsoid fits)."""
+    kk, jj, ii = np.indices((86, 86, 86))
+    radius = np.sqrt((kk - 42.5) ** 2 + (jj - 42.5) ** 2 + (ii - 42.5) ** 2)
+    labels = np.where(radius <= 40, MYOMETRIUM, 0).astype(np.uint8)
+    labels[radius <= 15] = 0
+    labels[(radius <= 15) & (kk < 36)] = PLACENTA
+    metrics = analyse_placenta(LabelImage(labels, Geometry(), LABELS)).metrics
+    assert metrics["bulge_depth_mm"] is None
+    assert ("no serosa lies within 15 mm of the placenta (a wall thicker than that, or the serosa over the bed "
+            "outside the image): bulge not assessed") in metrics["notes"]
+    assert not [note for note in metrics["notes"] if "does not fit an ellipsoid" in note]
+    assert metrics["min_myometrial_thickness_mm"] == pytest.approx(25.0, abs=1.5)      # 40 - 15 mm
+
+
 def test_the_placenta_is_instance_one():
     labels = _slab()
     instances = placenta_instances(LabelImage(labels, Geometry(), LABELS))
