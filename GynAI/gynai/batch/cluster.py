@@ -69,7 +69,7 @@ def check_scheduler(scheduler: str) -> str:
 class ModelPlugin(WorkerPlugin):
     """Worker plugin: verify (SHA-256) and load the task's model once on every worker, when it joins.
 
-    A failing check on a worker that is already connected stops the batch (:func:`install_models`); a worker
+    A failing check on a worker that is already connected stops the batch (:func:`prepare_workers`); a worker
     that joins later with a broken model fails its cases with the model's error.
     """
 

@@ -145,12 +145,6 @@ def _write_summary(result: BatchResult, task: str, source: Path) -> None:
     _write_atomic(result.output / "summary.json", json.dumps(summary, indent=2) + "\n")
 
 
-def _model_plugin(task: str, stated: str, device: str) -> Any:
-    from gynai.batch.cluster import ModelPlugin
-
-    return ModelPlugin(task, [stated], device)
-
-
 @contextmanager
 def _cluster(scheduler: Optional[str], workers: int) -> Iterator[Any]:
     """A client of the Dask cluster (:mod:`gynai.batch.cluster`), or None for this machine's processes."""
@@ -167,12 +161,14 @@ def _cluster(scheduler: Optional[str], workers: int) -> Iterator[Any]:
         yield client
 
 
-def _run_on_cluster(client: Any, todo: list, call: Any, collect: Any, tally: BatchTally, plugin: Any,
-                    cases_dir: Path) -> None:
-    """The cases of ``todo`` on the Dask cluster of ``client``: workers checked, then one task per case."""
+def _run_on_cluster(client: Any, todo: list, call: Any, collect: Any, tally: BatchTally,
+                    model: tuple[str, str, str], cases_dir: Path) -> None:
+    """The cases of ``todo`` on the Dask cluster of ``client``: workers checked (output writable, the model of
+    ``model`` = (task, stated modality, device) verified and loaded), then one task per case."""
     from gynai.batch import cluster
 
-    cluster.prepare_workers(client, str(cases_dir), plugin)
+    task, stated, device = model
+    cluster.prepare_workers(client, str(cases_dir), cluster.ModelPlugin(task, [stated], device))
     tally.parallel = cluster.worker_threads(client)
     logger.info("running %d case(s) on %d Dask worker thread(s) at %s", len(todo), tally.parallel,
                 client.scheduler.address)
@@ -278,7 +274,7 @@ def run_batch(source: Path, output: Path, task: str, workers: int = 1, device: s
         call = partial(process_case, task=task, cases_dir=cases_dir, device=device,       # picklable for workers
                        threads=threads, report_formats=tuple(report_formats), stated_modality=stated)
         if client is not None and todo:
-            _run_on_cluster(client, todo, call, collect, tally, _model_plugin(task, stated, device), cases_dir)
+            _run_on_cluster(client, todo, call, collect, tally, (task, stated, device), cases_dir)
         elif case_timeout_s is not None:
             run_with_deadlines(todo, workers, call, collect, case_timeout_s)
         elif workers == 1 or len(todo) <= 1:
