@@ -24,7 +24,8 @@ bladder 3) and, for the bands, the T2 image.
   ``dark_band_volume_ml`` and ``dark_band_fraction``. The ratios and the size are GynAI's own.
 * ``bulge_depth_mm``: largest distance by which the serosa within :data:`BED_REACH_MM` of the placenta
   lies outside the ellipsoid fitted to the rest of the serosa (:mod:`gynai.metrics.contour`); surface at
-  the image border is ignored. Within about one voxel on phantoms.
+  the image border is ignored; not assessed (null, with a note) when that ellipsoid does not describe the
+  uterus (:func:`gynai.metrics.contour.describes`). Within about one voxel on phantoms.
 * Bladder (when segmented): the interface is the part of the bed whose nearest voxel outside the uterus is
   bladder. ``bladder_interface_length_mm`` = its largest extent (Feret diameter of the interface voxel
   centres); ``bladder_contact`` = the placenta touches the bladder or the myometrium between them is
@@ -40,7 +41,7 @@ import numpy as np
 from scipy import ndimage
 
 from gynai.image import Image, LabelImage
-from gynai.metrics.contour import fit_ellipsoid
+from gynai.metrics.contour import MIN_ORGAN_DICE, describes, fit_ellipsoid
 from gynai.metrics.grid_tree import grid_tree
 from gynai.metrics.morphology import boundary_6, dilate_cube, inside_distance_mm
 from gynai.metrics.placenta_os import os_opening
@@ -129,6 +130,9 @@ def _dark_bands(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.ndarray, v
 NO_SEROSA_OVER_BED = (f"no serosa lies within {BED_REACH_MM:g} mm of the placenta (a wall thicker than that, or "
                       "the serosa over the bed outside the image): bulge not assessed")
 SEROSA_NOT_ELLIPSOID = "the serosa away from the placenta does not fit an ellipsoid: bulge not assessed"
+UTERUS_NOT_ELLIPSOID = (f"the ellipsoid fitted to the serosa away from the placenta does not describe the uterus "
+                        f"(overlap Dice below {MIN_ORGAN_DICE:g}; e.g. a box-shaped or bilobed uterus): bulge not "
+                        "assessed")
 
 
 def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndarray,
@@ -148,6 +152,8 @@ def _bulge_depth_mm(uterus: np.ndarray, placenta: np.ndarray, at_border: np.ndar
     fitted = fit_ellipsoid(points[~over_bed])
     if fitted is None:
         return None, SEROSA_NOT_ELLIPSOID
+    if not describes(fitted, uterus, spacing_zyx):
+        return None, UTERUS_NOT_ELLIPSOID
     return float(max(fitted.radial_excess_mm(points[over_bed]).max(), 0.0)), None
 
 

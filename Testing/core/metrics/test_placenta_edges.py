@@ -57,6 +57,17 @@ def test_a_serosa_that_is_no_ellipsoid_has_no_bulge():
         pytest.approx(4.0, abs=1.0)
 
 
+def test_a_box_shaped_uterus_has_no_bulge():
+    """The box uterus of :func:`_slab`: the serosa away from the placenta is the box's top and part of its
+    sides, which fit only a flat ellipsoid (2 mm thick) that covers 14 % of the uterus; the bulge was read as
+    47.5 mm from it before. It is not assessed, with a note; the 3 mm wall under the bed is still measured."""
+    metrics = analyse_placenta(LabelImage(_slab(), Geometry(), LABELS)).metrics
+    assert metrics["bulge_depth_mm"] is None
+    assert ("the ellipsoid fitted to the serosa away from the placenta does not describe the uterus (overlap Dice "
+            "below 0.8; e.g. a box-shaped or bilobed uterus): bulge not assessed") in metrics["notes"]
+    assert metrics["min_myometrial_thickness_mm"] == pytest.approx(3.0, abs=0.5)
+
+
 def test_a_wall_thicker_than_the_bed_reach_says_so_instead_of_blaming_the_ellipsoid():
     """A spherical uterus (1 mm voxels, outer radius 40 mm) with a 25 mm wall and the placenta as a cap in its
     cavity: no serosa lies within 15 mm of the placenta, so there is no bulge to measure, and the note says

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gynai.metrics.contour import fit_ellipsoid
+from gynai.metrics.contour import FittedEllipsoid, describes, fit_ellipsoid
 from gynai.metrics.surface import boundary_area_mm2
 
 
@@ -58,3 +58,29 @@ def test_fit_refuses_too_few_or_non_ellipsoidal_points():
     x, y = np.meshgrid(np.linspace(-1, 1, 20), np.linspace(-1, 1, 20))
     saddle = np.stack([x.ravel(), y.ravel(), (x * x - y * y).ravel()], axis=1) * 30
     assert fit_ellipsoid(saddle) is None
+
+
+def test_the_solid_ellipsoid_has_its_analytic_volume_on_an_anisotropic_grid():
+    """Semi-axes 20, 30, 40 mm along z, y, x centred at (40, 45, 50) mm: 4/3 π abc = 100.53 mL, counted on
+    a 2 × 1 × 1 mm grid within 1 %."""
+    fitted = FittedEllipsoid(np.array([40.0, 45.0, 50.0]), np.diag(1.0 / np.array([20.0, 30.0, 40.0]) ** 2))
+    inside = fitted.inside((41, 91, 101), np.array([2.0, 1.0, 1.0]))
+    assert inside.shape == (41, 91, 101)
+    assert inside.sum() * 2.0 / 1000.0 == pytest.approx(4 / 3 * np.pi * 20 * 30 * 40 / 1000.0, rel=0.01)
+    assert inside[20, 45, 50] and inside[20, 45, 89] and not inside[20, 45, 91] and not inside[31, 45, 50]
+
+
+def test_a_fit_describes_the_organ_only_when_the_solid_overlaps_it():
+    """A ball of radius 30 mm: its own sphere describes it (Dice 1); a sphere of radius 19 mm (Dice
+    2·19³/(19³ + 30³) = 0.41) or one shifted by 12 mm (Dice 0.70) does not (threshold 0.8); a ball cut by
+    the field of view is compared only with the part of the sphere in view."""
+    spacing = np.array([1.0, 1.0, 1.0])
+    kk, jj, ii = np.indices((70, 70, 70))
+    ball = (kk - 35) ** 2 + (jj - 35) ** 2 + (ii - 35) ** 2 <= 30 ** 2
+    centre = np.array([35.0, 35.0, 35.0])
+    assert describes(FittedEllipsoid(centre, np.eye(3) / 30 ** 2), ball, spacing)
+    assert not describes(FittedEllipsoid(centre, np.eye(3) / 19 ** 2), ball, spacing)
+    assert not describes(FittedEllipsoid(centre + [0, 0, 12], np.eye(3) / 30 ** 2), ball, spacing)
+    assert describes(FittedEllipsoid(centre + [0, 0, 3], np.eye(3) / 30 ** 2), ball, spacing)
+    cut = ball[:40]
+    assert describes(FittedEllipsoid(centre, np.eye(3) / 30 ** 2), cut, spacing)
