@@ -11,9 +11,10 @@ import logging
 from pathlib import Path
 
 from gynai.errors import ModelError
-from gynai.models.bundle import BundleInfo, bundle_modality, read_bundle
-from gynai.models.catalog import CatalogEntry, load_catalog, models_dir, task_entries, verify_entry
+from gynai.models.bundle import BundleInfo, bundle_modality
+from gynai.models.catalog import CatalogEntry, load_catalog, models_dir, task_entries
 from gynai.models.user_models import user_catalog
+from gynai.models.verified import verified_bundle
 from gynai.tasks import get_task
 
 logger = logging.getLogger(__name__)
@@ -89,9 +90,8 @@ def task_modalities(task: str, directory: Path | None = None) -> list[str]:
 
 def load_task_bundle(task: str, directory: Path | None = None, model: str | None = None,
                      modality: str | None = None) -> BundleInfo:
-    """Find the bundle to run (:func:`choose_entry`), verify every file's hash, and read it."""
-    entry = choose_entry(task, directory, model, modality)
-    verify_entry(entry)
-    info = read_bundle(entry.path)
+    """Find the bundle to run (:func:`choose_entry`), verify every file's hash (once per process while its
+    files are unchanged: :mod:`gynai.models.verified`), and read it."""
+    info = verified_bundle(choose_entry(task, directory, model, modality)).info
     logger.info("model %s %s for task %s", info.name, info.version, info.task)
     return info

@@ -154,11 +154,12 @@ def test_a_worker_loads_its_model_once_and_uses_as_many_itk_threads_as_torch(mon
 
     from gynai.batch.cluster import ModelPlugin
     from gynai.inference import loaded
+    from gynai.models import verified as verified_models
 
     before = (torch.get_num_threads(), sitk.ProcessObject.GetGlobalDefaultNumberOfThreads())
     verified = []
-    real = loaded.verify_entry
-    monkeypatch.setattr(loaded, "verify_entry", lambda entry: (verified.append(entry.name), real(entry)))
+    real = verified_models.verify_entry
+    monkeypatch.setattr(verified_models, "verify_entry", lambda entry: (verified.append(entry.name), real(entry)))
     loaded.forget_loaded()
     try:
         torch.set_num_threads(1)                                    # what a nanny's OMP_NUM_THREADS=1 gives

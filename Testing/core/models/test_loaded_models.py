@@ -8,7 +8,8 @@ import pytest
 from gynai.errors import ModelError
 from gynai.image import Geometry, Image
 from gynai.inference import loaded, predict
-from gynai.models.selection import find_entry
+from gynai.models import verified
+from gynai.models.selection import find_entry, load_task_bundle
 from gynai.models.user_models import add_bundle
 
 
@@ -16,8 +17,8 @@ from gynai.models.user_models import add_bundle
 def counted(monkeypatch):
     """Count the full verifications (size + SHA-256 of every file) that really happen."""
     calls = []
-    real = loaded.verify_entry
-    monkeypatch.setattr(loaded, "verify_entry", lambda entry: (calls.append(entry.name), real(entry)))
+    real = verified.verify_entry
+    monkeypatch.setattr(verified, "verify_entry", lambda entry: (calls.append(entry.name), real(entry)))
     loaded.forget_loaded()
     yield calls
     loaded.forget_loaded()
@@ -59,3 +60,20 @@ def test_the_catalog_entry_decides_which_model_is_reused(bundle_folder, counted)
     assert (shipped.info.path, mine.info.path) == (find_entry("uterus-fibroid").path,
                                                    find_entry("uterus-fibroid", model="my-fibroid-model").path)
     assert shipped.network is not mine.network and len(counted) == 2
+
+
+def test_a_batch_check_and_its_cases_share_one_verification(bundle_folder, counted):
+    """A batch checks its model (load_task_bundle) before it starts, a PACS cohort before it retrieves
+    anything, then the cases load it in the same process: the files are hashed once, until one changes."""
+    entry = add_bundle(bundle_folder)
+    assert load_task_bundle("uterus-fibroid", model="my-fibroid-model").version == "2.0.0"
+    assert load_task_bundle("uterus-fibroid", model="my-fibroid-model").version == "2.0.0"
+    loaded.load_task_model("uterus-fibroid", model="my-fibroid-model")
+    assert counted == ["my-fibroid-model"]
+    config = entry.path / "configs" / "metadata.json"
+    config.write_bytes(config.read_bytes() + b" ")                  # modified after the check
+    with pytest.raises(ModelError, match="my-fibroid-model"):
+        load_task_bundle("uterus-fibroid", model="my-fibroid-model")
+    with pytest.raises(ModelError, match="my-fibroid-model"):
+        loaded.load_task_model("uterus-fibroid", model="my-fibroid-model")
+    assert counted == ["my-fibroid-model"] * 3
