@@ -68,6 +68,14 @@ class BatchResult:
         """True when no case failed."""
         return not self.failed
 
+    def log_outcome(self, log: logging.Logger) -> None:
+        """Log one line of counts (cases done, resumed, failed, inputs skipped; the cohort table) and a warning
+        per failed case with its reason."""
+        log.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
+                 len(self.done), self.resumed, len(self.failed), len(self.skipped), self.output / "cohort.csv")
+        for row in self.failed:
+            log.warning("failed %s: %s", row["case_id"], row["reason"])
+
 
 MARKER = ".gynai-batch"
 """Written into a batch output folder when a run starts, so an interrupted batch is recognised and resumed."""

@@ -85,10 +85,7 @@ def run_batch_from_pacs(args: argparse.Namespace, formats: tuple[str, ...], prog
                             scheduler=getattr(args, "scheduler", None))
     batch = result.batch
     if batch is not None:
-        logger.info("batch: %d case(s) done (%d resumed), %d failed; cohort table %s", len(batch.done),
-                    batch.resumed, len(batch.failed), Path(args.output) / "cohort.csv")
-        for row in batch.failed:
-            logger.warning("failed %s: %s", row["case_id"], row["reason"])
+        batch.log_outcome(logger)
     logger.info("%s; record %s", _summary_line(result, args.store_results), Path(args.output) / "pacs.json")
     return {"output": str(Path(args.output).resolve()), **result.counts(),
             "done": len(batch.done) if batch else 0, "failed": len(batch.failed) if batch else 0,

@@ -132,11 +132,7 @@ def run_batch(args: argparse.Namespace) -> dict:
     result = batch.run_batch(args.input, args.output, args.task, args.workers, args.device, formats,
                              getattr(args, "progress", None) or batch_progress(), getattr(args, "modality", None),
                              getattr(args, "case_timeout_s", None), getattr(args, "scheduler", None))
-    logger.info("batch: %d case(s) done (%d resumed), %d failed, %d input(s) skipped; cohort table %s",
-                len(result.done), result.resumed, len(result.failed), len(result.skipped),
-                Path(args.output) / "cohort.csv")
-    for row in result.failed:
-        logger.warning("failed %s: %s", row["case_id"], row["reason"])
+    result.log_outcome(logger)
     return {"output": str(Path(args.output).resolve()), "done": len(result.done), "failed": len(result.failed),
             "resumed": result.resumed, "skipped": len(result.skipped), "exit_code": 0 if result.ok else 3}
 

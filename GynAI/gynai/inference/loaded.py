@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Optional
 from pathlib import Path
+from typing import Any, Optional
 
 from gynai.models.bundle import BundleInfo, load_network
 from gynai.models.catalog import CatalogEntry

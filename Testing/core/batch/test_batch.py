@@ -359,3 +359,20 @@ def test_disk_full_while_writing_the_cohort_table(fake_run, tmp_path, capsys, mo
     assert "No space left on device" in err and "Traceback" not in err
     assert not list(output.glob(".*.tmp")) and not (output / "cohort.csv").exists()
     assert json.loads((output / "cases" / "a" / "case.json").read_text())["status"] == "done"
+
+
+def test_the_outcome_is_one_line_of_counts_and_a_warning_per_failed_case(tmp_path, caplog):
+    """What `gynai batch` (folder, CSV or --from-pacs) prints when it ends."""
+    import logging
+
+    from gynai.batch.run import BatchResult
+
+    result = BatchResult(tmp_path / "out", done=[{"case_id": "a"}, {"case_id": "b"}],
+                         failed=[{"case_id": "c", "reason": "unreadable image"}], resumed=1,
+                         skipped=[("notes.txt", "not an image")])
+    with caplog.at_level(logging.INFO, logger="gynai.test"):
+        result.log_outcome(logging.getLogger("gynai.test"))
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", f"batch: 2 case(s) done (1 resumed), 1 failed, 1 input(s) skipped; cohort table "
+                 f"{tmp_path / 'out' / 'cohort.csv'}"),
+        ("WARNING", "failed c: unreadable image")]
