@@ -30,7 +30,9 @@ and, for the intensity-based figures, the T2 image. Definitions:
   voxel-centre distances; within about half a voxel on phantoms. ``max_septal_thickness_mm``: the largest
   local thickness over the septal voxels (distance between the nearest fluid voxel centres of the two
   locules on either side, minus one voxel along it), as the mean hides focal thickening; ``None`` with a
-  note when there is no septum.
+  note when there is no septum. A mean above that maximum by more than a voxel cannot be right (a septum
+  about as thick as a flat lesion is deep: only its middle lies deeper than it is far from the second
+  locule, and its faces are only partly found); it is not assessed, with a note.
 * ``solid_t2_ratio_to_fluid``: median T2 of the solid tissue / median T2 of the fluid (solid tissue is
   intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given. Both
   are "not assessed" on ultrasound (echo amplitudes are not T2 signal).
@@ -220,6 +222,12 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
         components, locule_ids, cystic & ~fluid, depth, spacing_zyx)
     if result["septal_thickness_mm"] is None:
         result["notes"].append("no septum between two locules: septal thickness not assessed")
+    elif result["septal_thickness_mm"] > result["max_septal_thickness_mm"] + float(spacing_zyx.max()):
+        result["notes"].append(
+            f"mean septal thickness ({result['septal_thickness_mm']:.1f} mm by volume / area) exceeds the thickest "
+            f"point of the septum ({result['max_septal_thickness_mm']:.1f} mm): a septum about as thick as the "
+            "lesion is deep, whose faces are only partly found; mean septal thickness not assessed")
+        result["septal_thickness_mm"] = None
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml
     result["wall_thickness_mm"], result["max_wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid,
                                                                                       spacing_zyx)

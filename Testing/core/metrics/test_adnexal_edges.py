@@ -101,6 +101,40 @@ def test_two_locules_split_by_solid_tissue_have_no_septum():
     assert features["solid_t2_ratio_to_myometrium"] == pytest.approx(2.0)
 
 
+def _flat_cyst(depth_mm: int, septum_mm: int) -> dict:
+    """Features of a box-shaped cyst 40 × 40 mm across and ``depth_mm`` deep (1 mm voxels, 2 mm wall) split by
+    a septum of ``septum_mm`` across its whole height."""
+    shape = (depth_mm + 4, 44, 44)
+    labels = np.zeros(shape, np.uint8)
+    labels[2:2 + depth_mm, 2:42, 2:42] = 1
+    fluid = np.zeros(shape, bool)
+    fluid[4:depth_mm, 4:40, 4:40] = True
+    fluid[:, :, 22 - septum_mm // 2:22 - septum_mm // 2 + septum_mm] = False
+    return _features(labels, np.where(fluid, 1000.0, np.where(labels > 0, 200.0, 100.0)).astype(np.float32))
+
+
+@pytest.mark.parametrize("depth_mm, septum_mm", [(12, 2), (12, 3), (30, 4)])
+def test_the_septum_of_a_flat_cyst_is_measured(depth_mm, septum_mm):
+    features = _flat_cyst(depth_mm, septum_mm)
+    assert features["locule_count"] == 2 and features["wall_thickness_mm"] == pytest.approx(2.0)
+    assert features["septal_thickness_mm"] == pytest.approx(septum_mm, abs=0.5)
+    assert features["max_septal_thickness_mm"] == pytest.approx(septum_mm)
+
+
+@pytest.mark.parametrize("depth_mm, septum_mm", [(12, 5), (30, 8)])
+def test_a_septum_about_as_thick_as_the_cyst_is_deep_has_no_mean(depth_mm, septum_mm):
+    """Volume / area read 9.7 mm for a 5 mm septum in a 12 mm-deep cyst and 11.0 mm for an 8 mm one in a
+    30 mm-deep cyst (only the septum's middle counts as septum, its faces only partly): a mean above the
+    thickest point by more than a voxel is not reported; the maximum (5 and 8 mm) is."""
+    features = _flat_cyst(depth_mm, septum_mm)
+    assert features["septal_thickness_mm"] is None
+    assert features["max_septal_thickness_mm"] == pytest.approx(septum_mm)
+    assert [note for note in features["notes"] if note.startswith("mean septal thickness (")
+            and note.endswith(f"exceeds the thickest point of the septum ({septum_mm:.1f} mm): a septum about as "
+                              "thick as the lesion is deep, whose faces are only partly found; mean septal "
+                              "thickness not assessed")]
+
+
 def test_a_myometrium_reference_without_solid_tissue_gives_no_ratio_and_no_note():
     """With a myometrium region but no solid tissue there is nothing to compare: no ratio, and no note that
     the reference is missing (it is not)."""
