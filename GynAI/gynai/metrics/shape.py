@@ -29,6 +29,7 @@ structure's size, not the image's.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any, Optional
 
@@ -82,8 +83,10 @@ def row_extremes(mask: np.ndarray) -> np.ndarray:
     return np.concatenate([np.stack([k, j, first], axis=1), np.stack([k, j, last], axis=1)])
 
 
-_PROBE_DIRECTIONS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, -1, 0], [1, 0, 1], [1, 0, -1],
-                              [0, 1, 1], [0, 1, -1], [1, 1, 1], [1, 1, -1], [1, -1, 1], [-1, 1, 1]], float)
+_PROBE_DIRECTIONS = np.array([v for v in itertools.product((-1, 0, 1), repeat=3)
+                              if any(v) and next(c for c in v if c) > 0], float)
+"""The 13 grid and diagonal directions (the non-zero vectors of {−1, 0, 1}³, one of each ± pair). Any set of
+directions gives the exact diameter (each yields a real pair, hence a valid bound); more prune better."""
 MAX_PAIR_CANDIDATES = 6000
 """Above this many candidate points the convex hull is taken first (e.g. a sphere, where the bound below
 prunes little)."""
