@@ -128,3 +128,31 @@ def test_a_nii_gz_that_is_not_gzip_is_incomplete(tmp_path):
     with pytest.raises(OutputPathError) as raised:
         check_written_image(plain, Path("image.nii.gz"), image.GetSize(), payload)
     assert str(raised.value) == f"writing image.nii.gz failed: the voxel data written is incomplete {ADVICE}"
+
+
+def test_an_itk_failure_for_want_of_space_says_so(tmp_path, monkeypatch):
+    """ITK's exception on a full disk names the missing space; the one message says "no space left"."""
+    def full_disk(*args, **kwargs):
+        raise RuntimeError("itk::ERROR: NrrdImageIO: Write failed: No space left on device")
+
+    monkeypatch.setattr(sitk, "WriteImage", full_disk)
+    with pytest.raises(OutputPathError) as raised:
+        write_sitk_checked(_image(), tmp_path / "image.nrrd", Path("image.nrrd"), False)
+    assert str(raised.value) == f"writing image.nrrd failed: no space left on device {ADVICE}"
+    assert not (tmp_path / "image.nrrd").exists()
+
+
+def test_an_uncompressed_metaimage_is_measured_by_its_voxels_whatever_size_it_declares(tmp_path):
+    """`CompressedDataSize` counts only when `CompressedData = True`: an uncompressed MetaImage that also
+    carries a (stale) `CompressedDataSize = 10` is complete with all its voxels and incomplete one byte short."""
+    path, image = _written(tmp_path, "image.mha", False)
+    data = path.read_bytes()
+    assert b"CompressedData = False" in data or b"CompressedData" not in data
+    marker = b"ElementDataFile = LOCAL\n"
+    stale = data.replace(marker, b"CompressedDataSize = 10\n" + marker)
+    path.write_bytes(stale)
+    payload = sitk.GetArrayViewFromImage(image).nbytes
+    check_written_image(path, Path("image.mha"), image.GetSize(), payload)
+    path.write_bytes(stale[:-1])
+    with pytest.raises(OutputPathError, match="the voxel data written is incomplete"):
+        check_written_image(path, Path("image.mha"), image.GetSize(), payload)
