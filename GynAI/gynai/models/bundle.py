@@ -15,7 +15,6 @@ expressions and ``@`` references are refused, and weights load with ``torch.load
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,6 @@ from gynai.errors import ModelError
 from gynai.image import LabelInfo
 from gynai.models.containment import escape
 from gynai.tasks import get_task
-
-logger = logging.getLogger(__name__)
 
 ALLOWED_TARGETS = {
     "UNet": "monai.networks.nets.UNet",

@@ -2,6 +2,7 @@
 what to do (reading its configs, building its network, loading its weights), never a traceback; and a
 bundle whose metadata cannot be read declares no modality."""
 
+import dataclasses
 import json
 import os
 
@@ -105,3 +106,29 @@ def test_a_bundle_whose_metadata_cannot_be_read_declares_no_modality(bundle_fold
     (bundle_folder / "configs" / "metadata.json").write_text("{truncated")
     assert bundle_modality(bundle_folder) == ""
     assert bundle_modality(tmp_path / "no such bundle") == ""
+
+
+@pytest.mark.parametrize("target", ["UNet", "monai.networks.nets.UNet"])
+def test_the_unet_is_allowed_by_its_short_and_full_name(bundle_folder, target):
+    _edit(bundle_folder, "inference.json", lambda document: document["network_def"].update(_target_=target))
+    info = read_bundle(bundle_folder)
+    assert info.network_def["_target_"] == target
+    assert type(load_network(info)).__name__ == "UNet"
+
+
+def test_a_bundle_whose_network_is_not_allow_listed_names_what_is(bundle_folder):
+    _edit(bundle_folder, "inference.json", lambda document: document["network_def"].update(_target_="os.system"))
+    with pytest.raises(ModelError) as raised:
+        read_bundle(bundle_folder)
+    assert str(raised.value) == (f"bundle {bundle_folder}: network '_target_' 'os.system' is not allowed "
+                                 "(allowed: monai.networks.nets.UNet)")
+
+
+def test_bundle_info_counts_the_background_and_cannot_be_changed(bundle_folder):
+    """uterus-fibroid: myometrium, endometrium, fibroid + background = 4 output channels. The same BundleInfo
+    is shared by every case of a process (gynai.models.verified), so it is immutable."""
+    info = read_bundle(bundle_folder)
+    assert [label.name for label in info.labels] == ["Myometrium", "Endometrium", "Fibroid"]
+    assert info.num_classes == 4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.modality = "US"
