@@ -70,7 +70,9 @@ def run_module(name: str, project: Path) -> dict:
     cache.unlink(missing_ok=True)
     run = [sys.executable, "-m", "mutmut", "run", "--paths-to-mutate", path, "--runner", runner,
            "--tests-dir", "Testing", "--no-progress", "--simple-output"]
-    subprocess.run(run, cwd=project, env=environment, capture_output=True, text=True)
+    log = Path(tempfile.gettempdir()) / f"gynai-mutmut-{name}.log"       # mutmut's own output, to follow or debug
+    with open(log, "w", encoding="utf-8") as stream:
+        subprocess.run(run, cwd=project, env=environment, stdout=stream, stderr=subprocess.STDOUT, text=True)
     ids = {}
     for kind in ("killed", "survived", "timeout", "suspicious"):
         listed = subprocess.run([sys.executable, "-m", "mutmut", "result-ids", kind], cwd=project, env=environment,
