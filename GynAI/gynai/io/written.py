@@ -30,13 +30,13 @@ def _incomplete(target: Path, why: str) -> OutputPathError:
                            "free some space or choose another place, then run again")
 
 
-def _header(data_path: Path, terminator: bytes) -> tuple[bytes, int]:
-    """The header text of a NRRD/MetaImage file and the offset of its first voxel byte."""
+def _header(data_path: Path, terminator: bytes) -> tuple[bytes, Optional[int]]:
+    """The header text of a NRRD/MetaImage file and the offset of its first voxel byte (None: no terminator)."""
     with open(data_path, "rb") as stream:
         head = stream.read(MAX_HEADER_BYTES)
     end = head.find(terminator)
     if end < 0:
-        return head, -1
+        return head, None
     return head[:end], end + len(terminator)
 
 
@@ -52,7 +52,7 @@ def _gzip_trailer_size(data_path: Path, start: int) -> Optional[int]:
 
 def _nrrd_payload_ok(path: Path, payload_bytes: int) -> bool:
     header, offset = _header(path, b"\n\n")
-    if offset < 0:
+    if offset is None:
         return False
     match = re.search(rb"^encoding:\s*(\S+)", header, re.MULTILINE)
     encoding = match.group(1).lower() if match else b"raw"
@@ -65,7 +65,7 @@ def _nrrd_payload_ok(path: Path, payload_bytes: int) -> bool:
 
 def _metaimage_payload_ok(path: Path, payload_bytes: int) -> bool:
     header, offset = _header(path, b"ElementDataFile = LOCAL\n")
-    if offset < 0:
+    if offset is None:
         return False
     compressed = re.search(rb"^CompressedData\s*=\s*True", header, re.MULTILINE)
     declared = re.search(rb"^CompressedDataSize\s*=\s*(\d+)", header, re.MULTILINE)

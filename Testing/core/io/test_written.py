@@ -10,6 +10,7 @@ import pytest
 import SimpleITK as sitk
 
 from gynai.errors import OutputPathError
+from gynai.io import written
 from gynai.io.written import check_written_bytes, check_written_image, write_sitk_checked
 
 ADVICE = "(disk full or storage error?); free some space or choose another place, then run again"
@@ -156,3 +157,18 @@ def test_an_uncompressed_metaimage_is_measured_by_its_voxels_whatever_size_it_de
     path.write_bytes(stale[:-1])
     with pytest.raises(OutputPathError, match="the voxel data written is incomplete"):
         check_written_image(path, Path("image.mha"), image.GetSize(), payload)
+
+
+@pytest.mark.parametrize("header_bytes, complete", [(347, False), (348, True), (352, True), ((1 << 20) - 1, True),
+                                                    (1 << 20, False)])
+def test_a_nii_gz_holds_its_voxels_after_a_header_of_348_bytes_to_1_mib(tmp_path, header_bytes, complete):
+    """The gzip trailer of a .nii.gz declares header + voxels; the voxels are all there when what is left for
+    the header is at least the 348 bytes of a NIfTI-1 header and less than 1 MiB (the check does not parse
+    the header). A stream of exactly those lengths is built here; 600 kB of voxels make a sum or a wrong
+    modulus of the two lengths fall outside the window."""
+    import gzip
+
+    payload = 600_000
+    path = tmp_path / "image.nii.gz"
+    path.write_bytes(gzip.compress(bytes(header_bytes + payload), compresslevel=1))
+    assert written._payload_ok(path, "image.nii.gz", payload) is complete
