@@ -136,3 +136,27 @@ def test_diameter_of_a_large_flat_structure_whose_hull_cannot_be_built():
     mask = ((squared <= radius * radius) & ~notch)[None]
     assert mask[0, radius + 1600, radius + 1200] and mask[0, radius - 1600, radius - 1200]
     assert max_feret_diameter_mm(mask, Geometry((0.1, 0.1, 1.0))) == pytest.approx(400.0, abs=1e-9)
+
+
+def test_a_one_voxel_thick_plate_has_no_thickness_and_one_voxel_is_present():
+    """Second moments of n voxel centres 1 mm apart: variance (n² − 1)/12, so a 10 × 6 plate one voxel thick
+    has principal diameters 2·√(5·99/12), 2·√(5·35/12) and exactly 0 (no variance across it); a single voxel
+    is present, with all three diameters 0 and an ellipsoid volume of 0."""
+    plate = np.zeros((3, 8, 12), bool)
+    plate[1, 1:7, 1:11] = True
+    metrics = shape_metrics(plate, Geometry())
+    assert metrics["principal_diameters_mm"] == pytest.approx([2 * math.sqrt(5 * 99 / 12),
+                                                                2 * math.sqrt(5 * 35 / 12), 0.0])
+    single = np.zeros((3, 3, 3), bool)
+    single[1, 1, 1] = True
+    metrics = shape_metrics(single, Geometry())
+    assert metrics["present"] is True and metrics["volume_ml"] == pytest.approx(0.001)
+    assert metrics["principal_diameters_mm"] == [0.0, 0.0, 0.0] and metrics["ellipsoid_volume_ml"] == 0.0
+
+
+def test_an_empty_mask_has_every_figure_and_none_of_them_measured():
+    metrics = shape_metrics(np.zeros((3, 4, 5), bool), Geometry())
+    assert metrics == {"present": False, "voxel_count": 0, "volume_ml": 0.0, "centroid_lps_mm": None,
+                       "obb_diameters_mm": None, "obb_axes_lps": None, "principal_diameters_mm": None,
+                       "principal_axes_lps": None, "ellipsoid_volume_ml": 0.0, "max_feret_diameter_mm": None,
+                       "surface_area_mm2": None}
