@@ -45,7 +45,7 @@ class BundleInfo:
     normalization: dict[str, Any]
     postprocessing: dict[str, Any]
     weights_file: str
-    modality: str = "MR"
+    modality: str
 
     @property
     def num_classes(self) -> int:

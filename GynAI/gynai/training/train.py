@@ -160,7 +160,7 @@ def train_network(source: PatchSource, validation_cases: list[PreparedCase], num
                                include_background=config.dice_background)
     # A minimal BundleInfo for validation windows (only the patch size is used).
     info = BundleInfo(None, "training", "0", "", (), config.spacing_mm, config.patch_size_zyx,  # type: ignore[arg-type]
-                      definition, {}, {}, "")
+                      definition, {}, {}, "", config.modality)
     best = TrainResult(state_dict={}, best_mean_dice=-1.0)
     start = time.monotonic()
     running = 0.0

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from gynai.errors import ModelError
-from gynai.models.bundle import bundle_modality, load_network, network_from_definition, read_bundle
+from gynai.models.bundle import bundle_file, bundle_modality, load_network, network_from_definition, read_bundle
 
 
 def _edit(bundle, name, change):
@@ -132,3 +132,35 @@ def test_bundle_info_counts_the_background_and_cannot_be_changed(bundle_folder):
     assert info.num_classes == 4
     with pytest.raises(dataclasses.FrozenInstanceError):
         info.modality = "US"
+
+
+@pytest.mark.parametrize("where, value", [("channels", [16, "$__import__('os')", 64, 128]),
+                                          ("extra", {"nested": ["@net"]}), ("norm", "%other.json#x")])
+def test_a_config_expression_anywhere_is_refused_and_located(bundle_folder, where, value):
+    """MONAI config expressions ($ eval, @ reference, % import of another file) are refused wherever they
+    sit in the network definition, and the message says where."""
+    _edit(bundle_folder, "inference.json", lambda document: document["network_def"].update({where: value}))
+    with pytest.raises(ModelError) as raised:
+        read_bundle(bundle_folder)
+    located = {"channels": ("network_def.channels[1]", "$__import__('os')"), "extra": ("network_def.extra.nested[0]", "@net"),
+               "norm": ("network_def.norm", "%other.json#x")}[where]
+    assert str(raised.value) == (f"bundle config {located[0]} uses the expression {located[1]!r}; GynAI runs no "
+                                 "bundle code")
+
+
+def test_a_bundle_that_declares_no_modality_is_for_its_task_modality(bundle_folder):
+    """No ``network_data_format.inputs.image.modality``: the bundle declares '' and runs as the task's
+    modality (MR for uterus-fibroid); no ``inputs`` section at all is the same."""
+    _edit(bundle_folder, "metadata.json",
+          lambda meta: meta["network_data_format"].setdefault("inputs", {}).setdefault("image", {}).pop("modality", None))
+    assert bundle_modality(bundle_folder) == "" and read_bundle(bundle_folder).modality == "MR"
+    _edit(bundle_folder, "metadata.json", lambda meta: meta["network_data_format"].pop("inputs", None))
+    assert bundle_modality(bundle_folder) == "" and read_bundle(bundle_folder).modality == "MR"
+
+
+def test_a_bundle_file_named_outside_the_bundle_is_refused_in_one_line(bundle_folder):
+    assert bundle_file(bundle_folder, "models/model.pt") == bundle_folder / "models" / "model.pt"
+    with pytest.raises(ModelError) as raised:
+        bundle_file(bundle_folder, "../elsewhere.pt")
+    assert str(raised.value) == ("bundle My Fibroid Model refers to the file '../elsewhere.pt' outside the bundle; "
+                                 "every file a bundle uses must be inside its folder: fix the bundle and add it again")
