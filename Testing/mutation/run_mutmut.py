@@ -19,9 +19,12 @@ import importlib.util
 import json
 import logging
 import os
+import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -61,29 +64,72 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 
+CRASH_MARK = "Process check_mutants:"
+"""What mutmut 2.5.1 logs when its checking process dies (``Attribute Mutant.line is required`` on some
+lines); it then waits for ever, so the run is stopped and the mutants it left are checked by hand."""
+HAND_TIMEOUT_S = 600
+
+
+def _mutmut(project: Path, environment: dict, *arguments: str) -> str:
+    return subprocess.run([sys.executable, "-m", "mutmut", *arguments], cwd=project, env=environment,
+                          capture_output=True, text=True).stdout
+
+
+def _run_mutmut(run: list[str], project: Path, environment: dict, log: Path) -> None:
+    """Run mutmut until it ends, or stop it when its checking process has died."""
+    with open(log, "w", encoding="utf-8") as stream:
+        process = subprocess.Popen(run, cwd=project, env=environment, stdout=stream, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        while process.poll() is None:
+            time.sleep(5)
+            if CRASH_MARK in log.read_text(encoding="utf-8", errors="replace"):
+                logger.warning("mutmut's checking process died (see %s); the rest is checked by hand", log)
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _check_by_hand(ids: list[int], project: Path, path: str, runner: str, environment: dict) -> dict[str, list[int]]:
+    """Each mutant applied with ``mutmut apply``, the owning tests run, the file restored."""
+    source = project / path
+    original = source.read_bytes()
+    outcome: dict[str, list[int]] = {"killed": [], "survived": [], "timeout": []}
+    for mutant in ids:
+        _mutmut(project, environment, "apply", str(mutant))
+        try:
+            if source.read_bytes() == original:
+                continue                                    # mutmut could not apply it: left untested
+            tests = subprocess.run(shlex.split(runner), cwd=project, env=environment, capture_output=True,
+                                   timeout=HAND_TIMEOUT_S)
+            outcome["survived" if tests.returncode == 0 else "killed"].append(mutant)
+        except subprocess.TimeoutExpired:
+            outcome["timeout"].append(mutant)
+        finally:
+            source.write_bytes(original)
+    return outcome
+
+
 def run_module(name: str, project: Path) -> dict:
     """mutmut over one module in the project copy; returns its counts and the surviving mutants' diffs."""
     path, tests = MODULES[name]
     runner = f"{sys.executable} -m pytest -x -q -p no:cacheprovider " + " ".join(tests)
     environment = {**os.environ, "PYTHONPATH": str(project / "GynAI")}
-    cache = project / ".mutmut-cache"
-    cache.unlink(missing_ok=True)
+    (project / ".mutmut-cache").unlink(missing_ok=True)
     run = [sys.executable, "-m", "mutmut", "run", "--paths-to-mutate", path, "--runner", runner,
            "--tests-dir", "Testing", "--no-progress", "--simple-output"]
     log = Path(tempfile.gettempdir()) / f"gynai-mutmut-{name}.log"       # mutmut's own output, to follow or debug
-    with open(log, "w", encoding="utf-8") as stream:
-        subprocess.run(run, cwd=project, env=environment, stdout=stream, stderr=subprocess.STDOUT, text=True)
-    ids = {}
-    for kind in ("killed", "survived", "timeout", "suspicious"):
-        listed = subprocess.run([sys.executable, "-m", "mutmut", "result-ids", kind], cwd=project, env=environment,
-                                capture_output=True, text=True).stdout.split()
-        ids[kind] = [int(i) for i in listed if i.isdigit()]
-    diffs = {i: subprocess.run([sys.executable, "-m", "mutmut", "show", str(i)], cwd=project, env=environment,
-                               capture_output=True, text=True).stdout for i in ids["survived"]}
+    _run_mutmut(run, project, environment, log)
+    ids = {kind: [int(i) for i in _mutmut(project, environment, "result-ids", kind).split() if i.isdigit()]
+           for kind in ("killed", "survived", "timeout", "suspicious", "untested")}
+    if ids["untested"]:
+        by_hand = _check_by_hand(ids["untested"], project, path, runner, environment)
+        for kind, found in by_hand.items():
+            ids[kind] += found
+        ids["untested"] = sorted(set(ids["untested"]) - {i for found in by_hand.values() for i in found})
+    diffs = {i: _mutmut(project, environment, "show", str(i)) for i in ids["survived"]}
     total = sum(len(v) for v in ids.values())
     killed = len(ids["killed"]) + len(ids["timeout"])
     return {"module": path, "tests": list(tests), "mutants": total, "killed": killed,
-            "survived": len(ids["survived"]), "suspicious": len(ids["suspicious"]),
+            "survived": len(ids["survived"]), "suspicious": len(ids["suspicious"]), "untested": ids["untested"],
             "score": round(killed / total, 3) if total else None, "survivors": diffs}
 
 
