@@ -92,6 +92,8 @@ def _check_by_hand(ids: list[int], project: Path, path: str, runner: str, enviro
     """Each mutant applied with ``mutmut apply``, the owning tests run, the file restored."""
     source = project / path
     original = source.read_bytes()
+    if subprocess.run(shlex.split(runner), cwd=project, env=environment, capture_output=True).returncode != 0:
+        raise RuntimeError(f"the tests of {path} fail without any mutant; fix them before checking mutants")
     outcome: dict[str, list[int]] = {"killed": [], "survived": [], "timeout": []}
     for mutant in ids:
         _mutmut(project, environment, "apply", str(mutant))

@@ -147,6 +147,8 @@ def test_a_one_voxel_thick_plate_has_no_thickness_and_one_voxel_is_present():
     metrics = shape_metrics(plate, Geometry())
     assert metrics["principal_diameters_mm"] == pytest.approx([2 * math.sqrt(5 * 99 / 12),
                                                                 2 * math.sqrt(5 * 35 / 12), 0.0])
+    axes = np.abs(np.array(metrics["principal_axes_lps"]))                # longest first: along i, j, then k
+    assert axes == pytest.approx(np.eye(3))
     single = np.zeros((3, 3, 3), bool)
     single[1, 1, 1] = True
     metrics = shape_metrics(single, Geometry())
