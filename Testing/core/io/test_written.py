@@ -172,3 +172,19 @@ def test_a_nii_gz_holds_its_voxels_after_a_header_of_348_bytes_to_1_mib(tmp_path
     path = tmp_path / "image.nii.gz"
     path.write_bytes(gzip.compress(bytes(header_bytes + payload), compresslevel=1))
     assert written._payload_ok(path, "image.nii.gz", payload) is complete
+
+
+def test_a_nrrd_payload_is_checked_by_what_its_own_header_says(tmp_path):
+    """Hand-written NRRD files (the check alone, without ITK): no blank line ending the header is
+    incomplete; a header without an ``encoding`` line is raw (complete with all 10 bytes, incomplete with
+    9); an encoding GynAI never writes (ascii) cannot be measured without decoding and is left to ITK."""
+    header = b"NRRD0004\ntype: uint8\ndimension: 1\nsizes: 10\n"
+    path = tmp_path / "image.nrrd"
+    path.write_bytes(header + b"encoding: raw\n" + bytes(10))              # no blank line: no payload
+    assert written._payload_ok(path, "image.nrrd", 10) is False
+    path.write_bytes(header + b"\n" + bytes(10))                           # encoding omitted: raw
+    assert written._payload_ok(path, "image.nrrd", 10) is True
+    path.write_bytes(header + b"\n" + bytes(9))
+    assert written._payload_ok(path, "image.nrrd", 10) is False
+    path.write_bytes(header + b"encoding: ascii\n\n" + b"0 0 0 0 0 0 0 0 0 0\n")
+    assert written._payload_ok(path, "image.nrrd", 10) is True
