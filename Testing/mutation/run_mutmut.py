@@ -64,9 +64,10 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 
-CRASH_MARK = "Process check_mutants:"
-"""What mutmut 2.5.1 logs when its checking process dies (``Attribute Mutant.line is required`` on some
-lines); it then waits for ever, so the run is stopped and the mutants it left are checked by hand."""
+CRASH_MARK = "Traceback (most recent call last):"
+"""What mutmut 2.5.1 logs when it fails on some mutants (``Attribute Mutant.line is required``, in its main
+or its checking process); it then waits for ever, so the run is stopped and the mutants it left are checked
+by hand."""
 HAND_TIMEOUT_S = 600
 
 
