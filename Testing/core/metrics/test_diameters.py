@@ -20,6 +20,8 @@ CASES = [   # semi-axes (mm), spacing (mm), model rotation (axis, degrees), grid
     ((17.0, 12.0, 10.0), (0.7, 0.7, 4.0), ((1, 0, 1), 55), None),
     ((30.0, 20.0, 10.0), (0.9, 0.9, 5.0), ((1, 2, 3), 35), GRID_TURN),
     ((11.0, 10.0, 10.0), (0.5, 0.5, 5.0), ((2, 1, 0), 70), GRID_TURN),
+    ((7.0, 14.0, 12.0), (5.0, 0.8, 0.8), ((1, 0, 0), 0), None),       # thick slices along x (sagittal) ...
+    ((14.0, 7.0, 12.0), (0.8, 4.0, 0.7), ((0, 0, 1), 10), None),      # ... and y (coronal) across the short axis
 ]
 
 
