@@ -45,9 +45,10 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "shape": ("GynAI/gynai/metrics/shape.py", ("Testing/core/metrics/test_shape_metrics.py",
                                                "Testing/core/metrics/test_diameters.py",
                                                "Testing/core/test_geometry_properties.py")),
-    "placenta": ("GynAI/gynai/metrics/placenta.py", ("Testing/core/metrics/test_placenta_metrics.py",
+    "placenta": ("GynAI/gynai/metrics/placenta.py", ("Testing/core/metrics/test_placenta_units.py",
+                                                     "Testing/core/metrics/test_placenta_edges.py",
                                                      "Testing/core/metrics/test_placenta_closure.py",
-                                                     "Testing/core/metrics/test_placenta_edges.py")),
+                                                     "Testing/core/metrics/test_placenta_metrics.py")),
     "adnexal": ("GynAI/gynai/metrics/adnexal.py", ("Testing/core/metrics/test_adnexal_edges.py",
                                                    "Testing/core/metrics/test_adnexal_lesions.py",
                                                    "Testing/core/metrics/test_adnexal_features.py")),
@@ -60,7 +61,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                                                         "Testing/core/io/test_hostile_headers.py",
                                                         "Testing/core/io/test_io_bad_input.py", "Testing/hostile")),
 }
-"""Module name → (file, tests that own it)."""
+"""Module name → (file, tests that own it). The fast unit tests come first: pytest stops at the first
+failure (``-x``), so a mutant they kill costs seconds."""
 
 
 
