@@ -1,0 +1,131 @@
+"""The SR's fixed codes and shape figures, read back from the written file: the series number, TID 1500's
+"Procedure reported", its "Qualitative Evaluations" container with the notice as a Comment, each group's
+maximum 3D diameter and surface area (equal to the metrics they come from), and the FIGO type / Funaki class
+value codes. Expected codes are written out here from the standards (DICOM PS3.16 TID 1500, CID 100,
+CID 7470; IBSI), not taken from gynai.dicom.sr, so that a changed constant fails a test (mutation testing
+found these unchecked)."""
+
+import pydicom
+import pytest
+
+from gynai.dicom.seg import build_seg
+from gynai.dicom.source import synthesize_series
+from gynai.dicom.sr import build_sr
+from gynai.metrics.document import metrics_document
+from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
+
+CONFIG = PhantomConfig(spacing_mm=(2.4, 2.4, 6.0), size_xyz=(80, 80, 16))
+
+
+def _name(item) -> tuple[str, str, str]:
+    code = item.ConceptNameCodeSequence[0]
+    return str(code.CodeValue), str(code.CodingSchemeDesignator), str(code.CodeMeaning)
+
+
+def _value(item) -> tuple[str, str, str]:
+    code = item.ConceptCodeSequence[0]
+    return str(code.CodeValue), str(code.CodingSchemeDesignator), str(code.CodeMeaning)
+
+
+@pytest.fixture(scope="module")
+def fibroid_sr(tmp_path_factory):
+    """A two-fibroid uterus case's SR, written and read back with pydicom, and its metrics document."""
+    case = generate_uterus_fibroid(2, [FibroidSpec("2", 16.0), FibroidSpec("4", 12.0)], CONFIG)
+    source = synthesize_series(case.image)
+    document = metrics_document(case.image, case.labels, "uterus-fibroid")
+    seg, entries = build_seg(case.labels, source, "uterus-fibroid")
+    path = tmp_path_factory.mktemp("sr") / "sr.dcm"
+    build_sr(document, seg, entries, source).save_as(path, enforce_file_format=True)
+    return pydicom.dcmread(path), document
+
+
+def _groups(sr) -> dict[str, list]:
+    """Measurement groups of the Imaging Measurements container (DCM 126010) by Tracking Identifier text."""
+    container = next(item for item in sr.ContentSequence if _name(item)[:2] == ("126010", "DCM"))
+    groups = {}
+    for group in container.ContentSequence:
+        identifier = next(item.TextValue for item in group.ContentSequence if _name(item)[:2] == ("112039", "DCM"))
+        groups[str(identifier)] = list(group.ContentSequence)
+    return groups
+
+
+def _nums(items, concept: tuple[str, str, str]) -> list[tuple[float, tuple[str, str]]]:
+    """Value and UCUM unit of each NUM item named ``concept`` (value, scheme and meaning)."""
+    found = []
+    for item in items:
+        if item.ValueType == "NUM" and _name(item) == concept:
+            unit = item.MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0]
+            found.append((float(item.MeasuredValueSequence[0].NumericValue),
+                          (str(unit.CodeValue), str(unit.CodingSchemeDesignator))))
+    return found
+
+
+def test_series_number_is_902(fibroid_sr):
+    sr, _ = fibroid_sr
+    assert sr.SeriesNumber == 902
+
+
+def test_procedure_reported_is_imaging_procedure(fibroid_sr):
+    """TID 1500 row 4: "Procedure reported" (DCM 121058), here SCT 363679005 "Imaging procedure" (CID 100)."""
+    sr, _ = fibroid_sr
+    reported = [item for item in sr.ContentSequence if _name(item)[:2] == ("121058", "DCM")]
+    assert len(reported) == 1
+    assert reported[0].RelationshipType == "HAS CONCEPT MOD" and reported[0].ValueType == "CODE"
+    assert _value(reported[0]) == ("363679005", "SCT", "Imaging procedure")
+
+
+def test_notice_is_a_comment_in_the_qualitative_evaluations_container(fibroid_sr):
+    """TID 1500 row 12: a "Qualitative Evaluations" container (UMLS C0034375) at the report's root; the
+    notice is its TEXT "Comment" (DCM 121106)."""
+    sr, document = fibroid_sr
+    containers = [item for item in sr.ContentSequence if item.ValueType == "CONTAINER"
+                  and _name(item)[:2] == ("C0034375", "UMLS")]
+    assert len(containers) == 1
+    container = containers[0]
+    assert _name(container) == ("C0034375", "UMLS", "Qualitative Evaluations")
+    assert container.RelationshipType == "CONTAINS"
+    items = list(container.ContentSequence)
+    assert [(item.RelationshipType, item.ValueType, _name(item)) for item in items] == [
+        ("CONTAINS", "TEXT", ("121106", "DCM", "Comment"))]
+    assert items[0].TextValue == document["notice"]
+    assert "synthetic phantoms" in items[0].TextValue
+
+
+MAX_3D_DIAMETER = ("L0JK", "IBSI", "Maximum 3D diameter")
+SURFACE_AREA = ("C0JK", "IBSI", "Surface area")
+
+
+def test_every_group_with_a_shape_reports_its_maximum_diameter_and_surface_area(fibroid_sr):
+    """Each segment group (and the uterus summary group) has exactly one maximum 3D diameter in mm and one
+    surface area in mm2, equal to the metrics of its structure or fibroid."""
+    sr, document = fibroid_sr
+    groups = _groups(sr)
+    fibroids = document["fibroid_map"]["fibroids"]
+    expected = {"Myometrium": document["structures"]["myometrium"],
+                "Endometrium": document["structures"]["endometrium"],
+                "Fibroid 1": fibroids[0], "Fibroid 2": fibroids[1],
+                "uterus": document["structures"]["uterus"]}
+    assert set(expected) <= set(groups)
+    for name, figures in expected.items():
+        assert figures["max_feret_diameter_mm"] is not None and figures["surface_area_mm2"] is not None
+        diameter = _nums(groups[name], MAX_3D_DIAMETER)
+        area = _nums(groups[name], SURFACE_AREA)
+        assert len(diameter) == 1, f"{name}: {diameter}"
+        assert len(area) == 1, f"{name}: {area}"
+        assert diameter[0][0] == pytest.approx(figures["max_feret_diameter_mm"], rel=1e-9), name
+        assert diameter[0][1] == ("mm", "UCUM"), name
+        assert area[0][0] == pytest.approx(figures["surface_area_mm2"], rel=1e-9), name
+        assert area[0][1] == ("mm2", "UCUM"), name
+
+
+def test_fibroid_figo_type_and_funaki_class_value_codes(fibroid_sr):
+    """A fibroid's FIGO type and Funaki class are CODE items whose values name the class in their meaning:
+    "FIGO type <type>", "Funaki class <class>" (private scheme 99GYNAI)."""
+    sr, document = fibroid_sr
+    groups = _groups(sr)
+    for number, fibroid in enumerate(document["fibroid_map"]["fibroids"], start=1):
+        codes = {_name(item)[0]: _value(item) for item in groups[f"Fibroid {number}"] if item.ValueType == "CODE"}
+        figo, funaki = fibroid["figo_type"], fibroid["funaki_class"]
+        assert figo and funaki, fibroid
+        assert codes["GYNAI-0100"] == (f"FIGO-{figo}", "99GYNAI", f"FIGO type {figo}")
+        assert codes["GYNAI-0101"] == (f"FUNAKI-{funaki}", "99GYNAI", f"Funaki class {funaki}")
