@@ -164,3 +164,61 @@ def test_a_bundle_file_named_outside_the_bundle_is_refused_in_one_line(bundle_fo
         bundle_file(bundle_folder, "../elsewhere.pt")
     assert str(raised.value) == ("bundle My Fibroid Model refers to the file '../elsewhere.pt' outside the bundle; "
                                  "every file a bundle uses must be inside its folder: fix the bundle and add it again")
+
+
+def test_an_empty_string_in_a_config_is_no_expression(bundle_folder):
+    """Only a string starting with $, @ or % is a MONAI expression; an empty one was refused as one."""
+    _edit(bundle_folder, "inference.json", lambda document: document["network_def"].update(note=""))
+    assert read_bundle(bundle_folder).network_def["note"] == ""
+
+
+@pytest.mark.parametrize("change, detail", [
+    (lambda meta: meta["gynai"].pop("spacing_mm"), "missing 'spacing_mm'"),
+    (lambda meta: meta["gynai"].update(spacing_mm=["one", 2, 3]), "a value of the wrong type")])
+def test_malformed_metadata_says_what_is_missing_or_wrong(bundle_folder, change, detail):
+    _edit(bundle_folder, "metadata.json", change)
+    with pytest.raises(ModelError) as raised:
+        read_bundle(bundle_folder)
+    assert str(raised.value) == (f"bundle My Fibroid Model: configs/metadata.json is malformed ({detail}); "
+                                 "reinstall or fix the model")
+
+
+def test_metadata_defaults_and_settings_are_read_as_written(bundle_folder):
+    """Without name, version and weights entries the bundle is its folder's name, version 0, with its weights
+    in models/model.pt; its normalization and post-processing are those of its metadata."""
+    def change(meta):
+        for key in ("name", "version"):
+            meta.pop(key, None)
+        meta["gynai"].pop("weights", None)
+        meta["gynai"]["normalization"] = {"lower_percentile": 0.5, "upper_percentile": 99.5}
+        meta["gynai"]["postprocessing"] = {"largest_component": ["myometrium"]}
+
+    _edit(bundle_folder, "metadata.json", change)
+    info = read_bundle(bundle_folder)
+    assert (info.name, info.version, info.weights_file) == ("My Fibroid Model", "0", "models/model.pt")
+    assert info.normalization == {"lower_percentile": 0.5, "upper_percentile": 99.5}
+    assert info.postprocessing == {"largest_component": ["myometrium"]}
+    assert type(load_network(info)).__name__ == "UNet"
+
+
+def test_weights_that_cannot_be_read_are_one_line(bundle_folder, tmp_path):
+    (bundle_folder / "models" / "model.pt").write_bytes(b"not a torch file")
+    with pytest.raises(ModelError) as raised:
+        load_network(read_bundle(bundle_folder))
+    message = str(raised.value)
+    assert message.startswith(f"model weights {bundle_folder / 'models' / 'model.pt'} cannot be loaded safely (")
+    assert message.endswith("); reinstall the model") and "\n" not in message
+    (tmp_path / "list").mkdir()
+    (tmp_path / "list" / "configs").mkdir()
+    (tmp_path / "list" / "configs" / "metadata.json").write_text("[1, 2]")
+    assert bundle_modality(tmp_path / "list") == ""
+
+
+def test_a_network_definition_with_an_expression_is_not_built_either():
+    """The network is checked again where it is built (a definition that did not come through read_bundle,
+    e.g. training's)."""
+    with pytest.raises(ModelError) as raised:
+        network_from_definition({"_target_": "UNet", "spatial_dims": 3, "in_channels": 1, "out_channels": 2,
+                                 "channels": [4, 8], "strides": [2], "act": "$torch.nn.ReLU"})
+    assert str(raised.value) == ("bundle config network_def.act uses the expression '$torch.nn.ReLU'; GynAI runs "
+                                 "no bundle code")
