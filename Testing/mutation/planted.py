@@ -98,6 +98,28 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def run_tests_with(project: Path, relative: str, text: str, tests: tuple[str, ...] | list[str],
+                   python: str = sys.executable, timeout_s: float | None = None) -> int:
+    """Write ``text`` into the file ``relative`` of the project copy ``project``, run ``tests`` there (``import
+    gynai`` finds the copy's code), restore the file; returns pytest's exit code.
+
+    Raises:
+        subprocess.TimeoutExpired: The tests ran longer than ``timeout_s`` (the file is restored).
+    """
+    path = project / relative
+    source = path.read_bytes()
+    # the copy's GynAI folder first on the path, so ``import gynai`` finds the planted code
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(project / "GynAI"),
+                                                                            os.environ.get("PYTHONPATH")]))}
+    try:
+        path.write_text(text, encoding="utf-8")
+        command = [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+        return subprocess.run(command, cwd=project, capture_output=True, env=environment,
+                              timeout=timeout_s).returncode
+    finally:
+        path.write_bytes(source)
+
+
 def run_mutant(mutant: Mutant, project: Path, python: str = sys.executable) -> str:
     """Plant ``mutant`` in the project copy ``project``, run its tests there, restore the file.
 
@@ -107,21 +129,13 @@ def run_mutant(mutant: Mutant, project: Path, python: str = sys.executable) -> s
     Raises:
         PlantError: The original text is not in the file exactly once.
     """
-    path = project / mutant.path
-    source = path.read_text(encoding="utf-8")
+    source = (project / mutant.path).read_text(encoding="utf-8")
     if source.count(mutant.original) != 1:
         raise PlantError(f"{mutant.name}: the original text is not found exactly once in {mutant.path}; "
                          "update Testing/mutation/planted.py after the code change")
-    # the copy's GynAI folder first on the path, so ``import gynai`` finds the planted code
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(project / "GynAI"),
-                                                                            os.environ.get("PYTHONPATH")]))}
-    try:
-        path.write_text(source.replace(mutant.original, mutant.mutated), encoding="utf-8")
-        command = [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests]
-        completed = subprocess.run(command, cwd=project, capture_output=True, text=True, env=environment)
-    finally:
-        path.write_text(source, encoding="utf-8")
-    return {0: "survived", 1: "killed"}.get(completed.returncode, "broken")
+    code = run_tests_with(project, mutant.path, source.replace(mutant.original, mutant.mutated), mutant.tests,
+                          python)
+    return {0: "survived", 1: "killed"}.get(code, "broken")
 
 
 def main(argv: list[str] | None = None) -> int:

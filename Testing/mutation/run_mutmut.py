@@ -19,7 +19,6 @@ import importlib.util
 import json
 import logging
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -65,7 +64,6 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
 failure (``-x``), so a mutant they kill costs seconds."""
 
 
-
 CRASH_MARK = "Traceback (most recent call last):"
 """What mutmut 2.5.1 logs when it fails on some mutants (``Attribute Mutant.line is required``, in its main
 or its checking process); it then waits for ever, so the run is stopped and the mutants it left are checked
@@ -79,37 +77,39 @@ def _mutmut(project: Path, environment: dict, *arguments: str) -> str:
 
 
 def _run_mutmut(run: list[str], project: Path, environment: dict, log: Path) -> None:
-    """Run mutmut until it ends, or stop it when its checking process has died."""
+    """Run mutmut until it ends, or stop it when it has failed (a traceback in its log)."""
     with open(log, "w", encoding="utf-8") as stream:
         process = subprocess.Popen(run, cwd=project, env=environment, stdout=stream, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         while process.poll() is None:
             time.sleep(5)
             if CRASH_MARK in log.read_text(encoding="utf-8", errors="replace"):
-                logger.warning("mutmut's checking process died (see %s); the rest is checked by hand", log)
+                logger.warning("mutmut failed (see %s); the mutants it left are checked by hand", log)
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
 
-def _check_by_hand(ids: list[int], project: Path, path: str, runner: str, environment: dict) -> dict[str, list[int]]:
-    """Each mutant applied with ``mutmut apply``, the owning tests run, the file restored."""
+def _check_by_hand(ids: list[int], project: Path, path: str, tests: tuple[str, ...],
+                   environment: dict) -> dict[str, list[int]]:
+    """Each mutant taken from ``mutmut apply`` (the file restored at once), the owning tests run against it
+    (:func:`planted.run_tests_with`); any failure counts as killed, as in mutmut."""
     source = project / path
-    original = source.read_bytes()
-    if subprocess.run(shlex.split(runner), cwd=project, env=environment, capture_output=True).returncode != 0:
+    original = source.read_text(encoding="utf-8")
+    if planted.run_tests_with(project, path, original, tests) != 0:
         raise RuntimeError(f"the tests of {path} fail without any mutant; fix them before checking mutants")
     outcome: dict[str, list[int]] = {"killed": [], "survived": [], "timeout": []}
     for mutant in ids:
         _mutmut(project, environment, "apply", str(mutant))
+        mutated = source.read_text(encoding="utf-8")
+        source.write_text(original, encoding="utf-8")
+        if mutated == original:
+            continue                                        # mutmut could not apply it: left untested
         try:
-            if source.read_bytes() == original:
-                continue                                    # mutmut could not apply it: left untested
-            tests = subprocess.run(shlex.split(runner), cwd=project, env=environment, capture_output=True,
-                                   timeout=HAND_TIMEOUT_S)
-            outcome["survived" if tests.returncode == 0 else "killed"].append(mutant)
+            code = planted.run_tests_with(project, path, mutated, tests, timeout_s=HAND_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             outcome["timeout"].append(mutant)
-        finally:
-            source.write_bytes(original)
+            continue
+        outcome["survived" if code == 0 else "killed"].append(mutant)
     return outcome
 
 
@@ -126,7 +126,7 @@ def run_module(name: str, project: Path) -> dict:
     ids = {kind: [int(i) for i in _mutmut(project, environment, "result-ids", kind).split() if i.isdigit()]
            for kind in ("killed", "survived", "timeout", "suspicious", "untested")}
     if ids["untested"]:
-        by_hand = _check_by_hand(ids["untested"], project, path, runner, environment)
+        by_hand = _check_by_hand(ids["untested"], project, path, tests, environment)
         for kind, found in by_hand.items():
             ids[kind] += found
         ids["untested"] = sorted(set(ids["untested"]) - {i for found in by_hand.values() for i in found})
