@@ -8,8 +8,9 @@ that ellipsoid along the ray from the ellipsoid's centre: ``|p − c| · (1 − 
 ``ρ² = (p − c)ᵀ M (p − c)``. A fit through part of a surface can still be wrong for the whole organ (the
 top face of a box fits a flat ellipsoid 2 mm thick): :func:`describes` accepts the fit only when the solid
 ellipsoid and the organ overlap with a Dice of at least :data:`MIN_ORGAN_DICE`, measured on the organ's grid
-(so an organ cut by the field of view is compared with the part of the ellipsoid in view). Limit: the expected contour is an ellipsoid, which suits the pregnant
-uterus away from the cervix; a uterus cut by the field of view is fitted only on its visible surface.
+(so an organ cut by the field of view is compared with the part of the ellipsoid in view). Limit: the
+expected contour is an ellipsoid, which suits the pregnant uterus away from the cervix; a uterus cut by the
+field of view is fitted only on its visible surface.
 """
 
 from __future__ import annotations

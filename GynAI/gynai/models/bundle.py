@@ -61,7 +61,7 @@ def _read_json(path: Path) -> dict:
 
 
 def _check_plain(value: Any, where: str) -> None:
-    """Refuse MONAI config expressions: strings starting with '$' (eval) or '@' (references)."""
+    """Refuse MONAI config expressions: strings starting with '$' (eval), '@' (references) or '%' (macros)."""
     if isinstance(value, str) and value[:1] in ("$", "@", "%"):      # an empty string is no expression
         raise ModelError(f"bundle config {where} uses the expression {value!r}; GynAI runs no bundle code")
     if isinstance(value, dict):
