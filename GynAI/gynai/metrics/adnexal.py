@@ -32,7 +32,9 @@ and, for the intensity-based figures, the T2 image. Definitions:
   locules on either side, minus one voxel along it), as the mean hides focal thickening; ``None`` with a
   note when there is no septum. A mean above that maximum by more than a voxel cannot be right (a septum
   about as thick as a flat lesion is deep: only its middle lies deeper than it is far from the second
-  locule, and its faces are only partly found); it is not assessed, with a note.
+  locule, and its faces are only partly found); it is not assessed, with a note, as when none of its faces
+  is found. Two or more locules with no septal voxel at all (split by solid tissue, or by a septum as
+  thick as the lesion is deep) are said to be so, not said to have no septum.
 * ``solid_t2_ratio_to_fluid``: median T2 of the solid tissue / median T2 of the fluid (solid tissue is
   intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given. Both
   are "not assessed" on ultrasound (echo amplitudes are not T2 signal).
@@ -140,19 +142,21 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
     two_nearest = np.take_along_axis(to_locule, order, axis=1)
     to_outside = depth[tuple(points.T)]
     between = (two_nearest[:, 1] <= SEPTUM_REACH_MM) & (to_outside > two_nearest[:, 1])
-    septum = np.zeros_like(candidates)
-    septum[tuple(points[between].T)] = True
-    faces_mm2 = sum(boundary_area_mm2(components == i, septum, spacing_zyx).sum() for i in locule_ids)
-    if faces_mm2 <= 0:
+    if not between.any():
         return None, None
-    mean_mm = float(septum.sum() * np.prod(spacing_zyx) / (faces_mm2 / 2.0))
     rows = np.flatnonzero(between)
     ends = np.zeros((2, len(rows), 3), int)
     for side in (0, 1):
         for number, surface in enumerate(surfaces):
             chosen = order[rows, side] == number
             ends[side, chosen] = surface[found[number][1][rows[chosen]]]
-    return mean_mm, float(_across_mm(ends[0], ends[1], spacing_zyx).max())
+    max_mm = float(_across_mm(ends[0], ends[1], spacing_zyx).max())
+    septum = np.zeros_like(candidates)
+    septum[tuple(points[between].T)] = True
+    faces_mm2 = sum(boundary_area_mm2(components == i, septum, spacing_zyx).sum() for i in locule_ids)
+    if faces_mm2 <= 0:     # only the septum's middle passes: none of its faces is found
+        return None, max_mm
+    return float(septum.sum() * np.prod(spacing_zyx) / (faces_mm2 / 2.0)), max_mm
 
 
 def _across_mm(first: np.ndarray, second: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
@@ -163,6 +167,25 @@ def _across_mm(first: np.ndarray, second: np.ndarray, spacing_zyx: np.ndarray) -
     units = steps / np.maximum(length, 1e-9)[:, None]
     one_voxel = np.min(np.where(units > 1e-9, spacing_zyx / np.maximum(units, 1e-9), np.inf), axis=1)
     return np.maximum(length - one_voxel, 0.0)
+
+
+def _septum_notes(result: dict[str, Any], locule_count: int, voxel_mm: float) -> list[str]:
+    """Why the septal thickness is not assessed, if it is not; clears a mean that cannot be right."""
+    mean_mm, max_mm = result["septal_thickness_mm"], result["max_septal_thickness_mm"]
+    if max_mm is None:
+        return ["no septum between two locules: septal thickness not assessed" if locule_count < 2 else
+                f"{locule_count} locules, but no septum between them lies deeper in the lesion than it is far from "
+                "them (locules split by solid tissue, or a septum about as thick as the lesion is deep): septal "
+                "thickness not assessed"]
+    if mean_mm is None:
+        return [f"the septum's faces are not found (its thickest point, {max_mm:.1f} mm, is about as thick as the "
+                "lesion is deep): mean septal thickness not assessed"]
+    if mean_mm > max_mm + voxel_mm:
+        result["septal_thickness_mm"] = None
+        return [f"mean septal thickness ({mean_mm:.1f} mm by volume / area) exceeds the thickest point of the "
+                f"septum ({max_mm:.1f} mm): a septum about as thick as the lesion is deep, whose faces are only "
+                "partly found; mean septal thickness not assessed"]
+    return []
 
 
 def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t2: Optional[np.ndarray] = None,
@@ -220,14 +243,7 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
     result["locule_count"] = int(len(locule_ids))
     result["septal_thickness_mm"], result["max_septal_thickness_mm"] = _septal_thickness_mm(
         components, locule_ids, cystic & ~fluid, depth, spacing_zyx)
-    if result["septal_thickness_mm"] is None:
-        result["notes"].append("no septum between two locules: septal thickness not assessed")
-    elif result["septal_thickness_mm"] > result["max_septal_thickness_mm"] + float(spacing_zyx.max()):
-        result["notes"].append(
-            f"mean septal thickness ({result['septal_thickness_mm']:.1f} mm by volume / area) exceeds the thickest "
-            f"point of the septum ({result['max_septal_thickness_mm']:.1f} mm): a septum about as thick as the "
-            "lesion is deep, whose faces are only partly found; mean septal thickness not assessed")
-        result["septal_thickness_mm"] = None
+    result["notes"].extend(_septum_notes(result, len(locule_ids), float(spacing_zyx.max())))
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml
     result["wall_thickness_mm"], result["max_wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid,
                                                                                       spacing_zyx)

@@ -13,6 +13,9 @@ from gynai.tasks import get_task
 GEOMETRY = Geometry((1.0, 1.0, 1.0))
 LABELS = get_task("adnexal-mass").labels
 NO_SEPTUM = "no septum between two locules: septal thickness not assessed"
+NONE_FOUND = ("2 locules, but no septum between them lies deeper in the lesion than it is far from them (locules "
+              "split by solid tissue, or a septum about as thick as the lesion is deep): septal thickness not "
+              "assessed")
 
 
 def _sphere_radius() -> np.ndarray:
@@ -96,7 +99,7 @@ def test_two_locules_split_by_solid_tissue_have_no_septum():
     features = _features(labels, image, myometrium)
     assert features["locule_count"] == 2
     assert features["septal_thickness_mm"] is None and features["max_septal_thickness_mm"] is None
-    assert NO_SEPTUM in features["notes"]
+    assert NONE_FOUND in features["notes"] and NO_SEPTUM not in features["notes"]
     assert features["solid_t2_ratio_to_fluid"] == pytest.approx(0.5)
     assert features["solid_t2_ratio_to_myometrium"] == pytest.approx(2.0)
 
@@ -133,6 +136,28 @@ def test_a_septum_about_as_thick_as_the_cyst_is_deep_has_no_mean(depth_mm, septu
             and note.endswith(f"exceeds the thickest point of the septum ({septum_mm:.1f} mm): a septum about as "
                               "thick as the lesion is deep, whose faces are only partly found; mean septal "
                               "thickness not assessed")]
+
+
+@pytest.mark.parametrize("depth_mm, septum_mm", [(12, 6), (12, 7), (12, 8), (30, 12)])
+def test_a_septum_whose_faces_are_not_found_still_has_its_thickest_point(depth_mm, septum_mm):
+    """Only the middle of a septum this thick lies deeper in the lesion than it is far from the second
+    locule, so none of its faces is found (these lesions once read "no septum between two locules"): the
+    mean is not assessed, with a note; the thickest point is the septum's thickness."""
+    features = _flat_cyst(depth_mm, septum_mm)
+    assert features["locule_count"] == 2 and features["septal_thickness_mm"] is None
+    assert features["max_septal_thickness_mm"] == pytest.approx(septum_mm)
+    assert f"the septum's faces are not found (its thickest point, {septum_mm:.1f} mm, is about as thick as the " \
+        "lesion is deep): mean septal thickness not assessed" in features["notes"]
+    assert NO_SEPTUM not in features["notes"]
+
+
+def test_a_septum_as_thick_as_the_cyst_is_deep_is_not_called_no_septum():
+    """A 12 mm septum in a 12 mm-deep cyst (8 mm of fluid): no voxel of it is deeper in the lesion than it is
+    far from both locules, so nothing is measured; the note says why instead of "no septum"."""
+    features = _flat_cyst(12, 12)
+    assert features["locule_count"] == 2
+    assert features["septal_thickness_mm"] is None and features["max_septal_thickness_mm"] is None
+    assert NONE_FOUND in features["notes"] and NO_SEPTUM not in features["notes"]
 
 
 def test_a_myometrium_reference_without_solid_tissue_gives_no_ratio_and_no_note():
