@@ -129,3 +129,39 @@ def test_fibroid_figo_type_and_funaki_class_value_codes(fibroid_sr):
         assert figo and funaki, fibroid
         assert codes["GYNAI-0100"] == (f"FIGO-{figo}", "99GYNAI", f"FIGO type {figo}")
         assert codes["GYNAI-0101"] == (f"FUNAKI-{funaki}", "99GYNAI", f"Funaki class {funaki}")
+
+
+def test_a_uniform_wall_keeps_its_median_and_its_maximum():
+    """The median and the maximum wall thickness share concept and unit and differ only in their derivation
+    (SCT Median, SCT Maximum): equal values (a uniform 2 mm wall) are two figures, not one repeated. A
+    repeat (same codes, same value) is left out; the same codes with another value are both kept."""
+    from gynai.dicom.sr import _distinct, _items
+
+    median, maximum = _items("wall_thickness_mm", 2.0)[0], _items("max_wall_thickness_mm", 2.0)[0]
+    kept = _distinct(median + maximum + _items("wall_thickness_mm", 2.0)[0] + _items("wall_thickness_mm", 3.0)[0])
+    derivations = [[str(m.ConceptCodeSequence[0].CodeValue) for m in item[0].ContentSequence
+                    if str(m.ConceptNameCodeSequence[0].CodeValue) == "121401"] for item in kept]
+    values = [float(item[0].MeasuredValueSequence[0].NumericValue) for item in kept]
+    assert derivations == [["373099004"], ["56851009"], ["373099004"]]    # DCM 121401 Derivation: Median, Maximum
+    assert values == [2.0, 2.0, 3.0]
+
+
+def test_a_missing_shape_figure_leaves_the_others():
+    """A structure without principal diameters (too few voxels) still reports the figures after them: the
+    maximum 3D diameter and the surface area, in mm and mm2."""
+    from gynai.dicom.sr import _shape_measurements
+
+    items = _shape_measurements({"volume_ml": 1.5, "principal_diameters_mm": None, "max_feret_diameter_mm": 14.0,
+                                 "surface_area_mm2": 600.0})
+    assert [(_name(item[0]), float(item[0].MeasuredValueSequence[0].NumericValue)) for item in items] == [
+        (("118565006", "SCT", "Volume"), 1.5), (MAX_3D_DIAMETER, 14.0), (SURFACE_AREA, 600.0)]
+
+
+def test_a_long_notice_is_cut_to_1024_characters():
+    """The Comment keeps the first 1024 characters of a notice (the length of a DICOM ST text, which older
+    SR readers expect of a TEXT item)."""
+    from gynai.dicom.sr import _notice_container
+
+    notice = "".join(chr(ord("a") + n % 26) for n in range(1500))
+    assert _notice_container(notice).ContentSequence[0].TextValue == notice[:1024]
+    assert _notice_container("short").ContentSequence[0].TextValue == "short"
