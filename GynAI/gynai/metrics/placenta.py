@@ -18,7 +18,8 @@ bladder 3) and, for the bands, the T2 image.
   :func:`analyse_placenta` also returns the thickness map (mm on bed voxels, −1 elsewhere).
 * Dark bands: placenta voxels darker than :data:`DARK_BAND_RATIO` × the local bright placental signal
   (:func:`band_reference`: the mean, within a Gaussian window of :data:`LOCAL_SIGMA_MM` computed on
-  blocks of about :data:`LOCAL_GRID_MM` so that a bias field cancels, of the placenta voxels brighter than
+  blocks of about :data:`LOCAL_GRID_MM` so that a bias field cancels, with no placenta beyond the image's
+  edge, of the placenta voxels brighter than
   :data:`BRIGHT_RATIO` × the local mean of the whole placenta: the bands themselves are left out of their
   reference, so the fraction rises with the band burden), in components of at least :data:`MIN_BAND_ML`;
   ``dark_band_volume_ml`` and ``dark_band_fraction``. The ratios and the size are GynAI's own.
@@ -91,8 +92,9 @@ def _local_placental_mean(t2: np.ndarray, placenta: np.ndarray, spacing_zyx: np.
     blocks = (shape[0] // factors[0], factors[0], shape[1] // factors[1], factors[1], shape[2] // factors[2],
               factors[2])
     sigma = LOCAL_SIGMA_MM / (spacing_zyx * factors)
-    weight_coarse = ndimage.gaussian_filter(weight.reshape(blocks).mean(axis=(1, 3, 5)), sigma)
-    signal_coarse = ndimage.gaussian_filter(signal.reshape(blocks).mean(axis=(1, 3, 5)), sigma)
+    # mode="constant": no placenta beyond the array's edge (a reflected edge would count its voxels twice)
+    weight_coarse = ndimage.gaussian_filter(weight.reshape(blocks).mean(axis=(1, 3, 5)), sigma, mode="constant")
+    signal_coarse = ndimage.gaussian_filter(signal.reshape(blocks).mean(axis=(1, 3, 5)), sigma, mode="constant")
     local = signal_coarse / np.maximum(weight_coarse, 1e-6)
     return local.repeat(factors[0], 0).repeat(factors[1], 1).repeat(factors[2], 2)[inside]
 

@@ -149,6 +149,23 @@ def test_the_band_reference_is_the_mean_of_the_bright_voxels(spacing, factors):
     np.testing.assert_allclose(reference[placenta], truth[placenta], rtol=0, atol=_tolerance(truth[placenta]))
 
 
+@pytest.mark.parametrize("spacing, factors", ANISOTROPIC)
+def test_the_local_mean_sees_no_placenta_beyond_the_array_edge(spacing, factors):
+    """The metrics pass a crop one voxel larger than the placenta, so the Gaussian window always reaches past
+    the array's edge: no placenta lies there (a reflected edge would count the voxels along it twice and pull
+    the mean towards them). The graded box cut to its own bounding box plus one voxel, on an array that is
+    no multiple of the blocks, reads the brute-force mean of the whole-line Gaussian."""
+    spacing = np.array(spacing)
+    t2, placenta = _graded_box(spacing, factors)
+    where = np.argwhere(placenta)
+    crop = tuple(slice(a - 1, b + 2) for a, b in zip(where.min(axis=0), where.max(axis=0)))
+    t2, placenta = t2[crop], placenta[crop]
+    assert any(n % f for n, f in zip(placenta.shape, factors) if f > 1)
+    local = pm._local_placental_mean(t2, placenta, spacing)
+    truth, _ = _brute_local_mean(t2, placenta, spacing, factors)
+    np.testing.assert_allclose(local[placenta], truth[placenta], rtol=0, atol=_tolerance(truth[placenta]))
+
+
 def test_a_placenta_with_no_bright_voxel_keeps_its_own_mean():
     """A uniform placenta of T2 1.0 (its own mean, exactly: signal and weight are the same array) counts as
     bright (≥ 0.8 × 1.0), so the reference is 1.0 throughout it."""
