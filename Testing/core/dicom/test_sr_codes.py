@@ -8,8 +8,9 @@ found these unchecked)."""
 import pydicom
 import pytest
 
+import gynai
 from gynai.dicom.seg import build_seg
-from gynai.dicom.source import synthesize_series
+from gynai.dicom.source import SourceSeries, synthesize_series
 from gynai.dicom.sr import build_sr
 from gynai.metrics.document import metrics_document
 from gynai.phantom import FibroidSpec, PhantomConfig, generate_uterus_fibroid
@@ -28,15 +29,21 @@ def _value(item) -> tuple[str, str, str]:
 
 
 @pytest.fixture(scope="module")
-def fibroid_sr(tmp_path_factory):
-    """A two-fibroid uterus case's SR, written and read back with pydicom, and its metrics document."""
+def fibroid_inputs():
+    """A two-fibroid uterus case's metrics document, SEG, segment entries and generated source series."""
     case = generate_uterus_fibroid(2, [FibroidSpec("2", 16.0), FibroidSpec("4", 12.0)], CONFIG)
     source = synthesize_series(case.image)
     document = metrics_document(case.image, case.labels, "uterus-fibroid")
     seg, entries = build_seg(case.labels, source, "uterus-fibroid")
+    return document, seg, entries, source
+
+
+@pytest.fixture(scope="module")
+def fibroid_sr(fibroid_inputs, tmp_path_factory):
+    """The case's SR, written and read back with pydicom, and its metrics document."""
     path = tmp_path_factory.mktemp("sr") / "sr.dcm"
-    build_sr(document, seg, entries, source).save_as(path, enforce_file_format=True)
-    return pydicom.dcmread(path), document
+    build_sr(*fibroid_inputs).save_as(path, enforce_file_format=True)
+    return pydicom.dcmread(path), fibroid_inputs[0]
 
 
 def _groups(sr) -> dict[str, list]:
@@ -165,3 +172,69 @@ def test_a_long_notice_is_cut_to_1024_characters():
     notice = "".join(chr(ord("a") + n % 26) for n in range(1500))
     assert _notice_container(notice).ContentSequence[0].TextValue == notice[:1024]
     assert _notice_container("short").ContentSequence[0].TextValue == "short"
+
+
+def test_the_sr_is_a_complete_preliminary_unverified_report_made_by_gynai(fibroid_sr):
+    """An automated result awaits a reader: Completion COMPLETE, Preliminary PRELIMINARY, Verification
+    UNVERIFIED; manufacturer GynAI, instance 1, and a series description that says the source was generated."""
+    sr, _ = fibroid_sr
+    assert (sr.CompletionFlag, sr.PreliminaryFlag, sr.VerificationFlag) == ("COMPLETE", "PRELIMINARY", "UNVERIFIED")
+    assert sr.Manufacturer == "GynAI" and sr.InstanceNumber == 1
+    assert sr.SeriesDescription == "GynAI measurements uterus-fibroid (generated source)"
+
+
+def test_the_series_description_of_a_real_source_says_nothing_of_generation(fibroid_inputs):
+    document, seg, entries, source = fibroid_inputs
+    real = SourceSeries(source.datasets, generated=False)
+    assert build_sr(document, seg, entries, real).SeriesDescription == "GynAI measurements uterus-fibroid"
+
+
+def test_the_observer_is_the_gynai_device(fibroid_sr):
+    """TID 1002/1004 at the report's root: Observer Type (DCM 121005) Device (DCM 121007), with its UID, name,
+    manufacturer and model name (DCM 121012-121015)."""
+    sr, _ = fibroid_sr
+    context = {_name(item)[0]: item for item in sr.ContentSequence if item.RelationshipType == "HAS OBS CONTEXT"}
+    assert _name(context["121005"]) == ("121005", "DCM", "Observer Type")
+    assert _value(context["121005"]) == ("121007", "DCM", "Device")
+    assert context["121012"].ValueType == "UIDREF" and context["121012"].UID.startswith("2.25.")
+    assert [str(context[code].TextValue) for code in ("121013", "121014", "121015")] == ["GynAI", "GynAI", "gynai"]
+
+
+def _algorithms(sr) -> set[tuple[str, str]]:
+    """(Algorithm Name DCM 111001, Algorithm Version DCM 111003) of every measurement group."""
+    container = next(item for item in sr.ContentSequence if _name(item)[:2] == ("126010", "DCM"))
+    found = set()
+    for group in container.ContentSequence:
+        texts = {_name(item)[0]: str(item.TextValue) for item in group.ContentSequence if item.ValueType == "TEXT"}
+        found.add((texts["111001"], texts["111003"]))
+    return found
+
+
+def test_every_group_names_the_model_that_made_it(fibroid_sr, fibroid_inputs):
+    """Without model information the algorithm is "gynai <task>" at GynAI's version; with it, the model's
+    own name and version, in every group (segment groups and summary groups alike)."""
+    sr, _ = fibroid_sr
+    assert _algorithms(sr) == {("gynai uterus-fibroid", gynai.__version__)}
+    named = build_sr(*fibroid_inputs, model={"name": "uterus-fibroid-mr", "version": "0.3.1"})
+    assert _algorithms(named) == {("uterus-fibroid-mr", "0.3.1")}
+
+
+def test_a_yes_no_finding_in_a_summary_group_is_a_qualitative_evaluation(fibroid_inputs):
+    """No task puts a yes/no figure in a summary group today; one that did would still report it as a
+    qualitative evaluation (SCT Yes) beside the group's measurements."""
+    import highdicom as hd
+
+    from gynai.dicom.sr import _summary_groups
+    from gynai.metrics.findings import Finding
+    from gynai.metrics.results.document import MetricsDocument
+    from gynai.tasks import get_task
+
+    metrics = MetricsDocument.from_json(fibroid_inputs[0])
+    rows = [Finding("fibroids", "bladder_contact", "Placenta-bladder contact", True, "1"),
+            Finding("fibroids", "wall_thickness_mm", "Wall thickness", 2.0, "mm")]
+    algorithm = hd.sr.AlgorithmIdentification(name="gynai", version="1")
+    [group] = _summary_groups(metrics, get_task("uterus-fibroid"), {"fibroids": rows}, algorithm)
+    items = list(group[0].ContentSequence)
+    assert [(_name(item)[0], _value(item)) for item in items if _name(item)[0] == "GYNAI-0117"] == [
+        ("GYNAI-0117", ("373066001", "SCT", "Yes"))]
+    assert [float(item.MeasuredValueSequence[0].NumericValue) for item in items if item.ValueType == "NUM"] == [2.0]
