@@ -11,7 +11,7 @@ and, for the intensity-based figures, the T2 image. Definitions:
   ``max_diameter_mm`` is its largest diameter in any plane (O-RADS), the maximum Feret diameter (largest
   distance between two voxel centres; a 40 × 40 × 20 mm box reads about 58 mm, not its 40 mm edge).
 * ``solid_volume_ml`` and ``solid_fraction`` (solid / lesion volume).
-* Fluid: voxels of the lesion's cystic part brighter than the Otsu threshold of that lesion's cystic T2
+* Fluid: voxels of the lesion's cystic part at or above the Otsu threshold of that lesion's cystic T2
   values (fluid is bright, wall and septa dark); on ultrasound (modality ``US``) darker than it (fluid is
   anechoic, wall and septa echogenic), after Gaussian smoothing of the speckle (σ
   :data:`SPECKLE_SMOOTHING_MM`). A layer under a fluid–fluid level (a haemorrhagic cyst's dependent
@@ -72,7 +72,9 @@ _DOMINANT_ONLY = ("id", "centroid_lps_mm")
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
-    """Otsu's threshold of a 1-D sample (maximises the between-class variance)."""
+    """Otsu's threshold of a 1-D sample (maximises the between-class variance of a histogram of ``bins``
+    bins): the upper edge of the low class's last bin, so that the low class is exactly the values below it
+    and the high class the values at or above it (a bin centre would split that bin's values)."""
     histogram, edges = np.histogram(values, bins=bins)
     centres = (edges[:-1] + edges[1:]) / 2.0
     weight_low = np.cumsum(histogram)
@@ -81,7 +83,7 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     mean_low = sum_low / np.maximum(weight_low, 1)
     mean_high = (sum_low[-1] - sum_low) / np.maximum(weight_high, 1)
     between = weight_low * weight_high * (mean_low - mean_high) ** 2
-    return float(centres[int(np.argmax(between))])
+    return float(edges[int(np.argmax(between)) + 1])
 
 
 def adnexal_lesion_map(labels: LabelImage, min_lesion_ml: float = MIN_LESION_ML) -> tuple[np.ndarray, int]:
@@ -230,7 +232,7 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
         values = ndimage.gaussian_filter(t2.astype(np.float32), SPECKLE_SMOOTHING_MM / spacing_zyx)
         fluid = cystic & (values < otsu_threshold(values[cystic]))
     else:
-        fluid = cystic & (t2 > otsu_threshold(t2[cystic]))
+        fluid = cystic & (t2 >= otsu_threshold(t2[cystic]))
     depth = ndimage.distance_transform_edt(lesion, sampling=spacing_zyx)     # to the lesion's outside
     layers = fluid_level_layers(cystic, fluid, depth, geometry)
     if layers.any():

@@ -69,6 +69,32 @@ def test_otsu_separates_two_populations():
     assert 10.0 < otsu_threshold(values) < 90.0
 
 
+def _best_split(values: np.ndarray) -> float:
+    """Brute force on the raw values: the largest value of the low class of the split with the largest
+    between-class variance n_low · n_high · (mean_low − mean_high)²."""
+    best = None
+    for cut in np.unique(values)[:-1]:
+        low, high = values[values <= cut], values[values > cut]
+        variance = len(low) * len(high) * (low.mean() - high.mean()) ** 2
+        if best is None or variance > best[0]:
+            best = (variance, cut)
+    return best[1]
+
+
+@pytest.mark.parametrize("levels, counts", [
+    ((68, 78, 129, 161), (5, 4, 1, 5)),     # a bin centre below 78 put the 78s in the high class
+    ((154, 186, 247), (3, 5, 2)),           # class weights taken from the whole sample
+    ((146, 154, 234), (1, 3, 1)),           # a single lowest value: its class mean is the value itself
+    ((0, 200), (7, 1)),
+])
+def test_otsu_splits_as_the_brute_force_best_split(levels, counts):
+    """A few levels, each in its own histogram bin: the values below the threshold are exactly the low
+    class of the best split of the raw values (and the values at or above it the high class)."""
+    values = np.repeat(np.array(levels, float), counts)
+    threshold = otsu_threshold(values)
+    assert np.array_equal(values < threshold, values <= _best_split(values))
+
+
 def test_metrics_document_has_adnexal_block():
     case = generate_adnexal_mass(0, PhantomConfig(spacing_mm=(0.9, 0.9, 4.0), size_xyz=(192, 192, 30)))
     document = metrics_document(case.image, case.labels, "adnexal-mass")
@@ -124,3 +150,11 @@ def test_no_septum_is_not_assessed_with_a_note():
     assert features["locule_count"] == 1
     assert features["septal_thickness_mm"] is None and features["max_septal_thickness_mm"] is None
     assert any("no septum" in note for note in features["notes"])
+
+
+def test_otsu_splits_a_uniform_ramp_in_its_middle():
+    """0, 1, …, 255 once each (one value per histogram bin, neighbours in neighbouring bins): every split
+    has the same difference of class means (128), so the best one has equal classes, 0-127 and 128-255."""
+    values = np.arange(256, dtype=float)
+    threshold = otsu_threshold(values)
+    assert np.array_equal(values < threshold, values <= 127)
