@@ -176,3 +176,44 @@ def test_a_myometrium_reference_without_solid_tissue_gives_no_ratio_and_no_note(
     assert features["solid_t2_ratio_to_myometrium"] is None and features["solid_t2_ratio_to_fluid"] is None
     assert not any("myometrium" in note for note in features["notes"])
     assert features["locule_count"] == 2 and features["notes"] == []
+
+
+def test_septal_voxels_lie_within_10_mm_of_both_locules():
+    """A septal voxel lies less than 10 mm (the septum reach) from both locules' surfaces: a 17 mm septum
+    still has one (its middle: 9 and 9 mm), an 18 mm one has none (9 and 10 mm at best) and is not measured."""
+    within, beyond = _flat_cyst(30, 17), _flat_cyst(30, 18)
+    assert within["max_septal_thickness_mm"] == pytest.approx(17.0)
+    assert beyond["locule_count"] == 2 and beyond["max_septal_thickness_mm"] is None
+    assert NONE_FOUND in beyond["notes"]
+
+
+@pytest.mark.parametrize("voxels, locules", [(50, 2), (49, 1)])
+def test_a_locule_counts_from_0_05_ml(voxels, locules):
+    """A 20 × 20 × 10 mm locule and, across a 2 mm septum, a second pocket of fluid of 50 voxels of 1 mm³
+    (0.05 mL: a locule) or 49 (too small to count)."""
+    labels = np.zeros((14, 30, 40), np.uint8)
+    labels[1:13, 1:29, 1:39] = 1
+    image = np.where(labels > 0, 200.0, 100.0).astype(np.float32)
+    image[2:12, 5:25, 5:25] = 1000.0
+    pocket = np.zeros(labels.shape, bool)
+    pocket[4:6, 5:10, 27:32] = True                                      # 2 × 5 × 5 = 50 voxels
+    if voxels == 49:
+        pocket[5, 9, 31] = False
+    image[pocket] = 1000.0
+    features = _features(labels, image)
+    assert features["locule_count"] == locules
+    assert features["fluid_volume_ml"] == pytest.approx((4000 + voxels) / 1000.0)
+
+
+def test_the_dominant_lesion_at_the_top_level_has_no_id_or_centroid():
+    """Two lesions: the top level repeats the largest lesion's figures but not its number or centroid
+    (those belong to the list, where each lesion has its own)."""
+    labels = np.zeros((20, 40, 70), np.uint8)
+    labels[4:16, 5:35, 5:35] = 1
+    labels[6:14, 10:30, 45:60] = 1
+    image = np.where(labels > 0, 1000.0, 100.0).astype(np.float32)
+    features = _features(labels, image)
+    assert features["lesion_count"] == 2 and [lesion["id"] for lesion in features["lesions"]] == [1, 2]
+    assert "id" not in features and "centroid_lps_mm" not in features
+    assert all(len(lesion["centroid_lps_mm"]) == 3 for lesion in features["lesions"])
+    assert features["volume_ml"] == features["lesions"][0]["volume_ml"] == pytest.approx(12 * 30 * 30 / 1000.0)
