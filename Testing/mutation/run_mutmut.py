@@ -110,7 +110,8 @@ def _check_by_hand(ids: list[int], project: Path, path: str, tests: tuple[str, .
     if planted.run_tests_with(project, path, original, tests) != 0:
         raise RuntimeError(f"the tests of {path} fail without any mutant; fix them before checking mutants")
     outcome: dict[str, list[int]] = {"killed": [], "survived": [], "timeout": []}
-    for mutant in ids:
+    for done, mutant in enumerate(ids, start=1):
+        logger.info("by hand %d/%d: mutant %d", done, len(ids), mutant)
         _mutmut(project, environment, "apply", str(mutant))
         mutated = source.read_text(encoding="utf-8")
         source.write_text(original, encoding="utf-8")
@@ -122,6 +123,8 @@ def _check_by_hand(ids: list[int], project: Path, path: str, tests: tuple[str, .
             outcome["timeout"].append(mutant)
             continue
         outcome["survived" if code == 0 else "killed"].append(mutant)
+        if code == 0:
+            logger.info("mutant %d survived", mutant)
     return outcome
 
 
