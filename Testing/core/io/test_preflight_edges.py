@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from gynai.errors import InputFileError
+from gynai.errors import GeometryError, InputFileError
 from gynai.io import preflight
 from gynai.io.images import read_image
 from gynai.io.preflight import available_memory_bytes, check_input_file, check_regular_file
@@ -145,3 +145,19 @@ def test_byte_skip_minus_one_of_a_detached_data_file_counts_the_whole_file(tmp_p
     (tmp_path / "a.raw").write_bytes(VOXELS.tobytes()[:-2])
     with pytest.raises(InputFileError, match=r"^a\.nhdr is truncated"):
         read_image(header)
+
+
+def _spaced_nrrd(path, spacings: str):
+    path.write_bytes(("NRRD0004\ntype: short\ndimension: 3\nsizes: 4 4 4\nkinds: domain domain domain\n"
+                      f"endian: little\nspacings: {spacings}\nencoding: raw\n\n").encode() + VOXELS.tobytes())
+    return path
+
+
+def test_an_image_2_5_m_across_is_accepted_and_a_wider_one_refused(tmp_path):
+    """4 voxels of 625 mm make exactly 2.5 m (the limit: accepted); of 625.25 mm, 2.501 m (refused, naming the
+    widest axis, its voxels and spacing)."""
+    assert check_input_file(_spaced_nrrd(tmp_path / "a.nrrd", "1 625 2")).spacing_mm == pytest.approx((1, 625, 2))
+    with pytest.raises(GeometryError) as raised:
+        check_input_file(_spaced_nrrd(tmp_path / "b.nrrd", "1 625.25 2"))
+    assert str(raised.value) == ("b.nrrd: 4 voxels of 625.25 mm make the image 2.5 m across (more than 2.5 m); "
+                                 "check the spacing in the image header")
