@@ -217,3 +217,9 @@ def test_the_dominant_lesion_at_the_top_level_has_no_id_or_centroid():
     assert "id" not in features and "centroid_lps_mm" not in features
     assert all(len(lesion["centroid_lps_mm"]) == 3 for lesion in features["lesions"])
     assert features["volume_ml"] == features["lesions"][0]["volume_ml"] == pytest.approx(12 * 30 * 30 / 1000.0)
+
+
+def test_an_empty_segmentation_has_no_lesion_and_no_fragment():
+    features = _features(np.zeros((10, 10, 10), np.uint8), np.full((10, 10, 10), 100.0, np.float32))
+    assert not features["present"] and features["lesion_count"] == 0 and features["lesions"] == []
+    assert features["notes"] == ["no adnexal lesion segmented: features not assessed"]

@@ -85,6 +85,7 @@ def _best_split(values: np.ndarray) -> float:
     ((68, 78, 129, 161), (5, 4, 1, 5)),     # a bin centre below 78 put the 78s in the high class
     ((154, 186, 247), (3, 5, 2)),           # class weights taken from the whole sample
     ((146, 154, 234), (1, 3, 1)),           # a single lowest value: its class mean is the value itself
+    ((69, 107, 220), (3, 4, 1)),            # a single highest value, likewise
     ((0, 200), (7, 1)),
 ])
 def test_otsu_splits_as_the_brute_force_best_split(levels, counts):
