@@ -68,7 +68,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "volumes": ("GynAI/gynai/metrics/volumes.py", ("Testing/core/metrics/test_volumes_report.py",
                                                    "Testing/core/report/test_report_rendering.py",
                                                    "Testing/core/metrics/test_placenta_metrics.py")),
-    "input-preflight": ("GynAI/gynai/io/preflight.py", ("Testing/core/io/test_preflight_edges.py",
+    "input-preflight": ("GynAI/gynai/io/preflight.py", ("Testing/core/io/test_preflight_limits.py",
+                                                        "Testing/core/io/test_preflight_edges.py",
                                                         "Testing/core/io/test_hostile_headers.py",
                                                         "Testing/core/io/test_io_bad_input.py", "Testing/hostile")),
 }
