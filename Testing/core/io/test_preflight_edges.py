@@ -161,3 +161,6 @@ def test_an_image_2_5_m_across_is_accepted_and_a_wider_one_refused(tmp_path):
         check_input_file(_spaced_nrrd(tmp_path / "b.nrrd", "1 625.25 2"))
     assert str(raised.value) == ("b.nrrd: 4 voxels of 625.25 mm make the image 2.5 m across (more than 2.5 m); "
                                  "check the spacing in the image header")
+    with pytest.raises(GeometryError) as raised:
+        check_input_file(_spaced_nrrd(tmp_path / "c.nrrd", "1 2 662.75"))              # 2.651 m
+    assert str(raised.value).startswith("c.nrrd: 4 voxels of 662.75 mm make the image 2.7 m across")
