@@ -93,8 +93,12 @@ def test_compressed_data_are_read_in_chunks_of_at_most_4_mib():
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Chunks of 16 bytes: the 128 bytes of voxels are eight whole chunks."""
-    monkeypatch.setattr(preflight, "CHUNK_BYTES", 16)
+    """Chunks of one byte: the count reaches exactly the 128 bytes declared between two reads (the voxels
+    are random bytes, which zlib stores as they are, so its output grows with its input)."""
+    monkeypatch.setattr(preflight, "CHUNK_BYTES", 1)
+
+
+RANDOM_BYTES = np.random.default_rng(0).bytes(129)
 
 
 def _gzip_nrrd(path, data: bytes):
@@ -115,14 +119,14 @@ def _zlib_mha(path, data: bytes):
 
 @pytest.mark.parametrize("write", [_gzip_nrrd, _zlib_mha], ids=["gzip-nrrd", "zlib-metaimage"])
 def test_compressed_voxels_ending_on_a_chunk_boundary_and_one_byte_more(small_chunks, tmp_path, write):
-    exact = write(tmp_path / ("a" + (".nrrd" if write is _gzip_nrrd else ".mha")), VOXELS.tobytes())
+    exact = write(tmp_path / ("a" + (".nrrd" if write is _gzip_nrrd else ".mha")), RANDOM_BYTES[:128])
     assert check_input_file(exact).payload_bytes == 128
-    longer = write(tmp_path / ("b" + exact.suffix), VOXELS.tobytes() + b"\x00")
+    longer = write(tmp_path / ("b" + exact.suffix), RANDOM_BYTES)
     with pytest.raises(InputFileError) as raised:
         check_input_file(longer)
     assert str(raised.value) == (f"b{exact.suffix}: the file holds more voxel data than its header's sizes (4x4x4) "
                                  "declare; the sizes in the header are wrong, fix or re-export the file")
-    shorter = write(tmp_path / ("c" + exact.suffix), VOXELS.tobytes()[:-1])
+    shorter = write(tmp_path / ("c" + exact.suffix), RANDOM_BYTES[:127])
     with pytest.raises(InputFileError, match="is truncated"):
         check_input_file(shorter)
 
