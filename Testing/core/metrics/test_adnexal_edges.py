@@ -223,3 +223,13 @@ def test_an_empty_segmentation_has_no_lesion_and_no_fragment():
     features = _features(np.zeros((10, 10, 10), np.uint8), np.full((10, 10, 10), 100.0, np.float32))
     assert not features["present"] and features["lesion_count"] == 0 and features["lesions"] == []
     assert features["notes"] == ["no adnexal lesion segmented: features not assessed"]
+
+
+def test_lesion_parts_touching_at_a_corner_are_one_lesion():
+    """Lesions are 26-connected: two 10 mm cubes of cyst that share only one corner point are one lesion
+    (2 mL), not two."""
+    labels = np.zeros((24, 24, 24), np.uint8)
+    labels[2:12, 2:12, 2:12] = 1
+    labels[12:22, 12:22, 12:22] = 1
+    features = _features(labels, np.where(labels > 0, 1000.0, 100.0).astype(np.float32))
+    assert features["lesion_count"] == 1 and features["volume_ml"] == pytest.approx(2.0)
