@@ -233,3 +233,33 @@ def test_lesion_parts_touching_at_a_corner_are_one_lesion():
     labels[12:22, 12:22, 12:22] = 1
     features = _features(labels, np.where(labels > 0, 1000.0, 100.0).astype(np.float32))
     assert features["lesion_count"] == 1 and features["volume_ml"] == pytest.approx(2.0)
+
+
+def test_a_one_voxel_septum_on_half_millimetre_voxels_reads_half_a_millimetre():
+    """Across 0.5 mm voxels a septum one voxel thick is 0.5 mm at its thickest (no floor at 1 mm). The wall is
+    one voxel (1 mm) thick in z and y: a thicker wall's voxels beside the septum pass the septum rule there
+    (a 2 mm wall read 1.0 mm; see docs/testing.md)."""
+    labels = np.zeros((16, 44, 84), np.uint8)
+    labels[3:13, 3:41, 2:82] = 1
+    fluid = np.zeros(labels.shape, bool)
+    fluid[4:12, 4:40, 8:76] = True
+    fluid[:, :, 42] = False
+    image = np.where(fluid, 1000.0, np.where(labels > 0, 200.0, 100.0)).astype(np.float32)
+    geometry = Geometry((0.5, 1.0, 1.0))
+    features = adnexal_features(LabelImage(labels, geometry, LABELS), Image(image, geometry))
+    assert features["locule_count"] == 2
+    assert features["max_septal_thickness_mm"] == pytest.approx(0.5)
+
+
+def test_three_locules_in_a_row_report_their_thickest_septum():
+    """Locules side by side behind a 2 mm and a 4 mm septum: the thickest point is the 4 mm septum's, each
+    septal voxel measured between its own two locules."""
+    labels = np.zeros((24, 44, 74), np.uint8)
+    labels[2:22, 2:42, 2:72] = 1
+    fluid = np.zeros(labels.shape, bool)
+    fluid[4:20, 4:40, 4:70] = True
+    fluid[:, :, 24:26] = False
+    fluid[:, :, 46:50] = False
+    features = _features(labels, np.where(fluid, 1000.0, np.where(labels > 0, 200.0, 100.0)).astype(np.float32))
+    assert features["locule_count"] == 3
+    assert features["max_septal_thickness_mm"] == pytest.approx(4.0)
