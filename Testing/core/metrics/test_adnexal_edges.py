@@ -263,3 +263,17 @@ def test_three_locules_in_a_row_report_their_thickest_septum():
     features = _features(labels, np.where(fluid, 1000.0, np.where(labels > 0, 200.0, 100.0)).astype(np.float32))
     assert features["locule_count"] == 3
     assert features["max_septal_thickness_mm"] == pytest.approx(4.0)
+
+
+def test_a_septum_at_45_degrees_reads_its_perpendicular_thickness():
+    """A septum across the cyst at 45° in-plane, three 1 mm voxels wide along each row: 3 / √2 = 2.12 mm
+    thick across, which its thickest point reads within 0.1 mm (not the 3 mm along the grid)."""
+    labels = np.zeros((24, 60, 60), np.uint8)
+    labels[2:22, 2:58, 2:58] = 1
+    fluid = np.zeros(labels.shape, bool)
+    fluid[4:20, 4:56, 4:56] = True
+    rows, columns = np.indices((60, 60))
+    fluid[:, np.abs(columns - rows) <= 1] = False
+    features = _features(labels, np.where(fluid, 1000.0, np.where(labels > 0, 200.0, 100.0)).astype(np.float32))
+    assert features["locule_count"] == 2
+    assert features["max_septal_thickness_mm"] == pytest.approx(3 / np.sqrt(2), abs=0.1)
