@@ -277,3 +277,12 @@ def test_a_septum_at_45_degrees_reads_its_perpendicular_thickness():
     features = _features(labels, np.where(fluid, 1000.0, np.where(labels > 0, 200.0, 100.0)).astype(np.float32))
     assert features["locule_count"] == 2
     assert features["max_septal_thickness_mm"] == pytest.approx(3 / np.sqrt(2), abs=0.1)
+
+
+def test_a_lesion_under_1_ml_has_its_solid_fraction():
+    """An 8 mm cube (0.512 mL) whose quarter is solid tissue: solid fraction 0.25 however small the lesion."""
+    labels = np.zeros((12, 12, 12), np.uint8)
+    labels[2:10, 2:10, 2:10] = 1
+    labels[2:4, 2:10, 2:10] = 2
+    features = _features(labels, np.where(labels == 1, 1000.0, 300.0).astype(np.float32))
+    assert features["volume_ml"] == pytest.approx(0.512) and features["solid_fraction"] == pytest.approx(0.25)
