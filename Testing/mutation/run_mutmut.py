@@ -33,6 +33,10 @@ sys.modules.setdefault("gynai_planted", planted)
 _spec.loader.exec_module(planted)
 logger = logging.getLogger("mutation")
 
+DICOM_OBJECT_TESTS = ("Testing/core/dicom/test_report_dicom.py", "Testing/core/dicom/test_dicom_identity_and_links.py",
+                      "Testing/core/dicom/test_dicom_original_references.py")
+"""Tests that build whole SEG and SR objects (slower; after each module's own code tests)."""
+
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "io-atomic-writes": ("GynAI/gynai/io/safe_write.py",
                          ("Testing/core/io/test_safe_write.py", "Testing/core/io/test_failed_writes.py",
@@ -56,14 +60,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                                                              "Testing/core/models/test_user_models.py",
                                                              "Testing/core/models/test_modality_selection.py")),
     "sr-values": ("GynAI/gynai/dicom/sr.py", ("Testing/core/dicom/test_sr_codes.py",
-                                              "Testing/core/dicom/test_sr_concepts.py",
-                                              "Testing/core/dicom/test_report_dicom.py",
-                                              "Testing/core/dicom/test_dicom_identity_and_links.py",
-                                              "Testing/core/dicom/test_dicom_original_references.py")),
-    "seg-values": ("GynAI/gynai/dicom/seg.py", ("Testing/core/dicom/test_seg_codes.py",
-                                                "Testing/core/dicom/test_report_dicom.py",
-                                                "Testing/core/dicom/test_dicom_identity_and_links.py",
-                                                "Testing/core/dicom/test_dicom_original_references.py",
+                                              "Testing/core/dicom/test_sr_concepts.py", *DICOM_OBJECT_TESTS)),
+    "seg-values": ("GynAI/gynai/dicom/seg.py", ("Testing/core/dicom/test_seg_codes.py", *DICOM_OBJECT_TESTS,
                                                 "Testing/core/metrics/test_adnexal_lesions.py")),
     "volumes": ("GynAI/gynai/metrics/volumes.py", ("Testing/core/metrics/test_volumes_report.py",
                                                    "Testing/core/report/test_report_rendering.py",

@@ -171,23 +171,23 @@ def _across_mm(first: np.ndarray, second: np.ndarray, spacing_zyx: np.ndarray) -
     return np.maximum(length - one_voxel, 0.0)
 
 
-def _septum_notes(result: dict[str, Any], locule_count: int, voxel_mm: float) -> list[str]:
-    """Why the septal thickness is not assessed, if it is not; clears a mean that cannot be right."""
-    mean_mm, max_mm = result["septal_thickness_mm"], result["max_septal_thickness_mm"]
+def _reported_mean(mean_mm: Optional[float], max_mm: Optional[float], locule_count: int,
+                   voxel_mm: float) -> tuple[Optional[float], list[str]]:
+    """The mean septal thickness to report (None where it cannot be right) and the notes that say why a
+    septal figure is not assessed."""
     if max_mm is None:
-        return ["no septum between two locules: septal thickness not assessed" if locule_count < 2 else
-                f"{locule_count} locules, but no septum between them lies deeper in the lesion than it is far from "
-                "them (locules split by solid tissue, or a septum about as thick as the lesion is deep): septal "
-                "thickness not assessed"]
+        return None, ["no septum between two locules: septal thickness not assessed" if locule_count < 2 else
+                      f"{locule_count} locules, but no septum between them lies deeper in the lesion than it is far "
+                      "from them (locules split by solid tissue, or a septum about as thick as the lesion is deep): "
+                      "septal thickness not assessed"]
     if mean_mm is None:
-        return [f"the septum's faces are not found (its thickest point, {max_mm:.1f} mm, is about as thick as the "
-                "lesion is deep): mean septal thickness not assessed"]
+        return None, [f"the septum's faces are not found (its thickest point, {max_mm:.1f} mm, is about as thick as "
+                      "the lesion is deep): mean septal thickness not assessed"]
     if mean_mm > max_mm + voxel_mm:
-        result["septal_thickness_mm"] = None
-        return [f"mean septal thickness ({mean_mm:.1f} mm by volume / area) exceeds the thickest point of the "
-                f"septum ({max_mm:.1f} mm): a septum about as thick as the lesion is deep, whose faces are only "
-                "partly found; mean septal thickness not assessed"]
-    return []
+        return None, [f"mean septal thickness ({mean_mm:.1f} mm by volume / area) exceeds the thickest point of the "
+                      f"septum ({max_mm:.1f} mm): a septum about as thick as the lesion is deep, whose faces are only "
+                      "partly found; mean septal thickness not assessed"]
+    return mean_mm, []
 
 
 def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t2: Optional[np.ndarray] = None,
@@ -243,9 +243,11 @@ def lesion_features(cystic: np.ndarray, solid: np.ndarray, geometry: Geometry, t
     sizes = np.bincount(components.ravel())[1:] * voxel_ml
     locule_ids = np.flatnonzero(sizes >= MIN_LOCULE_ML) + 1
     result["locule_count"] = int(len(locule_ids))
-    result["septal_thickness_mm"], result["max_septal_thickness_mm"] = _septal_thickness_mm(
-        components, locule_ids, cystic & ~fluid, depth, spacing_zyx)
-    result["notes"].extend(_septum_notes(result, len(locule_ids), float(spacing_zyx.max())))
+    mean_mm, result["max_septal_thickness_mm"] = _septal_thickness_mm(components, locule_ids, cystic & ~fluid,
+                                                                       depth, spacing_zyx)
+    result["septal_thickness_mm"], notes = _reported_mean(mean_mm, result["max_septal_thickness_mm"],
+                                                          len(locule_ids), float(spacing_zyx.max()))
+    result["notes"].extend(notes)
     result["fluid_volume_ml"] = float(fluid.sum()) * voxel_ml
     result["wall_thickness_mm"], result["max_wall_thickness_mm"] = _wall_thickness_mm(lesion, fluid, solid,
                                                                                       spacing_zyx)

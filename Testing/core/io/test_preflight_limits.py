@@ -5,6 +5,7 @@ a length exactly at a chunk boundary and one byte more are told apart (chunks ma
 data files, compressed or with more data than declared; and each refusal's one line."""
 
 import gzip
+import os
 import zlib
 
 import numpy as np
@@ -54,8 +55,6 @@ def test_a_missing_path_and_a_pipe_are_one_line_each(tmp_path):
     with pytest.raises(InputFileError) as raised:
         check_regular_file(tmp_path / "none.nrrd")
     assert str(raised.value) == f"{tmp_path / 'none.nrrd'} does not exist; check the path"
-    import os
-
     os.mkfifo(tmp_path / "pipe.nrrd")
     with pytest.raises(InputFileError) as raised:
         check_regular_file(tmp_path / "pipe.nrrd")
