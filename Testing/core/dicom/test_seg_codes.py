@@ -4,6 +4,7 @@ display colour. Expected values are written out here from the standards (PS3.3 S
 7162) and from the terminology Slicer reads (``Resources/Terminology/GynAI.term.json``), not taken from
 gynai.dicom.seg, so that a changed constant fails a test (mutation testing found these unchecked)."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pydicom
 import pytest
 
 import gynai
-from gynai.dicom.seg import build_seg
+from gynai.dicom.seg import build_seg, lesion_segments, segment_labelmap
 from gynai.dicom.source import SourceSeries, synthesize_series
 from gynai.errors import LabelError
 from gynai.image import LabelImage
@@ -145,3 +146,32 @@ def test_empty_labels_are_left_out_and_an_empty_segmentation_is_refused(fibroid_
     with pytest.raises(LabelError, match=f"^the segmentation has {case.labels.array.shape[0] - 1} slices but the "
                        f"source series {case.labels.array.shape[0]} images$"):
         build_seg(short, source, "uterus-fibroid")
+
+
+def test_voxels_of_a_value_the_label_table_does_not_name_are_left_out(fibroid_case):
+    """A label table without the myometrium: its voxels (value 1) belong to no segment, and no label of the
+    task takes them instead."""
+    case, _ = fibroid_case
+    table = tuple(label for label in case.labels.labels if label.id != "myometrium")
+    assert 1 not in [label.value for label in table] and (case.labels.array == 1).any()
+    numbers, entries = segment_labelmap(LabelImage(case.labels.array, case.labels.geometry, table), "uterus-fibroid")
+    assert [entry.name for entry in entries] == ["Endometrium", "Fibroid 1", "Fibroid 2"]
+    assert not numbers[case.labels.array == 1].any()
+    assert (numbers > 0).sum() == np.isin(case.labels.array, [label.value for label in table]).sum()
+
+
+def test_an_adnexal_segmentation_without_a_lesion_has_no_whole_lesion_segment():
+    """No mass and no solid tissue: no 'Adnexal lesion n (whole)' segment (not one empty segment)."""
+    case = generate("adnexal-mass", 2, CONFIG)
+    assert lesion_segments(LabelImage(np.zeros_like(case.labels.array), case.labels.geometry, case.labels.labels),
+                           "adnexal-mass", 3) == []
+    numbered = lesion_segments(case.labels, "adnexal-mass", 3)
+    assert [entry.number for entry, _ in numbered] == list(range(3, 3 + len(numbered))) and numbered
+
+
+def test_a_segment_entry_cannot_be_changed_once_made(fibroid_case):
+    """Segment numbers are shared by the SEG and the SR that references it: an entry is frozen."""
+    case, _ = fibroid_case
+    entry = segment_labelmap(case.labels, "uterus-fibroid")[1][0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        entry.number = 7
