@@ -228,6 +228,9 @@ class LabelImage:
                 self.array = self.array.astype(np.int32)
             else:
                 raise LabelError(f"labelmap voxels must be integers, got {self.array.dtype}")
+        if self.array.dtype.kind == "i" and self.array.size and self.array.min() < 0:
+            raise LabelError(f"labelmap voxels must be 0 (background) or a label value > 0, got {self.array.min()}: "
+                             "relabel the segmentation without negative values")
         self.labels = tuple(self.labels)
         values = [label.value for label in self.labels]
         if len(set(values)) != len(values) or any(v <= 0 for v in values):

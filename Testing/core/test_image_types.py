@@ -63,3 +63,15 @@ def test_label_image_lookup_and_validation():
         image.label("placenta")
     with pytest.raises(LabelError, match="unique"):
         LabelImage(array, Geometry(), labels + (LabelInfo(1, "x", "X"),))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.float32])
+def test_a_negative_label_voxel_is_refused(dtype):
+    """No voxel is below 0, so no voxel can match the -1 that stands for a label the table does not name."""
+    array = np.zeros((2, 2, 3), dtype)
+    array[1, 1, 2] = -1
+    with pytest.raises(LabelError, match="^labelmap voxels must be 0 \\(background\\) or a label value > 0, got -1: "
+                       "relabel the segmentation without negative values$"):
+        LabelImage(array, Geometry(), (LabelInfo(1, "myometrium", "Myometrium"),))
+    array[1, 1, 2] = 0
+    assert LabelImage(array, Geometry(), ()).unknown_values() == []

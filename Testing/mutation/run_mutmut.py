@@ -50,6 +50,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                                                "Testing/core/test_geometry_properties.py")),
     "placenta": ("GynAI/gynai/metrics/placenta.py", ("Testing/core/metrics/test_placenta_units.py",
                                                      "Testing/core/metrics/test_placenta_edges.py",
+                                                     "Testing/core/metrics/test_placenta_previa.py",
                                                      "Testing/core/metrics/test_placenta_closure.py",
                                                      "Testing/core/metrics/test_placenta_metrics.py")),
     "adnexal": ("GynAI/gynai/metrics/adnexal.py", ("Testing/core/metrics/test_adnexal_edges.py",

@@ -293,7 +293,7 @@ def _closure_notes(closure: UterusClosure, bed: np.ndarray, open_gap: np.ndarray
     notes = []
     offset = np.array([part.start for part in box])
     if closure.is_open:
-        gap = np.argwhere(closure.open_boundary)
+        gap = np.argwhere(closure.gap if closure.gap.any() else closure.open_boundary)
         where = geometry.index_to_lps((gap.mean(axis=0) + offset)[::-1]) if len(gap) else None
         place = f" near LPS ({', '.join(f'{v:.0f}' for v in where)}) mm" if where is not None else ""
         notes.append("the segmented wall does not close around the amniotic cavity (a gap in the myometrium, an "

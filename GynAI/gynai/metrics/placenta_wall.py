@@ -17,7 +17,9 @@ computed on a grid of about :data:`HULL_GRID_MM`. That open cavity is filled; th
 hull connected to it (the gap, the cavity's rim at the image border), grown by one coarse cell, is *open
 boundary*: a bed voxel whose nearest outside voxel is one of them, or which lies
 closer to the image border than its thickness (the wall may continue beyond the field of view), has no
-measurable thickness. The depths are GynAI's; no published method exists.
+measurable thickness. The *gap* is the part of that background within :data:`OPEN_DEPTH_MM` of the hull's
+surface: the opening itself (where a note places it), not the rim of the cavity behind it. The depths are
+GynAI's; no published method exists.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ MAX_HULL_POINTS = 20000
 
 @dataclass(frozen=True)
 class UterusClosure:
-    """The uterus with its cavity filled, the part filled although the wall is open, and the gap."""
+    """The uterus with its cavity filled, the part filled although the wall is open, the open boundary (the
+    opening with the cavity's unfilled rim) and the gap (the opening alone, near the hull's surface)."""
 
     uterus: np.ndarray
     open_cavity: np.ndarray
     open_boundary: np.ndarray
+    gap: np.ndarray
 
     @property
     def is_open(self) -> bool:
@@ -97,7 +101,7 @@ def close_uterus(tissue: np.ndarray, enclosed: np.ndarray, other: np.ndarray, sp
         other: Labelled structures outside the uterus (the bladder): never cavity.
         spacing_zyx: Voxel size (mm), z-y-x.
     """
-    nothing = UterusClosure(enclosed, np.zeros_like(enclosed), np.zeros_like(enclosed))
+    nothing = UterusClosure(enclosed, np.zeros_like(enclosed), np.zeros_like(enclosed), np.zeros_like(enclosed))
     factors = np.maximum(1, np.round(HULL_GRID_MM / spacing_zyx)).astype(int)
     coarse_spacing = spacing_zyx * factors
     tissue_c = _coarse(tissue, factors)
@@ -119,7 +123,10 @@ def close_uterus(tissue: np.ndarray, enclosed: np.ndarray, other: np.ndarray, sp
     open_cavity = _fine(open_c, factors, tissue.shape) & free
     uterus = enclosed | open_cavity
     opening = (_fine(opening_c, factors, tissue.shape) & free & ~uterus) | (dilate_cube(open_cavity) & ~uterus)
-    return UterusClosure(uterus, open_cavity, opening)
+    steps = int(np.ceil((OPEN_DEPTH_MM + HULL_GRID_MM) / spacing_zyx.min()))
+    through = ndimage.binary_dilation(open_cavity, np.ones((3, 3, 3), bool), steps, mask=free & ~enclosed) & ~uterus
+    gap = through & opening & (hull_depth_mm(tissue, spacing_zyx, opening) <= float(spacing_zyx.min()))
+    return UterusClosure(uterus, open_cavity, opening, gap)
 
 
 def border_distance_mm(points: np.ndarray, shape: tuple, fov_faces: tuple[tuple[int, int], ...],

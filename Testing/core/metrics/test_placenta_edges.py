@@ -101,3 +101,77 @@ def test_the_thickness_map_is_the_wall_under_the_bed():
     assert image.array[5, 10:50, 10:70] == pytest.approx(3.0)
     assert (image.array >= 0).sum() == 40 * 60
     assert thickness_map(LabelImage(np.where(labels == MYOMETRIUM, 0, labels), Geometry(), LABELS)) is None
+
+
+NOTICE = "research metrics approximating MRI signs of placenta accreta spectrum; not a diagnosis"
+
+
+def test_without_a_placenta_or_a_myometrium_the_notes_say_so_word_for_word():
+    """No placenta: one note, the placenta's shape block (absent) and the notice; a placenta with no
+    myometrium and no image: the two notes in order, its thickness still measured (7 voxels = 7 mm)."""
+    labels = _slab()
+    none = analyse_placenta(LabelImage(np.where(labels == PLACENTA, 0, labels), Geometry(), LABELS))
+    assert none.metrics["notes"] == ["no placenta segmented: placenta metrics not assessed"]
+    assert none.metrics["notice"] == NOTICE and none.thickness_map is None
+    assert none.metrics["placenta"]["present"] is False and none.metrics["present"] is False
+    alone = analyse_placenta(LabelImage(np.where(labels == MYOMETRIUM, 0, labels), Geometry(), LABELS)).metrics
+    assert alone["notes"] == ["no image given: T2-dark bands not assessed", "no myometrium segmented: myometrial "
+                              "thickness, bulge and bladder figures not assessed"]
+    assert alone["placenta"]["volume_ml"] == pytest.approx(7 * 40 * 60 / 1000.0) and alone["notice"] == NOTICE
+    assert alone["max_thickness_mm"] == pytest.approx(7.0, abs=1.0)
+
+
+def test_a_label_the_table_does_not_name_is_absent_whatever_its_voxels():
+    """Voxels of value 1 with no myometrium in the table are no myometrium (and no placenta or bladder when
+    those are missing from the table): the table names the labels, not the voxel values."""
+    labels = _slab()
+    by_id = {label.id: label for label in LABELS}
+    no_myometrium = analyse_placenta(LabelImage(labels, Geometry(), (by_id["placenta"], by_id["bladder"]))).metrics
+    assert "no myometrium segmented: myometrial thickness, bulge and bladder figures not assessed" in \
+        no_myometrium["notes"] and no_myometrium["min_myometrial_thickness_mm"] is None
+    only_myometrium = LabelImage(labels, Geometry(), (by_id["myometrium"],))
+    assert analyse_placenta(only_myometrium).metrics["notes"] == ["no placenta segmented: placenta metrics not "
+                                                                  "assessed"]
+    assert not placenta_instances(only_myometrium).any()
+    full = analyse_placenta(LabelImage(labels, Geometry(), LABELS))
+    no_bladder = analyse_placenta(LabelImage(labels, Geometry(), (by_id["myometrium"], by_id["placenta"])))
+    assert no_bladder.metrics == full.metrics
+    np.testing.assert_array_equal(no_bladder.thickness_map.array, full.thickness_map.array)
+
+
+def test_a_thin_patch_gives_its_share_of_the_bed_and_its_area():
+    """A 10 × 15 voxel hole through the 3 mm wall under the bed: the bed over it and its ring of diagonal
+    neighbours (√2 − 1 mm from the hole's edge) are thin, 12 × 17 of the 40 × 60 bed voxels, each with one
+    1 mm² face on the wall or outside; no bladder, so its figures are not assessed."""
+    labels = _slab()
+    labels[2:5, 20:30, 30:45] = 0
+    analysis = analyse_placenta(LabelImage(labels, Geometry(), LABELS))
+    metrics = analysis.metrics
+    assert metrics["min_myometrial_thickness_mm"] == 0.0
+    assert metrics["bed_fraction_thin"] == pytest.approx(12 * 17 / (40 * 60))
+    assert metrics["thin_myometrium_area_cm2"] == pytest.approx(12 * 17 / 100.0)
+    assert "no bladder segmented: placenta-bladder figures not assessed" in metrics["notes"]
+    for key in ("bladder_interface_length_mm", "bladder_contact", "bladder_contact_area_cm2"):
+        assert metrics[key] is None, key
+    assert analysis.thickness_map.metadata == {"quantity": "myometrial thickness (mm)"}
+
+
+def test_a_bladder_away_from_the_bed_has_no_interface():
+    """A bladder below the top of the box, far from the bed at z = 5: interface 0 mm, no contact."""
+    labels = _slab()
+    labels[29, 20:40, 20:40] = 3
+    metrics = analyse_placenta(LabelImage(np.pad(labels, ((0, 2), (0, 0), (0, 0))), Geometry(), LABELS)).metrics
+    assert metrics["bladder_interface_length_mm"] == 0.0 and metrics["bladder_contact"] is False
+    assert metrics["bladder_contact_area_cm2"] == 0.0
+    assert not [note for note in metrics["notes"] if "bladder" in note]
+
+
+@pytest.mark.parametrize("rows, measured", [(1, False), (2, True)])
+def test_the_view_margin_is_one_of_the_largest_voxel_size(rows, measured):
+    """The box's 3 mm floor with 1 or 2 rows of background under it before the image ends, on 2 × 2 × 1 mm
+    voxels: a bed whose distance to the image's edge (4.5 or 5.5 mm) is within its thickness plus the largest
+    voxel size (3 + 2 mm) may have wall beyond the image and is not measured; one row further it is."""
+    labels = _slab()[2 - rows:]
+    metrics = analyse_placenta(LabelImage(labels, Geometry((2.0, 2.0, 1.0)), LABELS)).metrics
+    assert (metrics["min_myometrial_thickness_mm"] == pytest.approx(3.0)) if measured else \
+        (metrics["min_myometrial_thickness_mm"] is None)
