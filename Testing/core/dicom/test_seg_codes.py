@@ -175,3 +175,40 @@ def test_a_segment_entry_cannot_be_changed_once_made(fibroid_case):
     entry = segment_labelmap(case.labels, "uterus-fibroid")[1][0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         entry.number = 7
+
+
+def _frames_by_segment(seg, geometry, slices: int) -> dict[int, np.ndarray]:
+    """Each segment's mask rebuilt on the label grid from the SEG's frames, placed by their positions."""
+    direction, spacing = geometry.direction_matrix, geometry.spacing_mm
+    shape = (slices, int(seg.Rows), int(seg.Columns))
+    masks: dict[int, np.ndarray] = {}
+    pixels = seg.pixel_array.reshape(-1, int(seg.Rows), int(seg.Columns))
+    for frame, item in zip(pixels, seg.PerFrameFunctionalGroupsSequence):
+        number = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+        offset = np.array([float(v) for v in item.PlanePositionSequence[0].ImagePositionPatient]) - geometry.origin_lps_mm
+        k = offset @ direction[:, 2] / spacing[2]
+        assert abs(k - round(k)) < 1e-3 and abs(offset @ direction[:, 0]) < 1e-3 and abs(offset @ direction[:, 1]) < 1e-3
+        masks.setdefault(number, np.zeros(shape, bool))[int(round(k))] = frame > 0
+    return masks
+
+
+def test_a_seg_placed_by_position_keeps_each_segment_and_the_voxel_sizes(tmp_path):
+    """A source that is not one image per slice (an enhanced or resampled series): the SEG is placed by
+    position. On voxels of 2.2 × 2.6 × 5 mm (three different sizes) with adnexal lesions (overlapping
+    segments), the pixel spacing is rows 2.6, columns 2.2, the slices 5 mm apart, and every segment's frames
+    hold exactly its mask at its slice."""
+    config = PhantomConfig(spacing_mm=(2.2, 2.6, 5.0), size_xyz=(64, 56, 14))
+    case = generate("adnexal-mass", 2, config)
+    source = dataclasses.replace(synthesize_series(case.image), slice_aligned=False)
+    seg = _written(build_seg(case.labels, source, "adnexal-mass")[0], tmp_path)
+    measures = seg.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0]
+    assert [float(v) for v in measures.PixelSpacing] == pytest.approx([2.6, 2.2])
+    assert float(measures.SpacingBetweenSlices) == pytest.approx(5.0)
+    numbers, entries = segment_labelmap(case.labels, "adnexal-mass")
+    expected = {entry.number: numbers == entry.number for entry in entries}
+    expected.update({entry.number: mask for entry, mask in lesion_segments(case.labels, "adnexal-mass",
+                                                                           len(entries) + 1)})
+    found = _frames_by_segment(seg, case.labels.geometry, case.labels.array.shape[0])
+    assert sorted(found) == sorted(expected) == list(range(1, len(expected) + 1))
+    for number, mask in expected.items():
+        np.testing.assert_array_equal(found[number], mask, err_msg=f"segment {number}")
