@@ -6,6 +6,7 @@ Analytic label map: an ellipsoidal uterus (semi-axes 60, 55, 80 mm; patient axes
 wall, a 30 mm placenta lining the lower pole (within 50° of the inferior axis), amniotic cavity unlabelled;
 the os is the wall within 12° of the inferior axis (a hole of about 17 mm radius), unlabelled."""
 
+import dataclasses
 import re
 
 import numpy as np
@@ -121,3 +122,18 @@ def test_a_placenta_on_the_bladder_with_no_wall_between_is_in_contact():
     assert not [note for note in metrics["notes"] if "internal os" in note or "does not close" in note]
     assert metrics["min_myometrial_thickness_mm"] == 0.0 and metrics["bladder_contact"] is True
     assert metrics["bladder_contact_area_cm2"] > 0.0 and metrics["bladder_interface_length_mm"] > 0.0
+
+
+def test_voxels_of_a_value_the_table_does_not_name_are_background():
+    """A table without a bladder (myometrium 4, placenta 2) and the os filled with voxels of value 1, which it
+    does not name: they are background, so the os reads as unlabelled (as when it is 0), not as a bladder
+    lying on the placenta."""
+    labels, os = _uterus(os_labelled=False)
+    by_id = {label.id: label for label in labels.labels}
+    table = (dataclasses.replace(by_id["myometrium"], value=4), by_id["placenta"])
+    array = np.where(labels.array == 1, 4, labels.array).astype(np.uint8)
+    plain = placenta_metrics(LabelImage(array, labels.geometry, table))
+    array[os] = 1
+    unnamed = placenta_metrics(LabelImage(array, labels.geometry, table))
+    assert unnamed == plain
+    assert [note for note in unnamed["notes"] if "internal os" in note] and unnamed["bladder_contact"] is None
