@@ -175,3 +175,19 @@ def test_the_view_margin_is_one_of_the_largest_voxel_size(rows, measured):
     metrics = analyse_placenta(LabelImage(labels, Geometry((2.0, 2.0, 1.0)), LABELS)).metrics
     assert (metrics["min_myometrial_thickness_mm"] == pytest.approx(3.0)) if measured else \
         (metrics["min_myometrial_thickness_mm"] is None)
+
+
+def test_a_floor_reaching_the_edge_of_the_view_under_part_of_the_bed_gives_that_share():
+    """The box's floor thickened to the image's edge under x < 40 (half the bed's 60 columns) and left with
+    two rows of background under x >= 40: the bed over the thick part may have wall beyond the image; the
+    note's share is the bed left without a thickness (the 2400-voxel bed minus the thickness map's voxels),
+    neither none nor all of it."""
+    labels = _slab()
+    labels[0:2, 2:58, 2:40] = MYOMETRIUM
+    analysis = analyse_placenta(LabelImage(labels, Geometry(), LABELS))
+    measured = int((analysis.thickness_map.array >= 0).sum())
+    share = 100.0 * (40 * 60 - measured) / (40 * 60)
+    assert 0 < share < 100
+    assert (f"the uterus reaches the edge of the field of view: myometrial thickness not assessed on {share:.0f} % of "
+            "the placental bed, where the wall may continue beyond the image") in analysis.metrics["notes"]
+    assert not [note for note in analysis.metrics["notes"] if "internal os" in note or "does not close" in note]
