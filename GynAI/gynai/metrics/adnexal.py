@@ -24,8 +24,9 @@ and, for the intensity-based figures, the T2 image. Definitions:
   thickening, which the median hides; box-shaped lesions read their corners' diagonal).
 * ``septal_thickness_mm``: with two or more locules, mean septal thickness = septal volume / septal area.
   Septal voxels: non-fluid voxels of the cystic part (not solid tissue) within :data:`SEPTUM_REACH_MM` of
-  two different locules and farther from the lesion's outside than from the second of them (which leaves
-  out the outer wall). Area: the locules' faces towards them, stair-step corrected
+  two different locules, farther from the lesion's outside than from the second of them (which leaves
+  out the outer wall) and less than the largest voxel size off the segment joining their nearest voxels of
+  the two locules (which leaves out the wall beside the septum's base). Area: the locules' faces towards them, stair-step corrected
   (:mod:`gynai.metrics.surface`), halved (a septum has two sides). Unbiased for oblique septa, unlike
   voxel-centre distances; within about half a voxel on phantoms. ``max_septal_thickness_mm``: the largest
   local thickness over the septal voxels (distance between the nearest fluid voxel centres of the two
@@ -143,15 +144,18 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
     order = np.argsort(to_locule, axis=1)[:, :2]
     two_nearest = np.take_along_axis(to_locule, order, axis=1)
     to_outside = depth[tuple(points.T)]
-    between = (two_nearest[:, 1] <= SEPTUM_REACH_MM) & (to_outside > two_nearest[:, 1])
-    if not between.any():
-        return None, None
-    rows = np.flatnonzero(between)
+    rows = np.flatnonzero((two_nearest[:, 1] <= SEPTUM_REACH_MM) & (to_outside > two_nearest[:, 1]))
     ends = np.zeros((2, len(rows), 3), int)
     for side in (0, 1):
         for number, surface in enumerate(surfaces):
             chosen = order[rows, side] == number
             ends[side, chosen] = surface[found[number][1][rows[chosen]]]
+    across = _off_line_mm(points[rows], ends[0], ends[1], spacing_zyx) < float(spacing_zyx.max())
+    rows, ends = rows[across], ends[:, across]
+    if len(rows) == 0:
+        return None, None
+    between = np.zeros(len(points), bool)
+    between[rows] = True
     max_mm = float(_across_mm(ends[0], ends[1], spacing_zyx).max())
     septum = np.zeros_like(candidates)
     septum[tuple(points[between].T)] = True
@@ -159,6 +163,15 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
     if faces_mm2 <= 0:     # only the septum's middle passes: none of its faces is found
         return None, max_mm
     return float(septum.sum() * np.prod(spacing_zyx) / (faces_mm2 / 2.0)), max_mm
+
+
+def _off_line_mm(points: np.ndarray, first: np.ndarray, second: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
+    """Distance (mm) of each voxel centre from the segment joining its two nearest locule voxels: a septal
+    voxel lies across it; a wall voxel beside the septum's base lies off it, to the side of both."""
+    start, segment, point = first * spacing_zyx, (second - first) * spacing_zyx, points * spacing_zyx
+    along = np.clip(np.einsum("ij,ij->i", point - start, segment) / np.maximum((segment ** 2).sum(axis=1), 1e-9),
+                    0.0, 1.0)
+    return np.linalg.norm(point - start - along[:, None] * segment, axis=1)
 
 
 def _across_mm(first: np.ndarray, second: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
