@@ -69,3 +69,42 @@ def test_png_encoding_is_valid():
     raw = zlib.decompress(data[data.index(b"IDAT") + 4:data.index(b"IEND") - 8])
     rows = np.frombuffer(raw, np.uint8).reshape(5, 1 + 7 * 3)
     assert rows[:, 0].tolist() == [0] * 5 and rows[2, 1 + 3 * 3:1 + 3 * 3 + 3].tolist() == [255, 10, 20]
+
+
+def _table(task_id: str, *ids: str):
+    return tuple(label for label in get_task(task_id).labels if label.id in ids)
+
+
+def test_the_uterus_without_myometrium_is_not_assessed_with_its_note():
+    """Endometrium and fibroid but no myometrium voxels (the myometrium in the table, or not in it): the
+    uterus is absent with the note, never the union of the parts that are there."""
+    labels = box_case()
+    empty = np.where(labels.array == 1, 0, labels.array).astype(np.uint8)
+    for table in (labels.labels, _table("uterus-fibroid", "endometrium", "fibroid")):
+        uterus = structure_volumes(LabelImage(empty, labels.geometry, table), "uterus-fibroid")["uterus"]
+        assert uterus["present"] is False and uterus["voxel_count"] == 0
+        assert uterus["note"] == "not assessed: no myometrium segmented"
+
+
+def test_a_derived_structure_is_the_union_of_the_parts_the_table_names():
+    """The uterus of a table without a fibroid label counts the myometrium and endometrium only (voxels of
+    value 3 are no fibroid then); with no part in the table there is no uterus entry at all."""
+    labels = box_case()
+    volumes = structure_volumes(LabelImage(labels.array, labels.geometry,
+                                           _table("uterus-fibroid", "myometrium", "endometrium")), "uterus-fibroid")
+    assert volumes["uterus"]["voxel_count"] == 320 - 18 and "note" not in volumes["uterus"]
+    assert set(volumes) == {"myometrium", "endometrium", "uterus"}
+    assert structure_volumes(LabelImage(labels.array, labels.geometry, ()), "uterus-fibroid") == {}
+
+
+def test_the_adnexal_lesion_is_mass_and_solid_tissue_with_no_part_required():
+    """The adnexal task's derived lesion = mass ∪ solid tissue; solid tissue alone is still a lesion."""
+    array = np.zeros((6, 10, 10), np.uint8)
+    array[1:4, 2:6, 2:6] = 1
+    array[4, 2:6, 2:6] = 2
+    table = get_task("adnexal-mass").labels
+    lesion = structure_volumes(LabelImage(array, Geometry(), table), "adnexal-mass")["adnexal-lesion"]
+    assert lesion["voxel_count"] == 48 + 16 and np.isclose(lesion["volume_ml"], 0.064)
+    solid_only = structure_volumes(LabelImage(np.where(array == 1, 0, array).astype(np.uint8), Geometry(), table),
+                                   "adnexal-mass")["adnexal-lesion"]
+    assert solid_only["voxel_count"] == 16 and solid_only["present"] is True and "note" not in solid_only
