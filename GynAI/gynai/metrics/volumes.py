@@ -24,10 +24,9 @@ def structure_volumes(label_image: LabelImage, task_id: str) -> dict[str, dict]:
     """Volumes of every label of the table plus the task's derived structures (``Task.derived``; one whose
     required part is absent is not assessed), keyed by structure id."""
     out = {label.id: mask_volume(label_image.array == label.value, label_image) for label in label_image.labels}
-    present_ids = {label.id for label in label_image.labels}
     for derived in get_task(task_id).derived:
         values = [label.value for label in label_image.labels if label.id in derived.parts]
-        if not (values and set(derived.parts) & present_ids):
+        if not values:        # no part of it in the table
             continue
         if derived.required is not None and not out.get(derived.required, {}).get("present"):
             out[derived.id] = mask_volume(np.zeros(label_image.array.shape, bool), label_image)

@@ -1,5 +1,6 @@
 """Voxel-count volumetrics, the metrics document and the HTML/PNG report, on hand-computed shapes."""
 
+import dataclasses
 import json
 import struct
 import zlib
@@ -8,10 +9,12 @@ import numpy as np
 
 from gynai.image import Geometry, Image, LabelImage
 from gynai.metrics.document import SCHEMA, metrics_document
+from gynai.metrics import volumes
 from gynai.metrics.volumes import structure_volumes
 from gynai.report.html_report import case_report_html
 from gynai.report.png import encode_png
 from gynai.tasks import get_task
+from gynai.tasks.record import DerivedStructure
 
 
 def box_case():
@@ -108,3 +111,18 @@ def test_the_adnexal_lesion_is_mass_and_solid_tissue_with_no_part_required():
     solid_only = structure_volumes(LabelImage(np.where(array == 1, 0, array).astype(np.uint8), Geometry(), table),
                                    "adnexal-mass")["adnexal-lesion"]
     assert solid_only["voxel_count"] == 16 and solid_only["present"] is True and "note" not in solid_only
+
+
+def test_every_derived_structure_of_a_task_is_measured_after_one_that_is_not(monkeypatch):
+    """A task with two derived structures (the registry's have one each): the second is measured after the
+    first is left out (no part in the table) or not assessed (no myometrium)."""
+    task = get_task("uterus-fibroid")
+    two = dataclasses.replace(task, derived=(DerivedStructure("uterus", ("myometrium", "fibroid"), "myometrium"),
+                                             DerivedStructure("inner", ("endometrium", "fibroid"))))
+    monkeypatch.setattr(volumes, "get_task", lambda task_id: two)
+    labels = box_case()
+    no_myometrium = np.where(labels.array == 1, 0, labels.array).astype(np.uint8)
+    assert volumes.structure_volumes(LabelImage(no_myometrium, labels.geometry, labels.labels),
+                                     "uterus-fibroid")["inner"]["voxel_count"] == 8 + 18
+    assert volumes.structure_volumes(LabelImage(labels.array, labels.geometry, _table("uterus-fibroid", "endometrium")),
+                                     "uterus-fibroid")["inner"]["voxel_count"] == 8
