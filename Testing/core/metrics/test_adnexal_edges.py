@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gynai.image import Geometry, Image, LabelImage
-from gynai.metrics.adnexal import adnexal_features
+from gynai.metrics.adnexal import adnexal_features, adnexal_lesion_map
 from gynai.tasks import get_task
 
 GEOMETRY = Geometry((1.0, 1.0, 1.0))
@@ -289,3 +289,19 @@ def test_a_lesion_under_1_ml_has_its_solid_fraction():
     labels[2:4, 2:10, 2:10] = 2
     features = _features(labels, np.where(labels == 1, 1000.0, 300.0).astype(np.float32))
     assert features["volume_ml"] == pytest.approx(0.512) and features["solid_fraction"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("voxels, is_lesion", [(50, True), (49, False)])
+def test_a_lesion_of_exactly_a_tenth_of_a_millilitre_counts(voxels, is_lesion):
+    """50 voxels of 1 × 1 × 2 mm are 0.1 mL, the smallest lesion; 49 are a fragment. A second, larger lesion
+    keeps its number 1 either way."""
+    labels = np.zeros((12, 30, 30), np.uint8)
+    labels[2:8, 2:12, 2:12] = 1                                     # 600 voxels: lesion 1
+    small = np.zeros(labels.shape, bool)
+    small[9:11, 20:30, 0:3] = True                                  # 2 × 10 × 3 = 60 voxels
+    small[10, 20:30, 2] = False                                     # 50
+    small[10, 29, 1] = voxels == 50                                 # 50 or 49
+    labels[small] = 2
+    lesion_map, fragments = adnexal_lesion_map(LabelImage(labels, Geometry((1.0, 1.0, 2.0)), LABELS))
+    assert (lesion_map == 1).sum() == 600
+    assert ((lesion_map == 2).sum(), fragments) == ((voxels, 0) if is_lesion else (0, 1))
