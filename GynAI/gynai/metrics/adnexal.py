@@ -26,11 +26,12 @@ and, for the intensity-based figures, the T2 image. Definitions:
   Septal voxels: non-fluid voxels of the cystic part (not solid tissue) within :data:`SEPTUM_REACH_MM` of
   two different locules, farther from the lesion's outside than from the second of them (which leaves
   out the outer wall) and less than the largest voxel size off the segment joining their nearest voxels of
-  the two locules (which leaves out the wall beside the septum's base). Area: the locules' faces towards them, stair-step corrected
-  (:mod:`gynai.metrics.surface`), halved (a septum has two sides). Unbiased for oblique septa, unlike
-  voxel-centre distances; within about half a voxel on phantoms. ``max_septal_thickness_mm``: the largest
-  local thickness over the septal voxels (distance between the nearest fluid voxel centres of the two
-  locules on either side, minus one voxel along it), as the mean hides focal thickening; ``None`` with a
+  the two locules (which leaves out the wall beside the septum's base). Area: the locules' faces towards
+  them, stair-step corrected (:mod:`gynai.metrics.surface`), halved (a septum has two sides). Unbiased
+  for oblique septa, unlike voxel-centre distances; within about half a voxel on phantoms.
+  ``max_septal_thickness_mm``: the largest local thickness over the septal voxels (distance between the
+  nearest fluid voxel centres of the two locules on either side, minus one voxel along it), as the mean
+  hides focal thickening; ``None`` with a
   note when there is no septum. A mean above that maximum by more than a voxel cannot be right (a septum
   about as thick as a flat lesion is deep: only its middle lies deeper than it is far from the second
   locule, and its faces are only partly found); it is not assessed, with a note, as when none of its faces

@@ -17,9 +17,10 @@ computed on a grid of about :data:`HULL_GRID_MM`. That open cavity is filled; th
 hull connected to it (the gap, the cavity's rim at the image border), grown by one coarse cell, is *open
 boundary*: a bed voxel whose nearest outside voxel is one of them, or which lies
 closer to the image border than its thickness (the wall may continue beyond the field of view), has no
-measurable thickness. The *gap* is the part of that background within :data:`OPEN_DEPTH_MM` of the hull's
-surface: the opening itself (where a note places it), not the rim of the cavity behind it. The depths are
-GynAI's; no published method exists.
+measurable thickness. The *gap*, where a note places the opening, is the part of that background reached
+from the open cavity through unlabelled voxels (within :data:`OPEN_DEPTH_MM` + :data:`HULL_GRID_MM`) that
+lies within one voxel of the surface of the tissue's hull: the opening itself, not the cavity's rim behind
+it. The depths are GynAI's; no published method exists.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def close_uterus(tissue: np.ndarray, enclosed: np.ndarray, other: np.ndarray, sp
     uterus = enclosed | open_cavity
     opening = (_fine(opening_c, factors, tissue.shape) & free & ~uterus) | (dilate_cube(open_cavity) & ~uterus)
     steps = int(np.ceil((OPEN_DEPTH_MM + HULL_GRID_MM) / spacing_zyx.min()))
-    through = ndimage.binary_dilation(open_cavity, np.ones((3, 3, 3), bool), steps, mask=free & ~enclosed) & ~uterus
-    gap = through & opening & (hull_depth_mm(tissue, spacing_zyx, opening) <= float(spacing_zyx.min()))
+    through = ndimage.binary_dilation(open_cavity, np.ones((3, 3, 3), bool), steps, mask=free) & opening
+    gap = through & (hull_depth_mm(tissue, spacing_zyx, through) <= float(spacing_zyx.min()))
     return UterusClosure(uterus, open_cavity, opening, gap)
 
 

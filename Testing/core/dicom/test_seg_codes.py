@@ -185,9 +185,11 @@ def _frames_by_segment(seg, geometry, slices: int) -> dict[int, np.ndarray]:
     pixels = seg.pixel_array.reshape(-1, int(seg.Rows), int(seg.Columns))
     for frame, item in zip(pixels, seg.PerFrameFunctionalGroupsSequence):
         number = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
-        offset = np.array([float(v) for v in item.PlanePositionSequence[0].ImagePositionPatient]) - geometry.origin_lps_mm
+        position = np.array([float(v) for v in item.PlanePositionSequence[0].ImagePositionPatient])
+        offset = position - geometry.origin_lps_mm
         k = offset @ direction[:, 2] / spacing[2]
-        assert abs(k - round(k)) < 1e-3 and abs(offset @ direction[:, 0]) < 1e-3 and abs(offset @ direction[:, 1]) < 1e-3
+        assert abs(k - round(k)) < 1e-3 and abs(offset @ direction[:, 0]) < 1e-3
+        assert abs(offset @ direction[:, 1]) < 1e-3
         masks.setdefault(number, np.zeros(shape, bool))[int(round(k))] = frame > 0
     return masks
 
