@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gynai.image import Geometry, Image, LabelImage
-from gynai.metrics.adnexal import adnexal_features, adnexal_lesion_map
+from gynai.metrics.adnexal import adnexal_features, adnexal_lesion_map, lesion_features
 from gynai.tasks import get_task
 
 GEOMETRY = Geometry((1.0, 1.0, 1.0))
@@ -305,3 +305,29 @@ def test_a_lesion_of_exactly_a_tenth_of_a_millilitre_counts(voxels, is_lesion):
     lesion_map, fragments = adnexal_lesion_map(LabelImage(labels, Geometry((1.0, 1.0, 2.0)), LABELS))
     assert (lesion_map == 1).sum() == 600
     assert ((lesion_map == 2).sum(), fragments) == ((voxels, 0) if is_lesion else (0, 1))
+
+
+NOT_ASSESSED_KEYS = ("locule_count", "wall_thickness_mm", "max_wall_thickness_mm", "septal_thickness_mm",
+                     "max_septal_thickness_mm", "fluid_volume_ml", "solid_t2_ratio_to_fluid",
+                     "solid_t2_ratio_to_myometrium")
+
+
+@pytest.mark.parametrize("case", ["no image", "no cystic part"])
+def test_a_lesion_without_an_image_or_a_cystic_part_lists_every_figure_as_not_assessed(case):
+    """A 4 × 4 × 4 voxel lesion (2 mm voxels, 0.512 mL): without an image, or all solid tissue, its volume and
+    solid figures are given and every intensity figure is present as None, with the note word for word."""
+    lesion = np.zeros((8, 8, 8), bool)
+    lesion[2:6, 2:6, 2:6] = True
+    geometry = Geometry((2.0, 2.0, 2.0))
+    if case == "no image":
+        features = lesion_features(lesion, np.zeros_like(lesion), geometry)
+        note, solid_ml, fraction = "no image given: fluid, locules, wall, septa and T2 ratios not assessed", 0.0, 0.0
+    else:
+        features = lesion_features(np.zeros_like(lesion), lesion, geometry, np.full(lesion.shape, 500.0))
+        note, solid_ml, fraction = "no cystic part segmented: locules, wall and septa not assessed", 0.512, 1.0
+    assert set(features) == {"volume_ml", "centroid_lps_mm", "lesion", "max_diameter_mm", "solid_volume_ml",
+                             "solid_fraction", *NOT_ASSESSED_KEYS, "notes"}
+    assert all(features[key] is None for key in NOT_ASSESSED_KEYS)
+    assert features["notes"] == [note]
+    assert features["volume_ml"] == pytest.approx(0.512) and features["solid_volume_ml"] == pytest.approx(solid_ml)
+    assert features["solid_fraction"] == pytest.approx(fraction)
