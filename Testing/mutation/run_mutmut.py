@@ -55,6 +55,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
                                                      "Testing/core/metrics/test_placenta_metrics.py")),
     "adnexal": ("GynAI/gynai/metrics/adnexal.py", ("Testing/core/metrics/test_adnexal_edges.py",
                                                    "Testing/core/metrics/test_adnexal_lesions.py",
+                                                   "Testing/core/metrics/test_fluid_level.py",
                                                    "Testing/core/metrics/test_adnexal_features.py")),
     "bundle-verification": ("GynAI/gynai/models/bundle.py", ("Testing/core/models/test_bundle_errors.py",
                                                              "Testing/core/models/test_bundle_containment.py",

@@ -331,3 +331,22 @@ def test_a_lesion_without_an_image_or_a_cystic_part_lists_every_figure_as_not_as
     assert features["notes"] == [note]
     assert features["volume_ml"] == pytest.approx(0.512) and features["solid_volume_ml"] == pytest.approx(solid_ml)
     assert features["solid_fraction"] == pytest.approx(fraction)
+
+
+def test_the_notes_of_several_lesions_name_each_lesion_word_for_word():
+    """A cyst (lesion 1) and two blocks of solid tissue (lesions 2 and 3, smaller): the dominant lesion's
+    notes, the count note, then each other lesion's own note under its number."""
+    labels = np.zeros((20, 40, 60), np.uint8)
+    labels[2:18, 2:22, 2:22] = 1
+    labels[4:8, 28:34, 30:36] = 2                                    # 144 voxels
+    labels[12:16, 28:33, 42:48] = 2                                  # 120 voxels
+    fluid = np.zeros(labels.shape, bool)
+    fluid[4:16, 4:20, 4:20] = True
+    image = np.where(fluid, 1000.0, np.where(labels > 0, 200.0, 100.0)).astype(np.float32)
+    features = adnexal_features(LabelImage(labels, Geometry(), LABELS), Image(image, Geometry()))
+    assert [lesion["id"] for lesion in features["lesions"]] == [1, 2, 3]
+    cystic = "no cystic part segmented: locules, wall and septa not assessed"
+    assert features["lesions"][1]["notes"] == features["lesions"][2]["notes"] == [cystic]
+    assert features["notes"] == features["lesions"][0]["notes"] + [
+        "3 adnexal lesions: the single-lesion figures describe lesion 1 (the largest); every lesion is measured in "
+        "'lesions'", f"lesion 2: {cystic}", f"lesion 3: {cystic}"]
