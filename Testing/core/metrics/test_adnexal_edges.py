@@ -347,6 +347,8 @@ def test_the_notes_of_several_lesions_name_each_lesion_word_for_word():
     assert [lesion["id"] for lesion in features["lesions"]] == [1, 2, 3]
     cystic = "no cystic part segmented: locules, wall and septa not assessed"
     assert features["lesions"][1]["notes"] == features["lesions"][2]["notes"] == [cystic]
+    assert "no myometrium reference region: solid tissue ratio to myometrium not assessed" in \
+        features["lesions"][0]["notes"]
     assert features["notes"] == features["lesions"][0]["notes"] + [
         "3 adnexal lesions: the single-lesion figures describe lesion 1 (the largest); every lesion is measured in "
         "'lesions'", f"lesion 2: {cystic}", f"lesion 3: {cystic}"]

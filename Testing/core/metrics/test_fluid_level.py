@@ -5,6 +5,7 @@ horizontal plane 5 mm posterior to its centre (a 17 mL dependent layer; gravity 
 supine patient) has another T2 signal. Otsu's threshold counted the dark layer as wall (34 mL of fluid)."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -55,7 +56,14 @@ def test_a_dependent_layer_is_fluid(geometry, layer_t2):
     assert features["fluid_volume_ml"] == pytest.approx(analytic_ml, rel=0.05)
     assert features["locule_count"] == 1
     assert features["wall_thickness_mm"] == pytest.approx(WALL_MM, abs=max(geometry.spacing_mm))
-    assert any(note.startswith("fluid–fluid level") for note in features["notes"])
+    # the part Otsu left out: the dependent cap below the level (dark layer) or the serous part above it
+    cap_ml = math.pi * (CAVITY_MM - LEVEL_MM) ** 2 * (2 * CAVITY_MM + LEVEL_MM) / 3 / 1000      # 17.3 mL
+    added_ml = cap_ml if layer_t2 < 1000.0 else analytic_ml - cap_ml
+    levels = [note for note in features["notes"] if note.startswith("fluid–fluid level")]
+    assert len(levels) == 1
+    found = re.fullmatch(r"fluid–fluid level: (\d+\.\d) mL of cyst content beyond a flat horizontal interface "
+                         r"\(gravity posterior, supine\) counted as fluid", levels[0])
+    assert found and float(found.group(1)) == pytest.approx(added_ml, rel=0.05)
 
 
 def test_a_floating_clot_is_not_a_level():
