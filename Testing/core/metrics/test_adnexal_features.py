@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gynai.image import Geometry, Image, LabelImage
-from gynai.metrics.adnexal import adnexal_features, otsu_threshold
+from gynai.metrics.adnexal import adnexal_features, lesion_features, otsu_threshold
 from gynai.metrics.document import metrics_document
 from gynai.phantom import PhantomConfig, generate_adnexal_mass
 from gynai.tasks import get_task
@@ -159,3 +159,31 @@ def test_otsu_splits_a_uniform_ramp_in_its_middle():
     values = np.arange(256, dtype=float)
     threshold = otsu_threshold(values)
     assert np.array_equal(values < threshold, values <= 127)
+
+
+def test_mr_fluid_includes_the_voxels_at_the_threshold():
+    """Integer T2 values 0…256 repeated over a cyst (256 bins of width 1): Otsu's threshold falls on an integer
+    that voxels have (the lower edge of the bright class's first bin); those voxels are fluid, as the rest of
+    their bin is."""
+    cystic = np.zeros((10, 12, 12), bool)
+    cystic[1:9, 1:11, 1:11] = True
+    t2 = np.zeros(cystic.shape, np.float32)
+    t2[cystic] = np.arange(cystic.sum()) % 257
+    threshold = otsu_threshold(t2[cystic])
+    assert (t2[cystic] == threshold).sum() == 3
+    features = lesion_features(cystic, np.zeros_like(cystic), Geometry(), t2)
+    assert features["fluid_volume_ml"] == pytest.approx((t2[cystic] >= threshold).sum() / 1000.0)
+
+
+def test_ultrasound_speckle_across_a_septum_does_not_open_it():
+    """On 0.5 mm voxels, a line of dark speckle through a 1.5 mm echogenic septum: smoothed over 0.7 mm
+    (1.4 voxels) it stays a septum and the cyst two locules; smoothed over 0.7 voxels it would be a hole."""
+    cystic = np.zeros((30, 40, 60), bool)
+    cystic[2:28, 2:38, 2:58] = True
+    fluid = np.zeros_like(cystic)
+    fluid[6:24, 6:34, 6:54] = True
+    fluid[:, :, 29:32] = False
+    echoes = np.where(fluid, 20.0, 200.0).astype(np.float32)
+    echoes[15, 20, 28:33] = 20.0
+    features = lesion_features(cystic, np.zeros_like(cystic), Geometry((0.5, 0.5, 0.5)), echoes, modality="US")
+    assert features["locule_count"] == 2
