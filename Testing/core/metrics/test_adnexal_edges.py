@@ -3,6 +3,8 @@ with known truth: an ultrasound image (fluid dark, no T2 ratios), a cyst without
 any wall outside solid tissue, two locules split by solid tissue (no septum), and a myometrium reference
 without solid tissue to compare with it."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -352,3 +354,19 @@ def test_the_notes_of_several_lesions_name_each_lesion_word_for_word():
     assert features["notes"] == features["lesions"][0]["notes"] + [
         "3 adnexal lesions: the single-lesion figures describe lesion 1 (the largest); every lesion is measured in "
         "'lesions'", f"lesion 2: {cystic}", f"lesion 3: {cystic}"]
+
+
+@pytest.mark.parametrize("named", ["adnexal-mass", "solid-tissue"])
+def test_a_table_naming_one_lesion_label_at_value_1_measures_only_that_part(named):
+    """A table with only the mass, or only the solid tissue, stored as value 1: the lesion is that part, and
+    the part the table does not name is empty (not taken from the value 1 of the other)."""
+    labels = np.zeros((12, 16, 16), np.uint8)
+    labels[2:10, 2:14, 2:14] = 1                                     # 8 × 12 × 12 = 1152 voxels
+    label = next(label for label in LABELS if label.id == named)
+    table = (dataclasses.replace(label, value=1),)
+    image = np.full(labels.shape, 500.0, np.float32)
+    lesion = adnexal_features(LabelImage(labels, Geometry(), table), Image(image, Geometry()))["lesions"][0]
+    assert lesion["volume_ml"] == pytest.approx(1.152)
+    assert lesion["solid_volume_ml"] == pytest.approx(1.152 if named == "solid-tissue" else 0.0)
+    assert (lesion["notes"][0] == "no cystic part segmented: locules, wall and septa not assessed") == \
+        (named == "solid-tissue")
