@@ -307,6 +307,9 @@ def test_a_lesion_of_exactly_a_tenth_of_a_millilitre_counts(voxels, is_lesion):
     lesion_map, fragments = adnexal_lesion_map(LabelImage(labels, Geometry((1.0, 1.0, 2.0)), LABELS))
     assert (lesion_map == 1).sum() == 600
     assert ((lesion_map == 2).sum(), fragments) == ((voxels, 0) if is_lesion else (0, 1))
+    notes = adnexal_features(LabelImage(labels, Geometry((1.0, 1.0, 2.0)), LABELS))["notes"]
+    fragment_note = "1 segmented fragment(s) smaller than 0.1 mL not counted as lesions"
+    assert (fragment_note in notes) != is_lesion
 
 
 NOT_ASSESSED_KEYS = ("locule_count", "wall_thickness_mm", "max_wall_thickness_mm", "septal_thickness_mm",
@@ -370,3 +373,15 @@ def test_a_table_naming_one_lesion_label_at_value_1_measures_only_that_part(name
     assert lesion["solid_volume_ml"] == pytest.approx(1.152 if named == "solid-tissue" else 0.0)
     assert (lesion["notes"][0] == "no cystic part segmented: locules, wall and septa not assessed") == \
         (named == "solid-tissue")
+
+
+def test_a_myometrium_mask_without_an_image_is_not_read():
+    """A myometrium reference region given with no image: nothing to read it from; no crash, the figures
+    that need the image are not assessed."""
+    labels = np.zeros((12, 16, 16), np.uint8)
+    labels[2:10, 2:14, 2:14] = 1
+    myometrium = np.zeros(labels.shape, bool)
+    myometrium[0, :, :] = True
+    features = adnexal_features(LabelImage(labels, Geometry(), LABELS), None, myometrium)
+    assert features["notes"] == ["no image given: fluid, locules, wall, septa and T2 ratios not assessed"]
+    assert features["solid_t2_ratio_to_myometrium"] is None
