@@ -31,11 +31,10 @@ and, for the intensity-based figures, the T2 image. Definitions:
   for oblique septa, unlike voxel-centre distances; within about half a voxel on phantoms.
   ``max_septal_thickness_mm``: the largest local thickness over the septal voxels (distance between the
   nearest fluid voxel centres of the two locules on either side, minus one voxel along it), as the mean
-  hides focal thickening; ``None`` with a
-  note when there is no septum. A mean above that maximum by more than a voxel cannot be right (a septum
-  about as thick as a flat lesion is deep: only its middle lies deeper than it is far from the second
-  locule, and its faces are only partly found); it is not assessed, with a note, as when none of its faces
-  is found. Two or more locules with no septal voxel at all (split by solid tissue, or by a septum as
+  hides focal thickening; ``None`` with a note when there is no septum. A mean above that maximum by more
+  than a voxel cannot be right (a septum about as thick as a flat lesion is deep: only its middle lies
+  deeper than it is far from the second locule, and its faces are only partly found); it is not assessed,
+  with a note, as when none of its faces is found. Two or more locules with no septal voxel at all (split by solid tissue, or by a septum as
   thick as the lesion is deep) are said to be so, not said to have no septum.
 * ``solid_t2_ratio_to_fluid``: median T2 of the solid tissue / median T2 of the fluid (solid tissue is
   intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given. Both
@@ -155,11 +154,9 @@ def _septal_thickness_mm(components: np.ndarray, locule_ids: np.ndarray, candida
     rows, ends = rows[across], ends[:, across]
     if len(rows) == 0:
         return None, None
-    between = np.zeros(len(points), bool)
-    between[rows] = True
     max_mm = float(_across_mm(ends[0], ends[1], spacing_zyx).max())
     septum = np.zeros_like(candidates)
-    septum[tuple(points[between].T)] = True
+    septum[tuple(points[rows].T)] = True
     faces_mm2 = sum(boundary_area_mm2(components == i, septum, spacing_zyx).sum() for i in locule_ids)
     if faces_mm2 <= 0:     # only the septum's middle passes: none of its faces is found
         return None, max_mm
