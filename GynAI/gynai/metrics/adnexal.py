@@ -34,8 +34,9 @@ and, for the intensity-based figures, the T2 image. Definitions:
   hides focal thickening; ``None`` with a note when there is no septum. A mean above that maximum by more
   than a voxel cannot be right (a septum about as thick as a flat lesion is deep: only its middle lies
   deeper than it is far from the second locule, and its faces are only partly found); it is not assessed,
-  with a note, as when none of its faces is found. Two or more locules with no septal voxel at all (split by solid tissue, or by a septum as
-  thick as the lesion is deep) are said to be so, not said to have no septum.
+  with a note, as when none of its faces is found. Two or more locules with no septal voxel at all (split
+  by solid tissue, or by a septum as thick as the lesion is deep) are said to be so, not said to have no
+  septum.
 * ``solid_t2_ratio_to_fluid``: median T2 of the solid tissue / median T2 of the fluid (solid tissue is
   intermediate, fluid bright); ``solid_t2_ratio_to_myometrium`` when a myometrium mask is given. Both
   are "not assessed" on ultrasound (echo amplitudes are not T2 signal).
